@@ -1,0 +1,41 @@
+# Thin wrapper over CMake. `make demo` runs the main job; `make test` builds everything and runs ctest.
+BUILD      ?= build
+BUILD_TYPE ?= Release
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+# Debian packages the build needs; `deps` installs the missing ones when run as root.
+DEB_PACKAGES = cmake make g++ pkg-config libeigen3-dev nlohmann-json3-dev catch2 coinor-libcbc-dev
+
+.PHONY: all deps configure build demo test bench clean format format-check
+
+all: build
+
+deps:
+	@sh cmake/install-deps.sh $(DEB_PACKAGES)
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: configure
+	@cmake --build $(BUILD) -j $(JOBS) --target cellsched_cli
+	@sh cmake/demo.sh $(BUILD)/bin/cellsched
+
+test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCELLSCHED_BUILD_BENCH=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+format:
+	@find include examples bench tests \( -name '*.hpp' -o -name '*.cpp' -o -name '*.cuh' -o -name '*.cu' \) | xargs clang-format -i
+
+format-check:
+	@find include examples bench tests \( -name '*.hpp' -o -name '*.cpp' -o -name '*.cuh' -o -name '*.cu' \) | xargs clang-format --dry-run --Werror
+
+clean:
+	@rm -rf $(BUILD)

@@ -1,0 +1,64 @@
+#pragma once
+// A Cell binds a job to a fixed GPU type, GPU count, node layout and pipeline-stage count; a plan is one
+// point inside it (per-stage dp x tp, micro-batching, schedule, recomputation, ZeRO-1).
+#include <cstdint>
+#include <numeric>
+#include <string>
+#include <vector>
+
+namespace cellsched {
+
+enum class pipeline_schedule { one_f_one_b, gpipe };
+
+[[nodiscard]] inline const char* to_string(pipeline_schedule s) noexcept {
+  return s == pipeline_schedule::gpipe ? "gpipe" : "1f1b";
+}
+
+/// GPUs used on each node, largest first, e.g. {4, 4} = two nodes with 4 GPUs each.
+using node_layout = std::vector<int>;
+
+struct cell {
+  std::string gpu_type;  ///< canonical GPU type name
+  int num_gpus = 0;
+  node_layout layout;
+  int stages = 1;
+  /// Heterogeneous Cells only: the GPU type of each stage; empty means every stage runs on `gpu_type`.
+  std::vector<std::string> stage_gpu_types;
+  /// Link figures of the nodes the Cell sits on, GB/s; <= 0 means the GPU type's catalog default.
+  double intra_link_gb_per_s = 0.0;
+  double inter_node_gb_per_s = 0.0;
+
+  [[nodiscard]] int num_nodes() const noexcept { return static_cast<int>(layout.size()); }
+  [[nodiscard]] const std::string& stage_gpu_type(int s) const {
+    return stage_gpu_types.empty() ? gpu_type : stage_gpu_types.at(static_cast<std::size_t>(s));
+  }
+};
+
+struct stage_plan {
+  int first_layer = 0;  ///< index into model::layers
+  int end_layer = 0;    ///< one past the last layer
+  int dp = 1;
+  int tp = 1;
+  [[nodiscard]] int gpus() const noexcept { return dp * tp; }
+  [[nodiscard]] int num_layers() const noexcept { return end_layer - first_layer; }
+};
+
+struct plan {
+  std::vector<stage_plan> stages;
+  /// Samples in one micro-batch across all data-parallel replicas of a stage (a stage with dp replicas
+  /// gives each replica micro_batch_samples / dp). Megatron's --micro-batch-size = micro_batch_samples / dp.
+  std::int64_t micro_batch_samples = 1;
+  std::int64_t num_micro_batches = 1;
+  pipeline_schedule schedule = pipeline_schedule::one_f_one_b;
+  bool recompute = false;  ///< full activation recomputation
+  bool zero1 = false;      ///< optimizer state sharded across data-parallel replicas
+
+  [[nodiscard]] std::int64_t global_batch() const noexcept { return micro_batch_samples * num_micro_batches; }
+  [[nodiscard]] int gpus() const noexcept {
+    int g = 0;
+    for (const auto& s : stages) g += s.gpus();
+    return g;
+  }
+};
+
+}  // namespace cellsched

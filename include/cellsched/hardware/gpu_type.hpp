@@ -1,0 +1,64 @@
+#pragma once
+// A GPU type: peak dense throughput per dtype, memory, and the links a node of that type offers.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cellsched {
+
+enum class dtype { fp32, tf32, fp16, bf16, fp8 };
+
+[[nodiscard]] constexpr std::string_view to_string(dtype d) noexcept {
+  switch (d) {
+    case dtype::fp32: return "fp32";
+    case dtype::tf32: return "tf32";
+    case dtype::fp16: return "fp16";
+    case dtype::bf16: return "bf16";
+    case dtype::fp8: return "fp8";
+  }
+  return "fp32";
+}
+
+/// Bytes per element of a dtype as stored (tf32 is stored as fp32).
+[[nodiscard]] constexpr double bytes_per_element(dtype d) noexcept {
+  switch (d) {
+    case dtype::fp32:
+    case dtype::tf32: return 4.0;
+    case dtype::fp16:
+    case dtype::bf16: return 2.0;
+    case dtype::fp8: return 1.0;
+  }
+  return 4.0;
+}
+
+struct gpu_type {
+  std::string name;                  ///< canonical lower-case name, e.g. "a100-40gb"
+  std::vector<std::string> aliases;  ///< other names that resolve to it (case-insensitive)
+  // Peak dense (no sparsity) tensor throughput. 0 means the dtype is not supported.
+  double peak_fp32_tflops = 0.0;  ///< non-tensor fp32 (CUDA cores)
+  double peak_tf32_tflops = 0.0;
+  double peak_fp16_tflops = 0.0;
+  double peak_bf16_tflops = 0.0;
+  double peak_fp8_tflops = 0.0;
+  double mem_gb = 0.0;               ///< device memory, GB (1e9 bytes)
+  double mem_bw_gb_per_s = 0.0;      ///< device memory bandwidth, GB/s
+  std::string intra_link;            ///< "nvlink", "nvswitch", "pcie4", ...
+  double intra_link_gb_per_s = 0.0;  ///< per-GPU unidirectional bandwidth to its node peers, GB/s
+  double inter_node_gb_per_s = 0.0;  ///< network bandwidth per node, GB/s (default for clusters)
+  int gpus_per_node = 1;             ///< typical GPUs per node
+
+  /// Peak dense TFLOP/s for a dtype; falls back along fp8 -> fp16 -> fp32 where a dtype is absent.
+  [[nodiscard]] double peak_tflops(dtype d) const noexcept {
+    switch (d) {
+      case dtype::fp8: return peak_fp8_tflops > 0 ? peak_fp8_tflops : peak_tflops(dtype::fp16);
+      case dtype::fp16: return peak_fp16_tflops > 0 ? peak_fp16_tflops : peak_fp32_tflops;
+      case dtype::bf16: return peak_bf16_tflops > 0 ? peak_bf16_tflops : peak_tflops(dtype::fp16);
+      case dtype::tf32: return peak_tf32_tflops > 0 ? peak_tf32_tflops : peak_fp32_tflops;
+      case dtype::fp32: return peak_fp32_tflops;
+    }
+    return peak_fp32_tflops;
+  }
+  [[nodiscard]] double mem_bytes() const noexcept { return mem_gb * 1e9; }
+};
+
+}  // namespace cellsched
