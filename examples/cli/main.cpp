@@ -10,6 +10,23 @@
 
 #include "args.hpp"
 #include "cmd_validate.hpp"
+// Subcommands are added by dropping their header next to this file; none edits this list's neighbours.
+#if __has_include("cmd_estimate.hpp")
+#include "cmd_estimate.hpp"
+#define CELLSCHED_CLI_HAVE_ESTIMATE 1
+#endif
+#if __has_include("cmd_plan.hpp")
+#include "cmd_plan.hpp"
+#define CELLSCHED_CLI_HAVE_PLAN 1
+#endif
+#if __has_include("cmd_simulate.hpp")
+#include "cmd_simulate.hpp"
+#define CELLSCHED_CLI_HAVE_SIMULATE 1
+#endif
+#if __has_include("cmd_probe.hpp")
+#include "cmd_probe.hpp"
+#define CELLSCHED_CLI_HAVE_PROBE 1
+#endif
 
 namespace {
 
@@ -22,6 +39,21 @@ struct subcommand {
 const subcommand commands[] = {
     {"validate", "load input files (cluster, model, job, trace, profile) and report the first error",
      cellsched::cli::run_validate},
+#ifdef CELLSCHED_CLI_HAVE_ESTIMATE
+    {"estimate", "estimate one plan's iteration time, or a measurement table in batch", cellsched::cli::run_estimate},
+#endif
+#ifdef CELLSCHED_CLI_HAVE_PLAN
+    {"plan", "rank a job's Cells on a cluster and print the best plan with launcher arguments",
+     cellsched::cli::run_plan},
+#endif
+#ifdef CELLSCHED_CLI_HAVE_SIMULATE
+    {"simulate", "replay a trace on a cluster under one or more policies and compare them",
+     cellsched::cli::run_simulate},
+#endif
+#ifdef CELLSCHED_CLI_HAVE_PROBE
+    {"probe", "measure this machine's GPUs and links and write a probe profile (CUDA builds)",
+     cellsched::cli::run_probe},
+#endif
 };
 
 void print_help() {
