@@ -1,0 +1,34 @@
+#pragma once
+// The performance oracle the policies and the simulator ask: "how long is one iteration of job J on
+// (GPU type, node layout)?". Our best-plan table models it, and so does a host-provided measured table
+// (e.g. the reference artifact's profile database).
+#include <concepts>
+#include <optional>
+#include <string>
+
+#include "cellsched/cell/cell.hpp"
+#include "cellsched/schedule/job.hpp"
+
+namespace cellsched {
+
+struct perf_answer {
+  bool feasible = false;
+  double iter_time_s = 0.0;        ///< seconds per iteration of the global batch; > 0 when feasible
+  std::optional<plan> best_plan;   ///< the plan behind the time, when the oracle knows it
+  int stages = 0;                  ///< pipeline stages of the best Cell, 0 when unknown
+  /// False when plain data parallelism would not fit in memory (used by baselines that, like the
+  /// reference artifact's, admit jobs on data-parallel memory); true when unknown.
+  bool dp_memory_ok = true;
+  std::string reason;              ///< why not feasible
+
+  [[nodiscard]] double throughput_samples_per_s(double global_batch) const noexcept {
+    return feasible && iter_time_s > 0 ? global_batch / iter_time_s : 0.0;
+  }
+};
+
+template <class O>
+concept perf_oracle = requires(const O& o, const job& j, const std::string& gpu_type, const node_layout& layout) {
+  { o.query(j, gpu_type, layout) } -> std::same_as<perf_answer>;
+};
+
+}  // namespace cellsched
