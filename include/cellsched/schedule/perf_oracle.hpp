@@ -20,9 +20,15 @@ struct perf_answer {
   /// reference artifact's, admit jobs on data-parallel memory); true when unknown.
   bool dp_memory_ok = true;
   std::string reason;              ///< why not feasible
+  /// The oracle's own throughput figure (samples/s) when it keeps one that is not exactly
+  /// batch / iter_time_s (the reference table rounds throughput and derives the time from it);
+  /// 0 = derive it from iter_time_s.
+  double samples_per_s = 0.0;
 
   [[nodiscard]] double throughput_samples_per_s(double global_batch) const noexcept {
-    return feasible && iter_time_s > 0 ? global_batch / iter_time_s : 0.0;
+    if (!feasible) return 0.0;
+    if (samples_per_s > 0) return samples_per_s;
+    return iter_time_s > 0 ? global_batch / iter_time_s : 0.0;
   }
 };
 
