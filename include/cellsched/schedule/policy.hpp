@@ -44,6 +44,7 @@ struct job_status {
   std::int64_t remaining_iterations = 0;
   bool opportunistic = false;         ///< running ahead of earlier pending jobs (Crius)
   double queued_s = 0.0;              ///< time spent pending so far
+  double tune_debt_s = 0.0;           ///< re-tuning time still owed; the job makes no progress until paid
 };
 
 struct node_status {
