@@ -59,6 +59,9 @@ struct gpu_type {
     return peak_fp32_tflops;
   }
   [[nodiscard]] double mem_bytes() const noexcept { return mem_gb * 1e9; }
+
+  /// Field-by-field equality (names, aliases in order, every figure).
+  friend bool operator==(const gpu_type&, const gpu_type&) = default;
 };
 
 }  // namespace cellsched
