@@ -27,7 +27,7 @@ using json = nlohmann::json;
   buf << in.rdbuf();
   try {
     return json::parse(buf.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw input_error(path, "", std::string("valid JSON (") + e.what() + ")");
   }
 }
@@ -36,9 +36,17 @@ using json = nlohmann::json;
 [[nodiscard]] inline json parse_json_text(const std::string& text, const std::string& origin) {
   try {
     return json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw input_error(origin, "", std::string("valid JSON (") + e.what() + ")");
   }
+}
+
+/// Writes a document as indented JSON (2 spaces) with a final newline; failure names the file.
+inline void save_json_file(const json& doc, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw input_error(path, "", "a path that can be opened for writing");
+  out << doc.dump(2) << '\n';
+  if (!out.flush()) throw input_error(path, "", "a path that can be written completely");
 }
 
 [[nodiscard]] inline const char* json_type_name(const json& v) { return v.type_name(); }
