@@ -12,6 +12,7 @@
 #include <cellsched/io/cluster_json.hpp>
 #include <cellsched/io/error.hpp>
 #include <cellsched/io/file_kind.hpp>
+#include <cellsched/schedule/reference_table.hpp>
 
 #if __has_include(<cellsched/io/model_json.hpp>)
 #include <cellsched/io/model_json.hpp>
@@ -20,6 +21,10 @@
 #if __has_include(<cellsched/io/trace_io.hpp>)
 #include <cellsched/io/trace_io.hpp>
 #define CELLSCHED_VALIDATE_HAVE_TRACE 1
+#endif
+#if __has_include(<cellsched/estimate/measurements.hpp>)
+#include <cellsched/estimate/measurements.hpp>
+#define CELLSCHED_VALIDATE_HAVE_MEASUREMENTS 1
 #endif
 #if __has_include(<cellsched/io/profile_json.hpp>)
 #include <cellsched/io/profile_json.hpp>
@@ -51,7 +56,7 @@ namespace validate_detail {
 }
 
 [[noreturn]] inline void no_loader(const std::string& path, io::file_kind k) {
-  throw input_error(path, "kind", "no loader for kind " + std::string(io::to_string(k)) + " in this build");
+  throw input_error(path, "", "no loader for kind " + std::string(io::to_string(k)) + " in this build");
 }
 
 /// Loads one file strictly; returns its one-line summary or throws input_error.
@@ -96,7 +101,14 @@ namespace validate_detail {
       no_loader(path, kind);
 #endif
     case io::file_kind::perf_table:
-    case io::file_kind::measurements: no_loader(path, kind);
+      (void)reference_perf_table::load(path, builtin_catalog());
+      return "valid perf_table (reference profile database)";
+    case io::file_kind::measurements:
+#ifdef CELLSCHED_VALIDATE_HAVE_MEASUREMENTS
+      return "measurements: " + std::to_string(load_measurements_file(path).size()) + " rows";
+#else
+      no_loader(path, kind);
+#endif
   }
   no_loader(path, kind);
 }

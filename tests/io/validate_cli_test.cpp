@@ -131,12 +131,34 @@ TEST_CASE("validate reports each class of bad input with exit status 2", "[io][c
   CHECK_THAT(none.err, Catch::Contains("no files given"));
 }
 
+TEST_CASE("validate checks the reference profile database and vTrain-style measurement tables", "[io][cli]") {
+  const scratch s("tables");
+  const std::string db = std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json";
+  const auto ok = validate(s, db);
+  INFO(ok.err);
+  CHECK(ok.status == 0);
+  CHECK_THAT(ok.out, Catch::Contains("valid perf_table"));
+  const std::string csv = s.write("m.csv",
+                                  "# GPUs,global batch,micro batch,hidden size,attention heads,# layers,sequence "
+                                  "length,tensor parallelism,data parallelism,pipeline parallelism,iteration time "
+                                  "(ms)\n8,16,1,2048,16,24,2048,1,8,1,300.5\n");
+  const auto r = validate(s, csv);
+#if __has_include(<cellsched/estimate/measurements.hpp>)
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("m.csv: measurements: 1 rows"));
+#else
+  CHECK(r.status == 2);
+  CHECK_THAT(r.err, Catch::Contains("no loader for kind measurements"));
+#endif
+}
+
 TEST_CASE("file kinds are detected from the JSON kind field and from CSV headers", "[io]") {
   const scratch s("kinds");
   using io_kind = cellsched::io::file_kind;
   CHECK(cellsched::io::detect_file_kind(data_file("arena-1280.json")) == io_kind::cluster);
   CHECK(cellsched::io::detect_file_kind(s.write("t.json", "\xEF\xBB\xBF  {\"kind\": \"jobs\"}")) == io_kind::trace);
   CHECK(cellsched::io::detect_file_kind(s.write("m.json", R"({"kind": "model_zoo"})")) == io_kind::model_zoo);
+  CHECK(cellsched::io::detect_file_kind(s.write("db.json", R"({"optimal_iter_time_s": {}})")) == io_kind::perf_table);
   CHECK(cellsched::io::detect_file_kind(s.write(
             "trace.csv",
             "job_id,submission_time,num_iteration,model_name,deadline,batch_size,num_gpu,gpu_type\r\n")) ==

@@ -24,14 +24,19 @@ struct cell {
   int stages = 1;
   /// Heterogeneous Cells only: the GPU type of each stage; empty means every stage runs on `gpu_type`.
   std::vector<std::string> stage_gpu_types;
+  /// Heterogeneous Cells only: the GPU type of each layout entry (same length as `layout`); empty means
+  /// every node is `gpu_type`. The layout is then grouped by type in stage order (see cell/placement.hpp).
+  std::vector<std::string> node_gpu_types;
   /// Link figures of the nodes the Cell sits on, GB/s; <= 0 means the GPU type's catalog default.
   double intra_link_gb_per_s = 0.0;
   double inter_node_gb_per_s = 0.0;
 
   [[nodiscard]] int num_nodes() const noexcept { return static_cast<int>(layout.size()); }
+  [[nodiscard]] bool heterogeneous() const noexcept { return !stage_gpu_types.empty() || !node_gpu_types.empty(); }
   [[nodiscard]] const std::string& stage_gpu_type(int s) const {
     return stage_gpu_types.empty() ? gpu_type : stage_gpu_types.at(static_cast<std::size_t>(s));
   }
+  [[nodiscard]] bool operator==(const cell&) const = default;
 };
 
 struct stage_plan {
@@ -41,6 +46,7 @@ struct stage_plan {
   int tp = 1;
   [[nodiscard]] int gpus() const noexcept { return dp * tp; }
   [[nodiscard]] int num_layers() const noexcept { return end_layer - first_layer; }
+  [[nodiscard]] bool operator==(const stage_plan&) const = default;
 };
 
 struct plan {
@@ -59,6 +65,7 @@ struct plan {
     for (const auto& s : stages) g += s.gpus();
     return g;
   }
+  [[nodiscard]] bool operator==(const plan&) const = default;
 };
 
 }  // namespace cellsched

@@ -25,7 +25,7 @@ enum class file_kind {
   job,           ///< JSON: one job
   trace,         ///< JSON ("trace" or "jobs") or CSV in the reference format: a list of jobs
   profile,       ///< JSON: a probe profile of one GPU type
-  perf_table,    ///< JSON: a table of measured or estimated iteration times
+  perf_table,    ///< JSON: a table of iteration times (the reference profile database, which has no "kind")
   measurements,  ///< CSV: measured iteration times in vTrain's column layout
 };
 
@@ -124,6 +124,9 @@ namespace detail {
     if (!doc.is_object())
       throw input_error(path, "<root>", std::string("a JSON object with a \"kind\" field, got ") + doc.type_name());
     const auto it = doc.find("kind");
+    // The reference simulator's profile database (data/perf/arena-profile-db.json) predates our "kind"
+    // field; its top-level table names it.
+    if (it == doc.end() && doc.contains("optimal_iter_time_s")) return file_kind::perf_table;
     if (it == doc.end())
       throw input_error(path, "kind", "a field naming the file's kind (one of: " + known_file_kinds() + ")");
     if (!it->is_string())

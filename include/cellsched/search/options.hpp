@@ -1,0 +1,57 @@
+#pragma once
+// What the plan search inside a Cell may choose, and the estimator properties its pruning relies on.
+//
+// The plan space of a Cell (type(s), GPU count, layout, S stages) for a global batch G is the set of
+//   (GPU split over stages, per-stage (dp, tp), micro-batch count m, schedule, recomputation, ZeRO-1)
+// that satisfy the structural rules below; each such choice is completed into a plan by its stage layer
+// split, which is NOT a free dimension: it is the time-balanced split of search/layer_balance.hpp, a
+// deterministic function of (Cell, GPU split, shapes, m). The exhaustive search (search/exhaustive.hpp)
+// enumerates exactly this space; the pruned search (search/cell_search.hpp) returns the same best plan.
+//
+// Structural rules (constraints, not pruning - the exhaustive search applies them too):
+//   * stage s gets n_s >= 1 GPUs, sum n_s = the Cell's GPUs, stages contiguous on the layout
+//     (cell/placement.hpp); in a heterogeneous Cell a stage only uses GPUs of its own type;
+//   * dp_s * tp_s = n_s; a TP group never spans two nodes unless allow_tp_across_nodes;
+//   * tp_s <= layer::max_tp of every layer of stage s (heads for attention; the split respects it);
+//   * m divides G and every dp_s divides the micro-batch's samples G/m (each replica gets a whole share,
+//     so dp_s <= G/m);
+//   * each stage holds at least one layer, so S <= layers.
+//
+// Estimator requirements the pruning relies on (stated once here; tests/search checks them on the toy
+// estimators and on the bundled analytic estimator):
+//   R-mem  For the same Cell, layer split, shapes and micro-batching, turning recomputation on, turning
+//          ZeRO-1 on, or running 1F1B instead of GPipe never turns a plan that does not fit
+//          (estimate_result::fits == false) into one that fits. (Each only removes saved activations
+//          or optimizer state, or lowers the number of micro-batches in flight.)
+//   R-rc   For the same everything else, recomputation on never gives a lower iteration time than off
+//          (it only adds a forward pass).
+// Nothing else is assumed of the estimator: iteration times are compared as returned.
+#include <cstdint>
+
+namespace cellsched {
+
+/// How a Cell's GPUs are split among its stages.
+enum class gpu_split_policy {
+  balanced,  ///< stage GPU counts differ by at most one, larger stages first (one split per Cell part)
+  any        ///< every composition of the GPUs into S positive parts (slow for many stages)
+};
+
+/// Which per-stage (dp, tp) shapes are searched.
+enum class stage_shape_policy {
+  uniform,   ///< stages of the same GPU type and GPU count share one (dp, tp), as Megatron-LM launches
+  per_stage  ///< every stage chooses its own (dp, tp) (Alpa/Crius-style meshes)
+};
+
+struct search_options {
+  gpu_split_policy gpu_split = gpu_split_policy::balanced;
+  stage_shape_policy shapes = stage_shape_policy::uniform;
+  bool allow_tp_across_nodes = false;
+  bool try_gpipe = true;        ///< also consider GPipe (1F1B is always considered)
+  bool try_recompute = true;    ///< also consider full activation recomputation
+  bool try_zero1 = true;        ///< also consider ZeRO-1 when some stage has dp > 1
+  std::int64_t max_micro_batches = 0;  ///< 0 = up to G (micro-batches of one sample)
+  /// Rounds of re-balancing the layer split on the estimator's per-stage times (0 = FLOP balance only).
+  int balance_rounds = 1;
+};
+
+}  // namespace cellsched

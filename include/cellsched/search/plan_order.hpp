@@ -1,0 +1,70 @@
+#pragma once
+// Deterministic ranking of candidate plans and the per-class "variants" (schedule, recomputation,
+// ZeRO-1). Candidates are ordered by iteration time, then by a fixed key over every plan field, so the
+// best plan is unique and the same whatever order the candidates were evaluated in.
+#include <cstddef>
+#include <tuple>
+#include <vector>
+
+#include "cellsched/cell/cell.hpp"
+#include "cellsched/estimate/result.hpp"
+#include "cellsched/search/options.hpp"
+
+namespace cellsched {
+
+/// Tie-break key: recomputation off first, ZeRO-1 off first, 1F1B first, fewer micro-batches first, then
+/// stage by stage fewer GPUs, lower tp, earlier end layer. Lexicographic over every field, so two
+/// different plans never compare equal.
+[[nodiscard]] inline bool plan_key_less(const plan& a, const plan& b) {
+  const auto head = [](const plan& p) {
+    return std::make_tuple(p.recompute, p.zero1, p.schedule == pipeline_schedule::gpipe, p.num_micro_batches,
+                           p.micro_batch_samples, p.stages.size());
+  };
+  if (head(a) != head(b)) return head(a) < head(b);
+  for (std::size_t s = 0; s < a.stages.size(); ++s) {
+    const auto& x = a.stages[s];
+    const auto& y = b.stages[s];
+    const auto kx = std::make_tuple(x.gpus(), x.tp, x.first_layer, x.end_layer);
+    const auto ky = std::make_tuple(y.gpus(), y.tp, y.first_layer, y.end_layer);
+    if (kx != ky) return kx < ky;
+  }
+  return false;
+}
+
+/// Strict total order on (iteration time, plan): the search returns the minimum.
+[[nodiscard]] inline bool better_candidate(double time_a, const plan& a, double time_b, const plan& b) {
+  if (time_a != time_b) return time_a < time_b;
+  return plan_key_less(a, b);
+}
+
+/// One schedule / recomputation / ZeRO-1 choice.
+struct plan_variant {
+  pipeline_schedule schedule = pipeline_schedule::one_f_one_b;
+  bool recompute = false;
+  bool zero1 = false;
+};
+
+/// u needs no more memory than v under requirement R-mem (search/options.hpp): u recomputes whenever v
+/// does, shards the optimizer whenever v does, and runs 1F1B unless v runs GPipe.
+[[nodiscard]] inline bool at_most_as_hungry(const plan_variant& u, const plan_variant& v) noexcept {
+  return (u.recompute || !v.recompute) && (u.zero1 || !v.zero1) &&
+         (u.schedule == pipeline_schedule::one_f_one_b || v.schedule == pipeline_schedule::gpipe);
+}
+
+/// The variants a class allows, in key order (so the exhaustive search visits them as ranked).
+[[nodiscard]] inline std::vector<plan_variant> variants_for(const search_options& o, int stages, bool any_dp) {
+  std::vector<plan_variant> out;
+  for (int rc = 0; rc <= (o.try_recompute ? 1 : 0); ++rc)
+    for (int z = 0; z <= (o.try_zero1 && any_dp ? 1 : 0); ++z)
+      for (int g = 0; g <= (o.try_gpipe && stages > 1 ? 1 : 0); ++g)
+        out.push_back({g ? pipeline_schedule::gpipe : pipeline_schedule::one_f_one_b, rc != 0, z != 0});
+  return out;
+}
+
+inline void apply_variant(plan& p, const plan_variant& v) noexcept {
+  p.schedule = v.schedule;
+  p.recompute = v.recompute;
+  p.zero1 = v.zero1;
+}
+
+}  // namespace cellsched
