@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <vector>
@@ -32,6 +33,40 @@ double brute_min_max(const std::vector<std::vector<double>>& cost, int layers, i
     best = std::min(best, std::max(c, brute_min_max(cost, layers, stage + 1, end)));
   }
   return best;
+}
+
+/// A model of `columns.size()` single-GEMM layers, [rows x 1024] x [1024 x columns[l]].
+model gemm_model(const std::vector<std::int64_t>& columns, double rows, int max_tp) {
+  model m;
+  for (std::int64_t n : columns) {
+    layer ly;
+    gemm_shape g;
+    g.rows_per_sample = rows;
+    g.n = n;
+    g.k = 1024;
+    ly.gemms.push_back(g);
+    ly.params = 1e5;
+    ly.max_tp = max_tp;
+    m.layers.push_back(ly);
+  }
+  return m;
+}
+
+/// A toy estimator with one or two GPU types and plenty of memory.
+toy::toy_estimator roomy_estimator() {
+  toy::toy_estimator est;
+  est.gpus["fast"] = toy::gpu{1e12, 1e12, 1e11, 1e10};
+  est.gpus["slow"] = toy::gpu{2.5e11, 1e12, 1e11, 1e10};
+  return est;
+}
+
+cell one_node_cell(int gpus, int stages) {
+  cell c;
+  c.gpu_type = "fast";
+  c.num_gpus = gpus;
+  c.layout = {gpus};
+  c.stages = stages;
+  return c;
 }
 
 }  // namespace
@@ -85,26 +120,9 @@ TEST_CASE("min_max_split gives later stages the longer share when several splits
 
 TEST_CASE("the layer split balances estimated stage time, not layer count") {
   // One heavy layer followed by many light ones: equal layer counts would overload the first stage.
-  model m;
-  for (int l = 0; l < 8; ++l) {
-    layer ly;
-    gemm_shape g;
-    g.rows_per_sample = 64;
-    g.n = l == 0 ? 8192 : 512;
-    g.k = 1024;
-    ly.gemms.push_back(g);
-    ly.params = 1e5;
-    ly.max_tp = 8;
-    m.layers.push_back(ly);
-  }
-  toy::toy_estimator est;
-  est.gpus["fast"] = toy::gpu{1e12, 1e12, 1e11, 1e10};
-  est.gpus["slow"] = toy::gpu{2.5e11, 1e12, 1e11, 1e10};
-  cell c;
-  c.gpu_type = "fast";
-  c.num_gpus = 2;
-  c.layout = {2};
-  c.stages = 2;
+  const model m = gemm_model({8192, 512, 512, 512, 512, 512, 512, 512}, 64, 8);
+  const toy::toy_estimator est = roomy_estimator();
+  const cell c = one_node_cell(2, 2);
   plan_class pc;
   pc.stage_gpus = {1, 1};
   pc.stage_tp = {1, 1};
@@ -133,23 +151,10 @@ TEST_CASE("the layer split balances estimated stage time, not layer count") {
 }
 
 TEST_CASE("a layer whose max_tp is below the stage's tp is kept off that stage") {
-  model m;
-  for (int l = 0; l < 4; ++l) {
-    layer ly;
-    gemm_shape g;
-    g.rows_per_sample = 16;
-    g.n = g.k = 256;
-    ly.gemms.push_back(g);
-    ly.max_tp = l == 2 ? 1 : 4;  // a layer that cannot be split
-    m.layers.push_back(ly);
-  }
-  toy::toy_estimator est;
-  est.gpus["fast"] = toy::gpu{1e12, 1e12, 1e11, 1e10};
-  cell c;
-  c.gpu_type = "fast";
-  c.num_gpus = 3;
-  c.layout = {3};
-  c.stages = 2;
+  model m = gemm_model({256, 256, 256, 256}, 16, 4);
+  m.layers[2].max_tp = 1;  // a layer that cannot be split
+  const toy::toy_estimator est = roomy_estimator();
+  cell c = one_node_cell(3, 2);
   plan_class pc;
   pc.stage_gpus = {2, 1};
   pc.stage_tp = {2, 1};

@@ -10,7 +10,7 @@
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/estimate/concepts.hpp"
 #include "cellsched/model/model.hpp"
-#include "cellsched/search/layer_balance.hpp"
+#include "cellsched/search/class_start.hpp"
 #include "cellsched/search/options.hpp"
 #include "cellsched/search/plan_order.hpp"
 #include "cellsched/search/plan_space.hpp"
@@ -25,17 +25,10 @@ template <estimator E>
   best.where = c;
   bool any_fit = false;
   const std::string error = for_each_plan_class(m, c, global_batch, o, [&](const plan_class& pc) {
-    ++best.stats.classes;
-    bool any_dp = false;
-    for (std::size_t s = 0; s < pc.stage_gpus.size(); ++s) any_dp = any_dp || pc.dp(s) > 1;
-    const std::vector<plan_variant> vs = variants_for(o, c.stages, any_dp);
-    best.stats.plans += static_cast<std::int64_t>(vs.size());
-    const balanced_plan bp = balance_layers(est, m, c, pc, global_batch, o.balance_rounds);
-    best.stats.estimator_calls += bp.estimator_calls;
-    if (!bp.base) {
-      ++best.stats.unsplittable;
-      return;
-    }
+    const class_start cs = start_class(est, m, c, pc, global_batch, o, best.stats);
+    if (!cs.balanced.base) return;
+    const std::vector<plan_variant>& vs = cs.variants;
+    const balanced_plan& bp = cs.balanced;
     for (const plan_variant& v : vs) {
       plan p = *bp.base;
       apply_variant(p, v);
