@@ -1,0 +1,75 @@
+#pragma once
+// Options and raw results of a simulation run (one policy over one trace).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cellsched/hardware/cluster.hpp"
+#include "cellsched/schedule/policy.hpp"
+
+namespace cellsched::sim {
+
+/// A node going down or coming back at a time (seconds, trace time base).
+struct failure_event {
+  double time_s = 0.0;
+  node_id node = 0;
+  bool repair = false;  ///< false: the node fails; true: it is repaired
+};
+
+/// Where a run stands, for a progress line.
+struct sim_progress {
+  std::string policy;
+  int round = 0;
+  int rounds = 0;
+  std::size_t running = 0;
+  std::size_t pending = 0;
+  std::size_t finished = 0;
+  double elapsed_s = 0.0;
+};
+
+struct sim_options {
+  int rounds = 2000;             ///< rounds to run (the reference runs 2,000)
+  double round_s = 300.0;        ///< round length (SCHEDULING_INTERVAL)
+  /// Deadlines are loosened at submission: now + stretch x (deadline - now) (reference simulator: 5).
+  double deadline_stretch = 5.0;
+  /// The reference simulator keeps a preempted job's accumulated execution time when it restarts and
+  /// re-credits it at the new speed against the iterations left at preemption, which counts that time
+  /// twice. true reproduces it; false restarts the count (exact "resume from the last iteration").
+  bool carry_exec_time_across_preemption = true;
+  std::vector<failure_event> failures;  ///< optional failure / repair schedule
+  std::uint64_t seed = 0;
+  /// Called after every `progress_every` rounds and after the last; the library itself prints nothing.
+  std::function<void(const sim_progress&)> on_progress;
+  int progress_every = 50;
+};
+
+/// One job's fate.
+struct job_outcome {
+  std::string id;
+  double submit_s = 0.0;     ///< recorded submission: the start of its arrival window
+  double finish_s = -1.0;    ///< round start at which it was seen finished; -1 if not
+  double queued_s = 0.0;     ///< time at round ends spent pending
+  job_state state = job_state::pending;
+  int restarts = 0;
+  [[nodiscard]] bool finished() const noexcept { return state == job_state::finished; }
+  [[nodiscard]] double jct_s() const noexcept { return finished() ? finish_s - submit_s : -1.0; }
+};
+
+/// Everything a run records; metrics are computed from it.
+struct sim_run {
+  std::string policy;
+  double start_s = 0.0;                  ///< T0: submission time of the first job
+  double round_s = 300.0;
+  int total_gpus = 0;
+  std::vector<double> throughput;        ///< per round, samples/s after re-tuning discounts, 3 decimals
+  std::vector<int> busy_gpus;            ///< per round, after the decision
+  std::vector<double> decision_s;        ///< per round, wall time of the policy's decide()
+  std::vector<double> finished_jct_s;    ///< JCTs in the order jobs finished
+  std::vector<job_outcome> jobs;         ///< every submitted job, in submission order
+  std::size_t preemptions = 0;
+  std::size_t migrations = 0;            ///< running jobs moved to other GPUs
+  double wall_s = 0.0;                   ///< wall time of the whole run
+};
+
+}  // namespace cellsched::sim
