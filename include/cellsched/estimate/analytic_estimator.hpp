@@ -1,0 +1,278 @@
+#pragma once
+// The default estimator: an analytic model of compute, communication and memory (SPEC.md sec. 3),
+// calibrated by probe profiles where one exists for the GPU type.
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cellsched/cell/cell.hpp"
+#include "cellsched/estimate/analytic_params.hpp"
+#include "cellsched/estimate/calibration.hpp"
+#include "cellsched/estimate/comm.hpp"
+#include "cellsched/estimate/compute.hpp"
+#include "cellsched/estimate/concepts.hpp"
+#include "cellsched/estimate/memory.hpp"
+#include "cellsched/estimate/pipeline.hpp"
+#include "cellsched/estimate/profile.hpp"
+#include "cellsched/estimate/result.hpp"
+#include "cellsched/hardware/catalog.hpp"
+#include "cellsched/model/model.hpp"
+
+namespace cellsched {
+
+/// Per-micro-batch parts of one stage, kept apart so the result can say where the time goes.
+struct stage_parts {
+  double compute_s = 0.0;   ///< GEMMs + memory-bound kernels, forward + backward (+ recompute)
+  double tp_comm_s = 0.0;   ///< tensor-parallel all-reduces
+  double overhead_s = 0.0;  ///< what the fixed per-op costs add on top
+  stage_time time;          ///< forward / backward as the pipeline sees them
+};
+
+class analytic_estimator {
+ public:
+  explicit analytic_estimator(hardware_catalog catalog, analytic_params params = {},
+                              std::vector<probe_profile> profiles = {})
+      : catalog_(std::move(catalog)), params_(params) {
+    // Fit every profile once, for every dtype, so that estimate() stays const and thread-safe.
+    for (const auto& prof : profiles) {
+      const gpu_type* g = catalog_.find(prof.gpu_type);
+      if (!g) continue;
+      for (const dtype d : {dtype::fp32, dtype::tf32, dtype::fp16, dtype::bf16, dtype::fp8}) {
+        calibrated_.push_back(calibrate(prof, d, g->peak_tflops(d)));
+        calibrated_.back().gpu_type = g->name;
+      }
+    }
+  }
+
+  [[nodiscard]] const analytic_params& params() const noexcept { return params_; }
+  [[nodiscard]] const hardware_catalog& catalog() const noexcept { return catalog_; }
+
+  [[nodiscard]] estimate_result estimate(const model& m, const cell& c, const plan& p) const {
+    estimate_result r;
+    r.calibration = "analytic";
+    if (std::string why = check_plan(m, c, p); !why.empty()) {
+      r.infeasible_reason = std::move(why);
+      r.fits = false;
+      return r;
+    }
+    const int num_stages = static_cast<int>(p.stages.size());
+    const std::vector<int> node_of = node_of_positions(c.layout.empty() ? node_layout{c.num_gpus} : c.layout);
+    std::vector<stage_time> times;
+    std::vector<stage_parts> parts;
+    std::vector<double> p2p;
+    std::vector<std::string> sources;
+    double dp_sync = 0.0, optimizer = 0.0;
+    int first_pos = 0;
+    for (int s = 0; s < num_stages; ++s) {
+      const stage_plan& st = p.stages[static_cast<std::size_t>(s)];
+      const gpu_type& gpu = *catalog_.find(c.stage_gpu_type(s));
+      const stage_env env = environment(gpu, c, m.compute_dtype);
+      if (!env.source.empty() && std::find(sources.begin(), sources.end(), env.source) == sources.end())
+        sources.push_back(env.source);
+      const stage_groups groups = place_stage_groups(node_of, first_pos, st.dp, st.tp);
+      const double samples = static_cast<double>(p.micro_batch_samples) / static_cast<double>(st.dp);
+      parts.push_back(stage_micro_batch(m, st, samples, p.recompute, env, groups));
+      times.push_back(parts.back().time);
+
+      // Gradient synchronisation after the last backward (no bucketing: not overlapped). ZeRO-1 replaces
+      // the all-reduce by a reduce-scatter of gradients and an all-gather of updated weights: same volume.
+      double params_local = 0.0;
+      for (int i = st.first_layer; i < st.end_layer; ++i) params_local += m.layers[static_cast<std::size_t>(i)].params;
+      params_local /= static_cast<double>(st.tp);
+      const param_bytes pb = adam_param_bytes(m.compute_dtype);
+      const link_params dp_link = env.link_for(groups.dp, "all_reduce", st.dp);
+      const double grad_bytes = params_local * pb.grads;
+      const double sync = p.zero1 ? collective_time_s(collective_kind::reduce_scatter, grad_bytes, st.dp, dp_link) +
+                                        collective_time_s(collective_kind::all_gather, grad_bytes, st.dp, dp_link)
+                                  : collective_time_s(collective_kind::all_reduce, grad_bytes, st.dp, dp_link);
+      dp_sync = std::max(dp_sync, sync);
+      const double opt_params = params_local / (p.zero1 ? static_cast<double>(st.dp) : 1.0);
+      optimizer = std::max(optimizer, params_.optimizer_efficiency *
+                                          memory_bound_time_s(opt_params * params_.optimizer_bytes_per_param,
+                                                              env.mem_bw_gb_per_s));
+
+      // Memory.
+      const stage_memory mem = estimate_stage_memory(m, st, p, s, num_stages);
+      stage_estimate se;
+      se.fwd_s = parts.back().time.fwd_s;
+      se.bwd_s = parts.back().time.bwd_s;
+      se.dp_sync_s = sync;
+      se.weights_bytes = mem.weights_bytes;
+      se.grads_bytes = mem.grads_bytes;
+      se.optimizer_bytes = mem.optimizer_bytes;
+      se.activation_bytes = mem.activation_bytes;
+      se.peak_mem_bytes = mem.peak_bytes();
+      se.fits = se.peak_mem_bytes <= gpu.mem_bytes() - params_.reserve.bytes(gpu.mem_bytes());
+      r.fits = r.fits && se.fits;
+
+      // Send of this stage's output to the next stage (one micro-batch of one replica).
+      if (s + 1 < num_stages) {
+        const layer& last = m.layers[static_cast<std::size_t>(st.end_layer - 1)];
+        const int last_pos = first_pos + st.gpus() - 1;
+        const int next_pos = last_pos + 1;
+        group_placement pair;
+        pair.ranks = 2;
+        pair.nodes = node_of.at(static_cast<std::size_t>(last_pos)) == node_of.at(static_cast<std::size_t>(next_pos)) ? 1 : 2;
+        pair.concurrent_gpus_per_node = st.gpus();
+        link_params l = env.link_for(pair, "send_recv", 2);
+        l.latency_s = std::max(l.latency_s, params_.p2p_latency_s);
+        se.p2p_s = collective_time_s(collective_kind::send_recv, last.boundary_bytes_per_sample * samples, 2, l);
+        p2p.push_back(se.p2p_s);
+      }
+      r.stages.push_back(se);
+      first_pos += st.gpus();
+    }
+
+    const pipeline_time pt = pipeline_iteration_time(times, p2p, p.num_micro_batches, p.schedule);
+    const stage_parts& crit = parts[pt.critical_stage];
+    const double mb = static_cast<double>(p.num_micro_batches);
+    r.breakdown.compute_s = mb * crit.compute_s;
+    r.breakdown.tp_comm_s = mb * crit.tp_comm_s;
+    r.breakdown.overhead_s = mb * crit.overhead_s + params_.iteration_overhead_s;
+    r.breakdown.pp_comm_s = pt.p2p_s;
+    r.breakdown.bubble_s = pt.total_s - pt.busy_s - pt.p2p_s;
+    r.breakdown.dp_comm_s = dp_sync;
+    r.breakdown.optimizer_s = optimizer;
+    r.iter_time_s = pt.total_s + dp_sync + optimizer + params_.iteration_overhead_s;
+    for (const auto& src : sources) r.calibration += (r.calibration == "analytic" ? "+probe:" : ",") + src;
+    return r;
+  }
+
+  /// Empty if the plan can be estimated on the Cell, else why not.
+  [[nodiscard]] std::string check_plan(const model& m, const cell& c, const plan& p) const {
+    if (p.stages.empty()) return "plan has no stages";
+    if (p.micro_batch_samples < 1 || p.num_micro_batches < 1) return "micro-batch size and count must be positive";
+    if (static_cast<int>(p.stages.size()) != c.stages)
+      return "plan has " + std::to_string(p.stages.size()) + " stages, the Cell " + std::to_string(c.stages);
+    if (p.gpus() != c.num_gpus)
+      return "plan uses " + std::to_string(p.gpus()) + " GPUs, the Cell has " + std::to_string(c.num_gpus);
+    int layout_sum = 0;
+    for (const int g : c.layout) layout_sum += g;
+    if (!c.layout.empty() && layout_sum != c.num_gpus) return "Cell node layout does not add up to its GPU count";
+    int next = 0;
+    for (std::size_t s = 0; s < p.stages.size(); ++s) {
+      const stage_plan& st = p.stages[s];
+      if (st.first_layer != next || st.end_layer <= st.first_layer)
+        return "stage " + std::to_string(s) + " does not continue the layer range";
+      next = st.end_layer;
+      if (st.dp < 1 || st.tp < 1) return "stage " + std::to_string(s) + " needs dp >= 1 and tp >= 1";
+      if (p.micro_batch_samples % st.dp != 0)
+        return "micro-batch of " + std::to_string(p.micro_batch_samples) + " samples does not split over dp=" +
+               std::to_string(st.dp);
+      for (int i = st.first_layer; i < st.end_layer && i < m.num_layers(); ++i) {
+        const layer& l = m.layers[static_cast<std::size_t>(i)];
+        if (st.tp > 1 && st.tp > l.max_tp)
+          return "layer " + l.name + " supports tensor parallelism up to " + std::to_string(l.max_tp) + ", plan uses " +
+                 std::to_string(st.tp);
+      }
+      const std::string& type = c.stage_gpu_type(static_cast<int>(s));
+      const gpu_type* g = catalog_.find(type);
+      if (!g) return "GPU type '" + type + "' is not in the catalog";
+      if (g->peak_tflops(m.compute_dtype) <= 0.0) return "GPU type '" + type + "' has no peak throughput figure";
+    }
+    if (next != m.num_layers()) return "stages cover " + std::to_string(next) + " of " + std::to_string(m.num_layers()) + " layers";
+    return {};
+  }
+
+ private:
+  /// What a stage's GPU type offers after calibration.
+  struct stage_env {
+    double peak_tflops = 0.0;
+    double element_bytes = 2.0;
+    double mem_bw_gb_per_s = 0.0;
+    gemm_curve curve;
+    link_params intra;
+    link_params inter;
+    const gpu_calibration* cal = nullptr;
+    std::string source;
+
+    [[nodiscard]] link_params link_for(const group_placement& g, const std::string& op, int ranks) const {
+      if (cal)
+        if (const collective_fit* f = cal->find_collective(op, ranks, g.nodes)) return f->link;
+      return select_link(g, intra, inter);
+    }
+  };
+
+  [[nodiscard]] stage_env environment(const gpu_type& gpu, const cell& c, dtype type) const {
+    stage_env e;
+    e.peak_tflops = gpu.peak_tflops(type);
+    e.element_bytes = bytes_per_element(type);
+    e.mem_bw_gb_per_s = gpu.mem_bw_gb_per_s * params_.mem_bw_efficiency;
+    e.curve = params_.gemm;
+    const double intra_bw = c.intra_link_gb_per_s > 0 ? c.intra_link_gb_per_s : gpu.intra_link_gb_per_s;
+    const double inter_bw = c.inter_node_gb_per_s > 0 ? c.inter_node_gb_per_s : gpu.inter_node_gb_per_s;
+    e.intra = {params_.intra_latency_s, intra_bw * params_.intra_link_efficiency};
+    e.inter = {params_.inter_latency_s, inter_bw * params_.inter_link_efficiency};
+    e.cal = calibration_for(gpu.name, type);
+    if (e.cal) {
+      e.source = e.cal->source;
+      if (e.cal->gemm) e.curve = *e.cal->gemm;
+      if (e.cal->mem_bw_gb_per_s) e.mem_bw_gb_per_s = *e.cal->mem_bw_gb_per_s;
+    }
+    return e;
+  }
+
+  [[nodiscard]] const gpu_calibration* calibration_for(const std::string& gpu_name, dtype type) const {
+    for (const auto& c : calibrated_)
+      if (c.gpu_type == gpu_name && c.gemm_dtype == type) return &c;
+    return nullptr;
+  }
+
+  /// One micro-batch of `samples` samples per replica through the stage's layers.
+  [[nodiscard]] stage_parts stage_micro_batch(const model& m, const stage_plan& st, double samples, bool recompute,
+                                              const stage_env& env, const stage_groups& groups) const {
+    double gemm_f = 0, gemm_b = 0, mem_f = 0, mem_b = 0, other_f = 0, ops = 0, colls_f = 0, comm_f = 0;
+    const link_params tp_link = env.link_for(groups.tp, "all_reduce", st.tp);
+    for (int i = st.first_layer; i < st.end_layer; ++i) {
+      const layer& l = m.layers[static_cast<std::size_t>(i)];
+      const layer_work w = compute_layer_work(l, samples, st.tp, env.peak_tflops, env.mem_bw_gb_per_s,
+                                              env.element_bytes, env.curve);
+      gemm_f += w.gemm_fwd_s;
+      gemm_b += w.gemm_bwd_s;
+      mem_f += w.mem_fwd_s;
+      mem_b += w.mem_bwd_s;
+      other_f += w.other_fwd_s;
+      ops += static_cast<double>(l.gemms.size()) + 1.0;
+      if (st.tp > 1 && l.tp_allreduces_fwd > 0) {
+        colls_f += l.tp_allreduces_fwd;
+        comm_f += l.tp_allreduces_fwd * collective_time_s(collective_kind::all_reduce,
+                                                          l.tp_allreduce_bytes_per_sample * samples, st.tp, tp_link);
+      }
+      // Expert-parallel all-to-all (MoE): dispatch and combine, over the tensor-parallel group.
+      if (st.tp > 1 && l.alltoall_bytes_per_sample > 0) {
+        colls_f += 2;
+        comm_f += 2 * collective_time_s(collective_kind::all_to_all, l.alltoall_bytes_per_sample * samples, st.tp, tp_link);
+      }
+    }
+    // Backward: the two GEMM halves, 2x the element-wise traffic, the conjugate all-reduces
+    // (Megatron's f/g operators: one backward all-reduce per forward one), twice the ops; recomputation
+    // repeats the forward first.
+    const double rec = recompute ? 1.0 : 0.0;
+    const double sync = params_.sync_per_peer_s * static_cast<double>(st.tp - 1);
+    const auto pass = [&](double compute, double comm, double n_ops, double n_colls) {
+      const double gpu = compute + comm + params_.gpu_per_op_s * n_ops;
+      const double cpu = params_.cpu_per_op_s * n_ops + sync * n_colls;
+      return std::max(gpu, cpu);
+    };
+    stage_parts out;
+    const double fwd_compute = gemm_f + mem_f + other_f;
+    const double bwd_compute = gemm_b + mem_b + 2.0 * other_f + rec * fwd_compute;
+    const double bwd_comm = comm_f * (1.0 + rec);
+    out.time.fwd_s = pass(fwd_compute, comm_f, ops, colls_f);
+    out.time.bwd_s = pass(bwd_compute, bwd_comm, ops * (2.0 + rec), colls_f * (1.0 + rec));
+    out.compute_s = fwd_compute + bwd_compute;
+    out.tp_comm_s = comm_f + bwd_comm;
+    out.overhead_s = out.time.fwd_s + out.time.bwd_s - out.compute_s - out.tp_comm_s;
+    return out;
+  }
+
+  hardware_catalog catalog_;
+  analytic_params params_;
+  std::vector<gpu_calibration> calibrated_;  ///< one per (profile, dtype), fitted at construction
+};
+
+static_assert(estimator<analytic_estimator>);
+
+}  // namespace cellsched

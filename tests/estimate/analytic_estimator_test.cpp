@@ -1,0 +1,198 @@
+// The analytic estimator on hand-built models: iteration time worked out on paper, breakdown adds up,
+// infeasible plans are reported, probe profiles change the calibration label.
+#include <catch2/catch.hpp>
+
+#include "cellsched/estimate/analytic_estimator.hpp"
+
+using namespace cellsched;
+
+namespace {
+bool close(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); }
+
+hardware_catalog toy_catalog() {
+  gpu_type g;
+  g.name = "toy";
+  g.peak_fp16_tflops = 100.0;
+  g.mem_gb = 10.0;
+  g.mem_bw_gb_per_s = 1000.0;
+  g.intra_link_gb_per_s = 100.0;
+  g.inter_node_gb_per_s = 10.0;
+  g.gpus_per_node = 4;
+  return hardware_catalog({g});
+}
+
+analytic_params plain_params() {
+  analytic_params p;
+  p.gemm = {0.8, 128.0, 128.0, 64.0};
+  p.mem_bw_efficiency = 1.0;
+  p.intra_link_efficiency = 1.0;
+  p.inter_link_efficiency = 1.0;
+  p.intra_latency_s = p.inter_latency_s = p.p2p_latency_s = 0.0;
+  p.cpu_per_op_s = p.gpu_per_op_s = p.sync_per_peer_s = p.iteration_overhead_s = 0.0;
+  p.optimizer_bytes_per_param = 36.0;
+  return p;
+}
+
+model one_gemm_model(tp_split split = tp_split::none) {
+  model m;
+  m.name = "one-gemm";
+  m.compute_dtype = dtype::fp16;
+  layer l;
+  l.name = "l0";
+  l.kind = "transformer";
+  l.params = 1e6;
+  l.gemms.push_back({"g", 1024.0, 1024, 1024, 1.0, split});
+  l.max_tp = 8;
+  m.layers.push_back(l);
+  return m;
+}
+
+cell toy_cell(int gpus, int stages = 1) {
+  cell c;
+  c.gpu_type = "toy";
+  c.num_gpus = gpus;
+  c.layout = {gpus};
+  c.stages = stages;
+  return c;
+}
+
+plan simple_plan(int dp, int tp, std::int64_t mbs, std::int64_t m) {
+  plan p;
+  p.stages = {stage_plan{0, 1, dp, tp}};
+  p.micro_batch_samples = mbs;
+  p.num_micro_batches = m;
+  return p;
+}
+}  // namespace
+
+static_assert(estimator<analytic_estimator>);
+
+TEST_CASE("one GEMM layer on one GPU, worked on paper", "[estimate][analytic]") {
+  const analytic_estimator est(toy_catalog(), plain_params());
+  // Forward 1024^3 GEMM: 3.52321536e-5 s (see compute test); backward = 2 GEMMs of the same shape.
+  // Two micro-batches: 2 x 3 x 3.52321536e-5 = 2.113929216e-4 s; Adam step 1e6 params x 36 B at
+  // 1000 GB/s = 3.6e-5 s. Total 2.473929216e-4 s.
+  const estimate_result r = est.estimate(one_gemm_model(), toy_cell(1), simple_plan(1, 1, 1, 2));
+  REQUIRE(r.infeasible_reason.empty());
+  REQUIRE(r.calibration == "analytic");
+  REQUIRE(close(r.iter_time_s, 2.473929216e-4));
+  REQUIRE(close(r.breakdown.compute_s, 2.113929216e-4));
+  REQUIRE(close(r.breakdown.optimizer_s, 3.6e-5));
+  REQUIRE(r.breakdown.bubble_s == 0.0);
+  REQUIRE(r.stages.size() == 1);
+  REQUIRE(close(r.stages[0].fwd_s, 3.52321536e-5));
+  REQUIRE(close(r.stages[0].weights_bytes, 2e6));
+  REQUIRE(r.fits);
+}
+
+TEST_CASE("data parallelism adds the gradient all-reduce", "[estimate][analytic]") {
+  const analytic_estimator est(toy_catalog(), plain_params());
+  // Two replicas, one sample each per micro-batch: same compute; 2e6 B of fp16 gradients all-reduced
+  // over 2 ranks (factor 1) at 100 GB/s = 2e-5 s.
+  const estimate_result r = est.estimate(one_gemm_model(), toy_cell(2), simple_plan(2, 1, 2, 2));
+  REQUIRE(close(r.breakdown.dp_comm_s, 2e-5));
+  REQUIRE(close(r.iter_time_s, 2.673929216e-4));
+  plan z = simple_plan(2, 1, 2, 2);
+  z.zero1 = true;  // reduce-scatter + all-gather: same time; Adam state and step halve
+  const estimate_result rz = est.estimate(one_gemm_model(), toy_cell(2), z);
+  REQUIRE(close(rz.breakdown.dp_comm_s, 2e-5));
+  REQUIRE(close(rz.breakdown.optimizer_s, 1.8e-5));
+  REQUIRE(close(rz.stages[0].optimizer_bytes, 6e6));
+}
+
+TEST_CASE("tensor parallelism adds its all-reduces forward and backward", "[estimate][analytic]") {
+  model m = one_gemm_model(tp_split::column);
+  m.layers[0].tp_allreduces_fwd = 2;
+  m.layers[0].tp_allreduce_bytes_per_sample = 1e6;
+  const analytic_estimator est(toy_catalog(), plain_params());
+  // Per micro-batch: 2 forward + 2 backward all-reduces of 1e6 B over 2 ranks at 100 GB/s = 4e-5 s;
+  // two micro-batches 8e-5 s.
+  const estimate_result r = est.estimate(m, toy_cell(2), simple_plan(1, 2, 1, 2));
+  REQUIRE(close(r.breakdown.tp_comm_s, 8e-5));
+  plan rec = simple_plan(1, 2, 1, 2);
+  rec.recompute = true;  // recomputing the forward repeats its all-reduces: 6 per micro-batch
+  const estimate_result rr = est.estimate(m, toy_cell(2), rec);
+  REQUIRE(close(rr.breakdown.tp_comm_s, 1.2e-4));
+  // Recomputation adds one forward's compute per micro-batch (forward time minus its 2e-5 s of all-reduces).
+  REQUIRE(close(rr.breakdown.compute_s - r.breakdown.compute_s, 2.0 * (r.stages[0].fwd_s - 2e-5)));
+}
+
+TEST_CASE("the breakdown adds up to the iteration time", "[estimate][analytic]") {
+  analytic_params prm = plain_params();
+  prm.cpu_per_op_s = 30e-6;
+  prm.gpu_per_op_s = 5e-6;
+  prm.iteration_overhead_s = 1e-3;
+  model m;
+  m.compute_dtype = dtype::fp16;
+  for (int i = 0; i < 4; ++i) {
+    layer l = one_gemm_model(tp_split::column).layers[0];
+    l.boundary_bytes_per_sample = 1e6;
+    l.mem_bound_bytes_per_sample = 5e6;
+    l.tp_allreduces_fwd = 2;
+    l.tp_allreduce_bytes_per_sample = 2e6;
+    m.layers.push_back(l);
+  }
+  plan p;
+  p.stages = {stage_plan{0, 1, 1, 2}, stage_plan{1, 4, 1, 2}};
+  p.micro_batch_samples = 2;
+  p.num_micro_batches = 6;
+  p.recompute = true;
+  const estimate_result r = analytic_estimator(toy_catalog(), prm).estimate(m, toy_cell(4, 2), p);
+  REQUIRE(r.infeasible_reason.empty());
+  const auto& b = r.breakdown;
+  REQUIRE(close(b.compute_s + b.overhead_s + b.tp_comm_s + b.dp_comm_s + b.pp_comm_s + b.bubble_s + b.optimizer_s,
+                r.iter_time_s));
+  REQUIRE(b.bubble_s > 0.0);
+  REQUIRE(b.pp_comm_s > 0.0);
+  REQUIRE(b.overhead_s > 1e-3);
+  REQUIRE(r.stages.size() == 2);
+  REQUIRE(r.stages[1].fwd_s > r.stages[0].fwd_s);  // three layers against one
+}
+
+TEST_CASE("plans the Cell cannot run are reported, not estimated", "[estimate][analytic]") {
+  const analytic_estimator est(toy_catalog(), plain_params());
+  REQUIRE(est.estimate(one_gemm_model(), toy_cell(2), simple_plan(1, 1, 1, 1)).infeasible_reason.find("GPUs") !=
+          std::string::npos);
+  REQUIRE(est.estimate(one_gemm_model(), toy_cell(2), simple_plan(2, 1, 3, 1)).infeasible_reason.find("split") !=
+          std::string::npos);
+  cell unknown = toy_cell(1);
+  unknown.gpu_type = "nope";
+  REQUIRE(est.estimate(one_gemm_model(), unknown, simple_plan(1, 1, 1, 1)).infeasible_reason.find("catalog") !=
+          std::string::npos);
+  model m = one_gemm_model();
+  m.layers[0].max_tp = 1;
+  REQUIRE(est.estimate(m, toy_cell(2), simple_plan(1, 2, 1, 1)).infeasible_reason.find("supports") != std::string::npos);
+  REQUIRE_FALSE(est.estimate(m, toy_cell(2), simple_plan(1, 2, 1, 1)).feasible());
+}
+
+TEST_CASE("memory that does not fit is flagged", "[estimate][analytic]") {
+  model m = one_gemm_model();
+  m.layers[0].params = 1e9;  // 16 GB of weights, gradients and Adam state on a 10 GB GPU
+  const estimate_result r = analytic_estimator(toy_catalog(), plain_params()).estimate(m, toy_cell(1), simple_plan(1, 1, 1, 1));
+  REQUIRE_FALSE(r.fits);
+  REQUIRE_FALSE(r.stages[0].fits);
+  REQUIRE(close(r.stages[0].peak_mem_bytes, 16e9));
+}
+
+TEST_CASE("a probe profile replaces the defaults and says so", "[estimate][analytic]") {
+  probe_profile prof;
+  prof.gpu_type = "toy";
+  prof.source = "toy-profile.json";
+  // Memory measured at 500 GB/s; GEMMs measured exactly on a curve with 50 % peak efficiency.
+  prof.memory.push_back({"copy", 1e9, 2e-3, 500.0});
+  const gemm_curve slow{0.5, 0.0, 0.0, 0.0};
+  for (const std::int64_t d : {256, 512, 1024, 2048, 4096}) {
+    gemm_point p;
+    p.m = d;
+    p.n = d * 2;
+    p.k = d / 2 + 64;
+    const gemm_dims g{static_cast<double>(p.m), static_cast<double>(p.n), static_cast<double>(p.k), 1};
+    p.time_s = g.flops() / 100e12 * gemm_inverse_efficiency(g, slow);
+    prof.gemm.push_back(p);
+  }
+  const analytic_estimator est(toy_catalog(), plain_params(), {prof});
+  const estimate_result r = est.estimate(one_gemm_model(), toy_cell(1), simple_plan(1, 1, 1, 1));
+  REQUIRE(r.calibration == "analytic+probe:toy-profile.json");
+  // 3 GEMMs of 2^31 FLOPs at 50 TFLOP/s = 1.2884901888e-4 s; Adam 3.6e7 B at 500 GB/s = 7.2e-5 s.
+  REQUIRE(r.iter_time_s == Approx(1.2884901888e-4 + 7.2e-5).epsilon(1e-9));
+}
