@@ -69,6 +69,13 @@ inline job make_job(const std::string& id, const std::string& model, double subm
   return j;
 }
 
+/// prefix + number (appending avoids a GCC 12 -Wrestrict false positive on "literal" + std::string).
+inline std::string numbered(const char* prefix, int i) {
+  std::string s(prefix);
+  s += std::to_string(i);
+  return s;
+}
+
 class mini_host {
  public:
   mini_host(cluster c, table_oracle o) : topo_(std::move(c)), oracle_(std::move(o)) { up_.assign(topo_.nodes().size(), true); }
@@ -99,6 +106,25 @@ class mini_host {
     events_.push_back({event_kind::departure, id, -1});
   }
   void set_time(double t) { now_ = t; }
+  /// Takes a node down (its jobs return to pending, as a host would do) or brings it back.
+  void set_node_up(node_id n, bool up) {
+    up_[static_cast<std::size_t>(n)] = up;
+    if (!up)
+      for (auto& js : jobs_)
+        if (js.state == job_state::running &&
+            std::any_of(js.alloc->gpus.begin(), js.alloc->gpus.end(), [&](gpu_id g) { return topo_.node_of(g) == n; })) {
+          js.state = job_state::pending;
+          js.alloc.reset();
+          events_.push_back({event_kind::job_failure, js.spec->id, n});
+        }
+    events_.push_back({up ? event_kind::node_repair : event_kind::node_failure, "", n});
+  }
+  [[nodiscard]] std::vector<std::string> running_ids() const {
+    std::vector<std::string> out;
+    for (const auto& js : jobs_)
+      if (js.state == job_state::running) out.push_back(js.spec->id);
+    return out;
+  }
 
   [[nodiscard]] snapshot<table_oracle> snap() {
     snapshot<table_oracle> s;

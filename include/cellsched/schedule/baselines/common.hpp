@@ -226,6 +226,33 @@ template <class Oracle, class TryStart>
   return still;
 }
 
+/// A job's new configuration chosen by an optimiser: GPU type and count (layout decided at placement).
+struct reconfiguration {
+  int job = -1;
+  std::string gpu_type;
+  int gpus = 0;
+};
+
+/// The artifact's `_gavel_resource_allocation` / `_sia_resource_allocation`: release every job in
+/// `changes`, then place each in order at best locality, else relaxed locality, on the emptiest nodes,
+/// each layout checked under the data rule. All or nothing: returns false and leaves `v` untouched when
+/// one cannot be placed.
+template <class Oracle>
+bool apply_reconfigurations(cluster_view& v, const snapshot<Oracle>& s, perf_cache<Oracle>& perf,
+                            const std::vector<reconfiguration>& changes, bool dp_rule) {
+  cluster_view trial = v;
+  for (const auto& c : changes) trial.release(c.job);
+  for (const auto& c : changes) {
+    const job& jb = *s.jobs[static_cast<std::size_t>(c.job)].spec;
+    if (!place_best_then_relaxed(trial, c.job, c.gpu_type, c.gpus, true, [&](const node_layout& l) {
+          return usable(perf.query(jb, c.gpu_type, l), dp_rule);
+        }))
+      return false;
+  }
+  v = std::move(trial);
+  return true;
+}
+
 /// Index of a job in the snapshot by id, or -1.
 template <class Oracle>
 [[nodiscard]] int job_index(const snapshot<Oracle>& s, const std::string& id) {

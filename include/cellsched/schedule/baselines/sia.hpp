@@ -1,0 +1,240 @@
+#pragma once
+// Sia baseline (Jayaram Subramanya et al., SOSP 2023), as the reference artifact adapts it
+// (sjtu-epcc/arena, baselines/sia_sched.py, hyper-parameters from Sia's artifact):
+// * one configuration per job: GPU type and count (the layout is the best locality of that count);
+// * on every admission (a new job, or a waiting job retried when GPUs free up) an integer program over
+//   all running jobs plus the candidate maximises  Σ_jobs Σ_configs x·min((G·r)^p, 3000) + λ·[candidate
+//   placed], with p = 0.5 (fairness), each running job on exactly one configuration, the candidate on
+//   at most one, each type's GPU count respected and at most 5 running jobs changing configuration;
+//   jobs are split into partitions of at most 200 per program (solved in order, the capacity left by
+//   earlier partitions carried over, the 5 moves shared among them); solved with COIN-OR CBC (the
+//   artifact used GLPK through cvxpy);
+// * G is Sia's normalised goodput: N_min · thr / min thr over the job's feasible configurations (N_min the
+//   fewest GPUs it can run on); statistical efficiency is 1 because batch sizes are fixed;
+// * restart penalty r = max((T − N·δ)/(T + δ), 0.01), T the job's execution time so far, N its restarts,
+//   δ = 600 s, applied (as in the Sia paper) to every configuration other than the job's current one;
+//   the artifact scaled all of a job's configurations by r, which leaves its choice unpenalised;
+// * the running jobs whose configuration changed, then the candidate, are re-placed at best locality,
+//   else relaxed locality; if one cannot be placed the admission fails and nothing moves;
+// * waiting jobs are all retried in order when GPUs free up (no blocking); a new job that cannot run on
+//   any type at its requested count is dropped.
+// Data rule (as in the artifact): throughputs are best-plan figures without the data-parallel memory
+// check; placements of new arrivals skip that check, placements during retries apply it.
+// Without COIN-OR CBC the policy is unavailable: available() is false and decide() starts nothing.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cellsched/detail/milp.hpp"
+#include "cellsched/schedule/baselines/cluster_view.hpp"
+#include "cellsched/schedule/baselines/common.hpp"
+#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/schedule/policy.hpp"
+
+namespace cellsched {
+
+struct sia_options {
+  std::vector<int> gpu_counts = baselines::default_gpu_counts();
+  double fairness_p = 0.5;            ///< p_fairness
+  double goodput_clip = 3000.0;       ///< sia_goodput_clip_val
+  double restart_penalty_s = 600.0;   ///< δ: the re-tuning cap of an unguided search
+  double min_realloc_factor = 0.01;
+  double placement_bonus = 1.0;       ///< λ: objective gain for placing the candidate (artifact: -not_alloc_penalty)
+  int max_moved_jobs = 5;             ///< MAX_MGRT_JOB_NUM
+  int max_jobs_per_milp = 200;        ///< MAX_JOB_NUM_PARTITION
+};
+
+class sia_policy {
+ public:
+  explicit sia_policy(sia_options opts = {}) : opts_(std::move(opts)) {}
+
+  [[nodiscard]] std::string name() const { return "sia"; }
+  [[nodiscard]] static cost_options default_costs() noexcept { return baselines::baseline_costs(); }
+  [[nodiscard]] static constexpr bool available() noexcept { return detail::milp_solver_available(); }
+  [[nodiscard]] static const char* unavailable_reason() noexcept { return "unavailable (built without COIN-OR CBC)"; }
+
+  template <class Oracle>
+  [[nodiscard]] decision decide(const snapshot<Oracle>& s) {
+    static_assert(perf_oracle<Oracle>);
+    baselines::cluster_view v(s);
+    if (!available()) return v.to_decision();
+    baselines::perf_cache<Oracle> perf(*s.oracle);
+    const baselines::round_events ev = baselines::classify(s);
+    forget_gone(v);
+    std::vector<dropped_job> dropped;
+    if (ev.resources_freed) {
+      // A failed admission changes nothing, so an identical candidate (same model and batch: the same
+      // program) fails again until something starts.
+      std::set<std::pair<std::string, std::int64_t>> failed;
+      (void)baselines::retry_waiting(s, ev.pending, false, [&](int j) {
+        const job& jb = *s.jobs[static_cast<std::size_t>(j)].spec;
+        const auto key = std::make_pair(jb.model, jb.global_batch);
+        if (failed.count(key)) return baselines::try_result::skipped;
+        if (admit(s, v, perf, j, true)) {
+          failed.clear();
+          return baselines::try_result::started;
+        }
+        failed.insert(key);
+        return baselines::try_result::skipped;
+      });
+    }
+    for (int j : ev.arrivals) {
+      const job& jb = *s.jobs[static_cast<std::size_t>(j)].spec;
+      if (!runs_somewhere(s, v, perf, jb)) {
+        dropped.push_back({jb.id, "cannot run on any GPU type at its requested count"});
+        continue;
+      }
+      (void)admit(s, v, perf, j, false);
+    }
+    decision d = v.to_decision();
+    d.dropped = std::move(dropped);
+    return d;
+  }
+
+ private:
+  struct config {
+    std::string type;
+    int gpus = 0;
+    double value = 0.0;  ///< objective coefficient
+  };
+
+  void forget_gone(const baselines::cluster_view& v) {
+    std::map<std::string, int> keep;
+    for (int j = 0; j < v.num_jobs(); ++j)
+      if (const auto it = restarts_.find(v.job_id(j)); it != restarts_.end()) keep.insert(*it);
+    restarts_ = std::move(keep);
+  }
+
+  template <class Oracle>
+  [[nodiscard]] bool runs_somewhere(const snapshot<Oracle>& s, const baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf,
+                                    const job& jb) const {
+    for (const auto& t : v.types_up())
+      for (int n : opts_.gpu_counts) {
+        if (jb.requested_gpus > 0 && n != jb.requested_gpus) continue;
+        const node_layout l = baselines::best_layout(n, baselines::node_capacity(*s.topology, t));
+        if (!l.empty() && baselines::usable(perf.query(jb, t, l), false)) return true;
+      }
+    return false;
+  }
+
+  // The job's configurations with their objective values; a running job's current one is always listed.
+  template <class Oracle>
+  [[nodiscard]] std::vector<config> configurations(const snapshot<Oracle>& s, const baselines::cluster_view& v,
+                                                   baselines::perf_cache<Oracle>& perf, int j) const {
+    const job_status& js = s.jobs[static_cast<std::size_t>(j)];
+    const job& jb = *js.spec;
+    const bool running = v.holds(j);
+    const std::string cur_type = running ? v.type_of(j) : std::string();
+    const int cur_n = running ? v.num_gpus_of(j) : 0;
+    std::vector<config> out;
+    std::vector<double> thr;
+    for (const auto& t : v.types_up()) {
+      const int cap = baselines::node_capacity(*s.topology, t);
+      std::vector<int> counts = opts_.gpu_counts;
+      if (t == cur_type && std::find(counts.begin(), counts.end(), cur_n) == counts.end()) counts.push_back(cur_n);
+      for (int n : counts) {
+        const bool current = t == cur_type && n == cur_n;
+        if (n > v.usable_gpus(t) && !current) continue;
+        const double x = perf.throughput(jb, t, baselines::best_layout(n, cap), false);
+        if (x <= 0 && !current) continue;
+        out.push_back({t, n, 0.0});
+        thr.push_back(x);
+      }
+    }
+    // Sia's normalisation: G = N_min * thr / min thr over feasible configurations.
+    int n_min = 0;
+    double thr_min = 0.0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (thr[i] <= 0) continue;
+      if (n_min == 0 || out[i].gpus < n_min) n_min = out[i].gpus;
+      if (thr_min == 0.0 || thr[i] < thr_min) thr_min = thr[i];
+    }
+    const double exec_s = std::max(0.0, s.now_s - jb.submit_time_s - js.queued_s);
+    const auto it = restarts_.find(jb.id);
+    const double restarts = it == restarts_.end() ? 0.0 : it->second;
+    const double r = std::max((exec_s - restarts * opts_.restart_penalty_s) / (exec_s + opts_.restart_penalty_s),
+                              opts_.min_realloc_factor);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (thr[i] <= 0) continue;
+      const double g = n_min * thr[i] / thr_min;
+      const bool current = out[i].type == cur_type && out[i].gpus == cur_n;
+      out[i].value = std::min(std::pow(g * (running && !current ? r : 1.0), opts_.fairness_p), opts_.goodput_clip);
+    }
+    return out;
+  }
+
+  // The artifact's _sia_admission_control + _sia_resource_allocation for candidate `cand`.
+  template <class Oracle>
+  bool admit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf, int cand, bool dp_rule) {
+    std::vector<int> jobs = baselines::running_jobs(v);
+    jobs.push_back(cand);
+    const std::vector<std::string> types = v.types_up();
+    std::map<std::string, double> left;
+    for (const auto& t : types) left[t] = v.usable_gpus(t);
+    const std::size_t per = static_cast<std::size_t>(std::max(1, opts_.max_jobs_per_milp));
+    const std::size_t parts = (jobs.size() + per - 1) / per;
+    const int moves = opts_.max_moved_jobs / static_cast<int>(parts);
+
+    std::vector<baselines::reconfiguration> changes;
+    bool placed = false;
+    for (std::size_t p = 0; p < parts; ++p) {
+      const std::size_t lo = p * per, hi = std::min(jobs.size(), lo + per);
+      detail::milp m;
+      m.maximize();
+      std::vector<std::vector<config>> cfg;
+      std::vector<std::vector<int>> var;
+      std::map<std::string, std::vector<detail::milp_term>> per_type;
+      std::vector<detail::milp_term> keep;
+      int kept_jobs = 0;
+      for (std::size_t i = lo; i < hi; ++i) {
+        const int j = jobs[i];
+        const bool is_cand = j == cand;
+        cfg.push_back(configurations(s, v, perf, j));
+        var.emplace_back();
+        std::vector<detail::milp_term> one;
+        for (const config& c : cfg.back()) {
+          const int x = m.add_binary(c.value + (is_cand ? opts_.placement_bonus : 0.0));
+          var.back().push_back(x);
+          one.push_back({x, 1.0});
+          per_type[c.type].push_back({x, static_cast<double>(c.gpus)});
+          if (!is_cand && c.type == v.type_of(j) && c.gpus == v.num_gpus_of(j)) keep.push_back({x, 1.0});
+        }
+        if (!is_cand) ++kept_jobs;
+        if (one.empty() && !is_cand) return false;  // cannot happen: the current configuration is listed
+        m.add_row(std::move(one), is_cand ? 0.0 : 1.0, 1.0);
+      }
+      for (auto& [t, terms] : per_type) m.add_row(std::move(terms), -detail::milp_infinity, left[t]);
+      if (kept_jobs > 0) m.add_row(std::move(keep), static_cast<double>(kept_jobs - moves), detail::milp_infinity);
+
+      const detail::milp_solution sol = detail::solve(m);
+      if (!sol.has_solution()) return false;
+      for (std::size_t k = 0; k < cfg.size(); ++k) {
+        const int j = jobs[lo + k];
+        for (std::size_t c = 0; c < cfg[k].size(); ++c) {
+          if (sol.as_int(var[k][c]) != 1) continue;
+          left[cfg[k][c].type] -= cfg[k][c].gpus;
+          if (j == cand) placed = true;
+          if (j == cand || cfg[k][c].type != v.type_of(j) || cfg[k][c].gpus != v.num_gpus_of(j))
+            changes.push_back({j, cfg[k][c].type, cfg[k][c].gpus});
+        }
+      }
+    }
+    if (!placed || !baselines::apply_reconfigurations(v, s, perf, changes, dp_rule)) return false;
+    for (const auto& c : changes)
+      if (c.job != cand) ++restarts_[v.job_id(c.job)];
+    return true;
+  }
+
+  sia_options opts_;
+  std::map<std::string, int> restarts_;  ///< job id -> times Sia re-placed it while running
+};
+
+static_assert(policy<sia_policy, baselines::any_oracle>);
+
+}  // namespace cellsched

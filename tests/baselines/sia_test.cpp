@@ -1,0 +1,102 @@
+#include <catch2/catch.hpp>
+
+#include <cellsched/schedule/baselines/sia.hpp>
+
+#include "fixtures.hpp"
+
+using namespace cellsched;
+using namespace test_baselines;
+
+#ifdef CELLSCHED_HAVE_CBC
+
+namespace {
+
+// Batch 120: time = 120 / samples_per_s. Linear scaling: n GPUs give 10 n samples/s.
+table_oracle linear(const std::string& model, const std::string& type, int max_per_node) {
+  table_oracle o;
+  for (int n = 1; n <= 16; n *= 2) {
+    const node_layout l = n <= max_per_node ? node_layout{n} : node_layout(static_cast<std::size_t>(n / max_per_node), max_per_node);
+    o.set(model, type, l, 120.0 / (10.0 * n));
+  }
+  return o;
+}
+job sjob(const std::string& id, double t, int n = 1) { return make_job(id, "m", t, "a", n, 100000, 120); }
+
+}  // namespace
+
+TEST_CASE("Sia: a lone job takes the largest configuration; the fairness exponent shares GPUs", "[baselines][sia]") {
+  for (double p : {0.5, 1.0}) {
+    mini_host h(make_cluster({{"a", 1, 4}}), linear("m", "a", 4));
+    sia_options opts;
+    opts.fairness_p = p;
+    sia_policy pol(opts);
+    h.submit(sjob("A", 0));
+    REQUIRE(h.step(pol).empty());
+    CHECK(h.gpus_of("A") == 4);  // values sqrt(n) + 1 (or n + 1): 4 GPUs is best either way
+    h.set_time(100);
+    h.submit(sjob("B", 100));
+    REQUIRE(h.step(pol).empty());
+    // A has run 100 s: r = 100 / 700. p = 0.5: keeping A on 4 scores 2; moving A to 2 and placing B on 2
+    // scores sqrt(2 r) + sqrt(2) + 1 = 2.95. p = 1: 4 against 2 r + 2 + 1 = 3.29, so B waits.
+    if (p == 0.5) {
+      CHECK(h.gpus_of("A") == 2);
+      CHECK(h.gpus_of("B") == 2);
+    } else {
+      CHECK(h.gpus_of("A") == 4);
+      CHECK_FALSE(h.running("B"));
+    }
+  }
+}
+
+TEST_CASE("Sia: one configuration per job, type chosen freely", "[baselines][sia]") {
+  table_oracle o;
+  o.set("m", "slow", {1}, 12.0);
+  o.set("m", "fast", {1}, 4.0);
+  o.set("m", "fast", {2}, 2.0);
+  mini_host h(make_cluster({{"slow", 1, 2}, {"fast", 1, 2}}), o);
+  sia_policy pol;
+  h.submit(make_job("j", "m", 0, "slow", 1, 1000, 120));  // asked for "slow"; Sia may move it
+  REQUIRE(h.step(pol).empty());
+  CHECK(h.type_of("j") == "fast");
+  CHECK(h.gpus_of("j") == 2);
+}
+
+TEST_CASE("Sia: drops a job that runs nowhere at its requested count", "[baselines][sia]") {
+  mini_host h(make_cluster({{"a", 2, 4}}), linear("m", "a", 4));
+  sia_policy pol;
+  h.submit(make_job("odd", "m", 0, "a", 3, 1000, 120));  // 3 GPUs is not a configuration
+  REQUIRE(h.step(pol).empty());
+  CHECK(h.dropped("odd"));
+}
+
+TEST_CASE("Sia: earlier partitions keep the capacity they hold", "[baselines][sia]") {
+  // Five jobs arrive one after another on 8 GPUs. In one program each newcomer is admitted by shrinking
+  // a running job (the gain sqrt(n) + 1 beats the penalised loss). With two jobs per program the running
+  // jobs of the first program keep their GPUs, so from the third job on nothing is left for newcomers.
+  for (int per : {200, 2}) {
+    mini_host h(make_cluster({{"a", 2, 4}}), linear("m", "a", 4));
+    sia_options opts;
+    opts.max_jobs_per_milp = per;
+    sia_policy pol(opts);
+    int running = 0, used = 0;
+    for (int i = 0; i < 5; ++i) {
+      h.submit(sjob("j" + std::to_string(i), 0));
+      REQUIRE(h.step(pol).empty());
+    }
+    for (int i = 0; i < 5; ++i) {
+      running += h.running("j" + std::to_string(i)) ? 1 : 0;
+      used += h.gpus_of("j" + std::to_string(i));
+    }
+    CHECK(running == (per == 200 ? 5 : 2));
+    CHECK(used == 8);
+  }
+}
+
+#else
+
+TEST_CASE("Sia: unavailable without COIN-OR CBC", "[baselines][sia]") {
+  CHECK_FALSE(sia_policy::available());
+  CHECK(std::string(sia_policy::unavailable_reason()) == "unavailable (built without COIN-OR CBC)");
+}
+
+#endif
