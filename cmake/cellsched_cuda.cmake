@@ -11,6 +11,12 @@ if(CELLSCHED_ENABLE_CUDA)
       set(CMAKE_CUDA_ARCHITECTURES 80 86 89 90)
     endif()
     enable_language(CUDA)
+    # CMake before 3.26 has no C++20 flag for nvcc and silently compiles CUDA_STANDARD 20 targets as C++17;
+    # nvcc supports -std=c++20 since CUDA 12.0.
+    if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION AND CMAKE_CUDA_COMPILER_VERSION VERSION_GREATER_EQUAL 12.0)
+      set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+      set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    endif()
     find_package(CUDAToolkit)
     if(CUDAToolkit_FOUND)
       set(CELLSCHED_HAVE_CUDA ON)

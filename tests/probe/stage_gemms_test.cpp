@@ -10,7 +10,8 @@ using namespace cellsched::probe;
 namespace {
 
 // Two transformer-like layers (hidden 1024, 8 heads of 128, sequence 512) written out by hand: QKV
-// column-parallel, attention scores per head (not split here), output row-parallel.
+// column-parallel, attention scores as a batch of 8 per-head GEMMs per sample (not split here), output
+// row-parallel.
 model two_layer_model() {
   model m;
   m.name = "tiny";
@@ -36,7 +37,7 @@ plan one_stage(int first, int end, int dp, int tp, std::int64_t micro_batch_samp
 
 }  // namespace
 
-TEST_CASE("stage GEMM shapes: rows = samples per replica x tokens, tp splits n or k", "[probe][stage]") {
+TEST_CASE("stage GEMM shapes: rows = samples per replica x tokens, tp splits n or k, batches multiply", "[probe][stage]") {
   const model m = two_layer_model();
   // micro-batch of 8 samples over dp 2 -> 4 samples per GPU -> 2048 rows; tp 4.
   const auto g = stage_gemm_shapes(m, one_stage(1, 2, 2, 4, 8), 0);
@@ -47,13 +48,14 @@ TEST_CASE("stage GEMM shapes: rows = samples per replica x tokens, tp splits n o
   CHECK((g[0].m == 2048 && g[0].n == 768 && g[0].k == 1024));  // column: n / tp
   CHECK((g[1].pass == gemm_pass::backward_data && g[1].m == 2048 && g[1].n == 1024 && g[1].k == 768));
   CHECK((g[2].pass == gemm_pass::backward_weight && g[2].m == 1024 && g[2].n == 768 && g[2].k == 2048));
-  CHECK((g[3].m == 2048 && g[3].n == 512 && g[3].k == 128 && g[3].count == 8.0));  // not split
+  // A batched GEMM keeps its per-sequence m; the samples multiply the batch: 8 heads x 4 samples.
+  CHECK((g[3].m == 512 && g[3].n == 512 && g[3].k == 128 && g[3].count() == 32.0));
   CHECK((g[6].m == 2048 && g[6].n == 1024 && g[6].k == 256));  // row: k / tp
   // Each pass has the forward's FLOPs.
-  CHECK(g[1].flops() == g[0].flops());
-  CHECK(g[2].flops() == g[0].flops());
+  CHECK(g[1].dims.flops() == g[0].dims.flops());
+  CHECK(g[2].dims.flops() == g[0].dims.flops());
   // Forward FLOPs per GPU = the layer's per-sample GEMM FLOPs x 4 samples / tp for the split GEMMs.
-  const double fwd = g[0].flops() + g[3].flops() + g[6].flops();
+  const double fwd = g[0].dims.flops() + g[3].dims.flops() + g[6].dims.flops();
   const auto& l = m.layers[1];
   CHECK(fwd == Approx(4.0 * (l.gemms[0].flops_per_sample() / 4 + l.gemms[1].flops_per_sample() +
                              l.gemms[2].flops_per_sample() / 4)));
@@ -62,7 +64,8 @@ TEST_CASE("stage GEMM shapes: rows = samples per replica x tokens, tp splits n o
 TEST_CASE("uneven tp rounds the shard up; bad plans are refused", "[probe][stage]") {
   const model m = two_layer_model();
   const auto g = stage_gemm_shapes(m, one_stage(0, 1, 1, 5, 1), 0);
-  CHECK(g[0].n == 615);  // ceil(3072 / 5)
+  CHECK(g[0].dims.n == Approx(614.4));  // what the estimator computes with
+  CHECK(g[0].n == 615);                 // what one GPU runs: the larger shard
   CHECK_THROWS_AS(stage_gemm_shapes(m, one_stage(0, 1, 1, 1, 1), 1), std::invalid_argument);
   CHECK_THROWS_AS(stage_gemm_shapes(m, one_stage(0, 3, 1, 1, 1), 0), std::invalid_argument);
   CHECK_THROWS_AS(stage_gemm_shapes(m, one_stage(0, 2, 3, 1, 4), 0), std::invalid_argument);
@@ -82,6 +85,23 @@ TEST_CASE("distinct problems and stage GEMM time", "[probe][stage]") {
   // Recomputation repeats the 2 x (1 + 8 + 1) = 20 forward runs.
   CHECK(stage_gemm_time_s(g, t, true) == Approx(80e-3));
   CHECK_THROWS_AS(stage_gemm_time_s(g, std::vector<double>(3, 1.0), false), std::invalid_argument);
+}
+
+TEST_CASE("the stage's GEMMs are the estimator's: predictions sum to its per-layer GEMM time", "[probe][stage]") {
+  const model m = two_layer_model();
+  const auto g = stage_gemm_shapes(m, one_stage(0, 2, 1, 2, 4), 0);
+  const gemm_curve curve;
+  const double peak = 100.0, bw = 1000.0, elem = 2.0;
+  double expected_fwd = 0.0, expected = 0.0;
+  for (const auto& l : m.layers) {
+    const layer_work w = compute_layer_work(l, 4.0, 2, peak, bw, elem, curve);
+    expected_fwd += w.gemm_fwd_s;
+    expected += w.gemm_fwd_s + w.gemm_bwd_s;
+  }
+  const auto per_run = predicted_run_times_s(g, peak, bw, elem, curve);
+  REQUIRE(per_run.size() == g.size());
+  CHECK(stage_gemm_time_s(g, per_run, false) == Approx(expected).epsilon(1e-12));
+  CHECK(stage_gemm_time_s(g, per_run, true) == Approx(expected + expected_fwd).epsilon(1e-12));
 }
 
 TEST_CASE("driver device names map to catalog types", "[probe][device]") {

@@ -1,8 +1,10 @@
 #pragma once
 // The GEMMs one GPU runs for one pipeline stage of a plan: what the targeted probe of a Cell measures.
-// Host-only. Shapes follow Megatron-LM's tensor parallelism (Shoeybi et al. 2019, section 3): a
-// column-parallel GEMM splits its output columns n across the tp ranks, a row-parallel GEMM its reduction
-// dimension k; every GPU of a stage holds micro_batch_samples / dp samples of a micro-batch.
+// Host-only. The per-GPU dimensions are the estimator's own (estimate/compute.hpp: forward_dims and the
+// two backward GEMMs), so that a measured stage and its prediction describe the same work: Megatron-LM's
+// tensor parallelism splits column-parallel GEMMs along n and row-parallel ones along k, batched GEMMs
+// (count > 1, e.g. attention heads) by their members, and every GPU of a stage holds
+// micro_batch_samples / dp samples of a micro-batch.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "cellsched/cell/cell.hpp"
+#include "cellsched/estimate/compute.hpp"
 #include "cellsched/model/model.hpp"
 #include "cellsched/probe/sweep.hpp"
 
@@ -29,27 +32,24 @@ enum class gemm_pass { forward, backward_data, backward_weight };
   return "fwd";
 }
 
-/// One GEMM of a stage as one GPU runs it for one micro-batch, `count` times.
+/// One GEMM of a stage as one GPU runs it for one micro-batch.
 struct stage_gemm {
   std::string layer;   ///< layer name
   std::string name;    ///< gemm_shape name
   gemm_pass pass = gemm_pass::forward;
-  std::int64_t m = 0, n = 0, k = 0;
-  double count = 1.0;  ///< runs per micro-batch (gemm_shape::count)
-  [[nodiscard]] double flops() const noexcept {
-    return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) * count;
-  }
+  gemm_dims dims;      ///< the estimator's dimensions (fractional where tp does not divide evenly)
+  std::int64_t m = 0, n = 0, k = 0;  ///< the shape to time: dims rounded up (the largest shard bounds the stage)
+  [[nodiscard]] double count() const noexcept { return dims.count; }  ///< runs per micro-batch
 };
 
 namespace detail {
-[[nodiscard]] constexpr std::int64_t ceil_div(std::int64_t a, std::int64_t b) noexcept { return (a + b - 1) / b; }
+[[nodiscard]] inline std::int64_t whole_dim(double d) {
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(d - 1e-9)));
+}
 }  // namespace detail
 
 /// Every GEMM that one GPU of stage `stage_index` runs for one micro-batch, forward and backward, in
-/// layer order. rows = rows_per_sample x samples per replica (rounded to the nearest integer, at least 1);
-/// tp divides n (column-parallel) or k (row-parallel), rounding up where it does not divide evenly (the
-/// largest shard is what bounds the stage). Throws std::invalid_argument for a stage index or plan that
-/// does not fit the model.
+/// layer order. Throws std::invalid_argument for a stage index or plan that does not fit the model.
 [[nodiscard]] inline std::vector<stage_gemm> stage_gemm_shapes(const model& mdl, const plan& p, int stage_index) {
   if (stage_index < 0 || stage_index >= static_cast<int>(p.stages.size()))
     throw std::invalid_argument("stage index " + std::to_string(stage_index) + " outside the plan's " +
@@ -66,16 +66,16 @@ namespace detail {
                                 " is not a multiple of dp " + std::to_string(s.dp));
   const double samples = static_cast<double>(p.micro_batch_samples / s.dp);
   std::vector<stage_gemm> out;
+  auto add = [&out](const layer& l, const gemm_shape& g, gemm_pass pass, const gemm_dims& d) {
+    out.push_back({l.name, g.name, pass, d, detail::whole_dim(d.m), detail::whole_dim(d.n), detail::whole_dim(d.k)});
+  };
   for (int li = s.first_layer; li < s.end_layer; ++li) {
     const layer& l = mdl.layers[static_cast<std::size_t>(li)];
     for (const gemm_shape& g : l.gemms) {
-      const auto m = std::max<std::int64_t>(1, std::llround(g.rows_per_sample * samples));
-      std::int64_t n = g.n, k = g.k;
-      if (g.split == tp_split::column) n = detail::ceil_div(n, s.tp);
-      if (g.split == tp_split::row) k = detail::ceil_div(k, s.tp);
-      out.push_back({l.name, g.name, gemm_pass::forward, m, n, k, g.count});
-      out.push_back({l.name, g.name, gemm_pass::backward_data, m, k, n, g.count});
-      out.push_back({l.name, g.name, gemm_pass::backward_weight, k, n, m, g.count});
+      const gemm_dims f = forward_dims(g, samples, s.tp);
+      add(l, g, gemm_pass::forward, f);
+      add(l, g, gemm_pass::backward_data, input_grad_dims(f));
+      add(l, g, gemm_pass::backward_weight, weight_grad_dims(f));
     }
   }
   return out;
@@ -99,9 +99,24 @@ namespace detail {
   double t = 0.0;
   for (std::size_t i = 0; i < gemms.size(); ++i) {
     const double reps = gemms[i].pass == gemm_pass::forward && recompute ? 2.0 : 1.0;
-    t += gemms[i].count * reps * time_s[i];
+    t += gemms[i].count() * reps * time_s[i];
   }
   return t;
+}
+
+/// The estimator's time for one run of each GEMM (compute.hpp gemm_time_s with count 1; its time is
+/// linear in count), same order as `gemms`: the prediction stage_gemm_time_s aggregates like a measurement.
+[[nodiscard]] inline std::vector<double> predicted_run_times_s(const std::vector<stage_gemm>& gemms, double peak_tflops,
+                                                               double mem_bw_gb_per_s, double element_bytes,
+                                                               const gemm_curve& curve) {
+  std::vector<double> out;
+  out.reserve(gemms.size());
+  for (const auto& g : gemms) {
+    gemm_dims one = g.dims;
+    one.count = 1.0;
+    out.push_back(gemm_time_s(one, peak_tflops, mem_bw_gb_per_s, element_bytes, curve));
+  }
+  return out;
 }
 
 }  // namespace cellsched::probe
