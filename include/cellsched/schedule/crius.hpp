@@ -1,0 +1,308 @@
+#pragma once
+// The Crius scheduling policy (SPEC.md §5; reference/crius-artifact-notes.md §5), reconstructed from
+// the paper's artifact (GitHub sjtu-epcc/arena, branch ae-eurosys, scheduler.py):
+// * each round: on departures (or failures) consolidate spread jobs, restart pending jobs in queue
+//   order (a blocker may reclaim its opportunistic jobs' GPUs), then upgrade running jobs unless new
+//   jobs arrived; on arrivals fit each new job in submission order, then upgrade;
+// * fit one job: its preferred allocation at best locality, consolidating partly used nodes by
+//   migration, else relaxed locality; failing that, a bounded breadth-first search over shrink and
+//   type-change moves keeping the plan with the largest summed throughput gain;
+// * a job that fits while earlier ones wait runs opportunistically; the earlier ones become blockers;
+// * deadline mode (crius-ddl) accepts only allocations that can still meet the deadline and drops
+//   pending jobs whose deadline has passed.
+// The policy keeps its decision queue and the jobs' quotas between calls; the snapshot is the truth
+// about allocations. Decisions name exact GPU ids. Deterministic: no randomness is used.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "cellsched/hardware/cluster.hpp"
+#include "cellsched/schedule/crius_engine.hpp"
+#include "cellsched/schedule/crius_options.hpp"
+#include "cellsched/schedule/crius_rounds.hpp"
+#include "cellsched/schedule/crius_table.hpp"
+#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/schedule/policy.hpp"
+
+namespace cellsched {
+
+class crius_policy {
+ public:
+  crius_policy() = default;
+  explicit crius_policy(crius_options opts) : opts_(std::move(opts)) {}
+
+  [[nodiscard]] std::string name() const { return opts_.deadline_aware ? "crius-ddl" : "crius"; }
+  [[nodiscard]] const crius_options& options() const noexcept { return opts_; }
+
+  template <class Oracle>
+    requires perf_oracle<Oracle>
+  [[nodiscard]] decision decide(const snapshot<Oracle>& s) {
+    using namespace crius_detail;
+    if (s.topology != cluster_ || tv_.node_type.size() != s.topology->nodes().size()) build_topology(*s.topology);
+    engine e;
+    e.opt = &opts_;
+    e.tv = &tv_;
+    e.now_s = s.now_s;
+    const Oracle* oracle = s.oracle;
+    e.oracle = [oracle](const job& j, const std::string& type, const node_layout& layout) {
+      return oracle->query(j, type, layout);
+    };
+
+    // Jobs: the snapshot's, then remembered ones that left it (finished or dropped by the host).
+    std::unordered_map<std::string, int> index;
+    std::vector<int> arrivals;
+    for (const auto& js : s.jobs) {
+      const int i = static_cast<int>(e.jobs.size());
+      index.emplace(js.spec->id, i);
+      job_entry x;
+      x.spec = js.spec;
+      x.remaining_iterations = js.remaining_iterations;
+      x.tune_debt_s = js.tune_debt_s;
+      x.info_key = js.spec->model + "_" + std::to_string(js.spec->global_batch);
+      auto it = known_.find(js.spec->id);
+      if (it != known_.end()) {
+        x.q = it->second.q;
+        x.blocker = it->second.blocker;
+        x.opportunism = it->second.opportunism;
+      } else {
+        arrivals.push_back(i);
+      }
+      e.jobs.push_back(std::move(x));
+    }
+    for (const auto* list : {&running_, &decision_queue_, &pending_}) {
+      for (const auto& id : *list) {
+        if (index.count(id)) continue;
+        const remembered& k = known_.at(id);
+        index.emplace(id, static_cast<int>(e.jobs.size()));
+        job_entry x;
+        x.q = k.q;
+        x.blocker = k.blocker;
+        x.opportunism = k.opportunism;
+        e.jobs.push_back(std::move(x));
+      }
+    }
+    build_table(e, s);
+    for (int i : arrivals) e.jobs[static_cast<std::size_t>(i)].q = initial_quota(e, i);
+
+    // Queues from the previous call, reconciled with what the host reports.
+    const auto idx = [&](const std::string& id) { return index.at(id); };
+    const auto in_snapshot = [&](int i) { return i < static_cast<int>(s.jobs.size()); };
+    const auto running_now = [&](int i) { return in_snapshot(i) && s.jobs[static_cast<std::size_t>(i)].state == job_state::running; };
+    std::vector<int> ended, host_stopped;
+    for (const auto& id : running_) {
+      const int i = idx(id);
+      e.jobs[static_cast<std::size_t>(i)].running = true;
+      e.running_queue.push_back(i);
+      if (!in_snapshot(i)) ended.push_back(i);
+      else if (!running_now(i)) host_stopped.push_back(i);
+    }
+    for (const auto& id : pending_) {
+      const int i = idx(id);
+      if (in_snapshot(i)) e.pending_queue.push_back(i);
+    }
+    for (const auto& id : decision_queue_) {
+      const int i = idx(id);
+      if (in_snapshot(i) || contains(ended, i)) e.decision_queue.push_back(i);
+    }
+    for (int i : ended) release_job(e, i);
+    for (int i : host_stopped) {
+      const bool queued = contains(e.decision_queue, i);
+      suspend_job(e, i);
+      e.suspended.pop_back();  // the host stopped it; nothing to report
+      if (!queued) enqueue_by_priority(e, i);
+    }
+    // Jobs the host started on its own are adopted as running.
+    for (int i : std::vector<int>(e.pending_queue)) {
+      if (!running_now(i)) continue;
+      erase_value(e.pending_queue, i);
+      erase_value(e.decision_queue, i);
+      e.jobs[static_cast<std::size_t>(i)].running = true;
+      e.running_queue.push_back(i);
+    }
+    std::vector<int> new_jobs;
+    for (int i : arrivals) {
+      if (running_now(i)) {
+        e.jobs[static_cast<std::size_t>(i)].running = true;
+        e.running_queue.push_back(i);
+      } else {
+        new_jobs.push_back(i);
+      }
+    }
+    e.update_running_quotas();
+
+    bool cluster_changed = !host_stopped.empty();
+    for (const auto& ev : s.events)
+      cluster_changed = cluster_changed || ev.kind == event_kind::node_failure || ev.kind == event_kind::node_repair;
+    if (!ended.empty() || cluster_changed) optimize_running_jobs(e, new_jobs.empty());
+    if (!new_jobs.empty()) fit_new_jobs(e, new_jobs);
+    if (opts_.deadline_aware) drop_timed_out(e);
+
+    decision d = make_decision(e, s);
+    remember(e, s);
+    return d;
+  }
+
+ private:
+  struct remembered {
+    crius_detail::quota q;
+    bool blocker = false;
+    bool opportunism = false;
+  };
+
+  void build_topology(const cluster& c) {
+    using crius_detail::topology_view;
+    cluster_ = &c;
+    tv_ = topology_view{};
+    tv_.type_names = c.gpu_types_present();
+    for (const auto& t : tv_.type_names) tv_.type_cap.push_back(c.max_gpus_per_node(t));
+    for (const auto& n : c.nodes()) {
+      tv_.node_type.push_back(type_index(n.gpu_type));
+      tv_.node_first.push_back(n.first_gpu);
+      tv_.node_size.push_back(n.num_gpus);
+    }
+    for (const auto& name : opts_.gpu_type_order) {
+      const gpu_type* g = c.catalog().find(name);
+      const int t = type_index(g ? g->name : name);
+      if (t >= 0 && !crius_detail::contains(tv_.type_order, t)) tv_.type_order.push_back(t);
+    }
+    for (int t = 0; t < static_cast<int>(tv_.type_names.size()); ++t)
+      if (!crius_detail::contains(tv_.type_order, t)) tv_.type_order.push_back(t);
+    known_.clear();
+    running_.clear();
+    pending_.clear();
+    decision_queue_.clear();
+  }
+  [[nodiscard]] int type_index(const std::string& name) const {
+    for (std::size_t i = 0; i < tv_.type_names.size(); ++i)
+      if (tv_.type_names[i] == name) return static_cast<int>(i);
+    return -1;
+  }
+
+  template <class Oracle>
+  void build_table(crius_detail::engine& e, const snapshot<Oracle>& s) const {
+    using namespace crius_detail;
+    e.committed.assign(static_cast<std::size_t>(s.topology->total_gpus()), slot{});
+    for (std::size_t n = 0; n < s.nodes.size() && n < tv_.node_first.size(); ++n) {
+      const int first = tv_.node_first[n];
+      for (int k = 0; k < tv_.node_size[n]; ++k) {
+        const bool busy = !s.nodes[n].up || (static_cast<std::size_t>(k) < s.nodes[n].gpu_busy.size() && s.nodes[n].gpu_busy[static_cast<std::size_t>(k)]);
+        if (busy) e.committed[static_cast<std::size_t>(first + k)] = slot{down_owner, false};
+      }
+    }
+    for (std::size_t i = 0; i < s.jobs.size(); ++i) {
+      if (s.jobs[i].state != job_state::running || !s.jobs[i].alloc) continue;
+      for (gpu_id g : s.jobs[i].alloc->gpus)
+        if (g >= 0 && g < s.topology->total_gpus()) e.committed[static_cast<std::size_t>(g)] = slot{static_cast<int>(i), false};
+    }
+  }
+
+  /// A new job asks for its requested type and count at best locality; without a usable request, the
+  /// first type (in search order) where its count is feasible.
+  [[nodiscard]] crius_detail::quota initial_quota(const crius_detail::engine& e, int i) const {
+    const job& j = *e.jobs[static_cast<std::size_t>(i)].spec;
+    int type = -1;
+    if (j.requested_gpu_type) {
+      type = type_index(*j.requested_gpu_type);
+      if (type < 0)
+        if (const gpu_type* g = cluster_->catalog().find(*j.requested_gpu_type)) type = type_index(g->name);
+    }
+    const int num = j.requested_gpus > 0 ? j.requested_gpus : 1;
+    if (type < 0) {
+      for (int t : tv_.type_order) {
+        const crius_detail::quota q = crius_detail::best_locality(t, num, e.cap(t));
+        if (e.ask(i, t, q.nodes, q.per_node).feasible) {
+          type = t;
+          break;
+        }
+      }
+      if (type < 0) type = tv_.type_order.empty() ? 0 : tv_.type_order.front();
+    }
+    return crius_detail::best_locality(type, num, e.cap(type));
+  }
+
+  /// A job the host re-queued (its node failed) joins the decision queue at its submission position.
+  static void enqueue_by_priority(crius_detail::engine& e, int i) {
+    const double t = e.jobs[static_cast<std::size_t>(i)].spec->submit_time_s;
+    auto pos = e.decision_queue.begin();
+    while (pos != e.decision_queue.end() && e.jobs[static_cast<std::size_t>(*pos)].spec &&
+           e.jobs[static_cast<std::size_t>(*pos)].spec->submit_time_s <= t)
+      ++pos;
+    bool opportunistic_after = false;
+    for (auto it = pos; it != e.decision_queue.end(); ++it)
+      opportunistic_after = opportunistic_after || e.jobs[static_cast<std::size_t>(*it)].opportunism;
+    e.jobs[static_cast<std::size_t>(i)].blocker = opportunistic_after;
+    e.decision_queue.insert(pos, i);
+  }
+
+  template <class Oracle>
+  [[nodiscard]] decision make_decision(const crius_detail::engine& e, const snapshot<Oracle>& s) const {
+    using namespace crius_detail;
+    decision d;
+    std::vector<std::vector<gpu_id>> gpus(s.jobs.size());
+    for (std::size_t g = 0; g < e.committed.size(); ++g) {
+      const int o = e.committed[g].owner;
+      if (o >= 0 && o < static_cast<int>(s.jobs.size())) gpus[static_cast<std::size_t>(o)].push_back(static_cast<gpu_id>(g));
+    }
+    for (std::size_t i = 0; i < s.jobs.size(); ++i) {
+      const job_status& js = s.jobs[i];
+      const job_entry& x = e.jobs[i];
+      const bool was_running = js.state == job_state::running;
+      const bool restarted = contains(e.suspended, static_cast<int>(i));
+      if (was_running && (!x.running || restarted)) d.preempt.push_back(js.spec->id);
+      if (!x.running || gpus[i].empty()) continue;
+      if (was_running && !restarted && js.alloc && js.alloc->gpus == gpus[i]) continue;
+      placement p;
+      p.job_id = js.spec->id;
+      p.opportunistic = x.opportunism;
+      p.alloc.gpus = gpus[i];
+      std::map<node_id, int> per_node;
+      for (gpu_id g : gpus[i]) ++per_node[s.topology->node_of(g)];
+      for (const auto& [n, c] : per_node) p.alloc.layout.push_back(c);
+      std::sort(p.alloc.layout.begin(), p.alloc.layout.end(), std::greater<>());
+      p.alloc.gpu_type = s.topology->node_at(per_node.begin()->first).gpu_type;
+      p.chosen_plan = s.oracle->query(*js.spec, p.alloc.gpu_type, p.alloc.layout).best_plan;
+      d.run.push_back(std::move(p));
+    }
+    for (int i : e.dropped)
+      d.dropped.push_back({e.jobs[static_cast<std::size_t>(i)].spec->id, "its deadline can no longer be met"});
+    return d;
+  }
+
+  template <class Oracle>
+  void remember(const crius_detail::engine& e, const snapshot<Oracle>& s) {
+    const auto id_of = [&](int i) { return s.jobs[static_cast<std::size_t>(i)].spec->id; };
+    known_.clear();
+    for (std::size_t i = 0; i < s.jobs.size(); ++i) {
+      if (crius_detail::contains(e.dropped, static_cast<int>(i))) continue;
+      const auto& x = e.jobs[i];
+      known_[s.jobs[i].spec->id] = {x.q, x.blocker, x.opportunism};
+    }
+    running_.clear();
+    pending_.clear();
+    decision_queue_.clear();
+    for (int i : e.running_queue) running_.push_back(id_of(i));
+    for (int i : e.pending_queue) pending_.push_back(id_of(i));
+    for (int i : e.decision_queue) decision_queue_.push_back(id_of(i));
+  }
+
+  crius_options opts_;
+  const cluster* cluster_ = nullptr;
+  crius_detail::topology_view tv_;
+  std::unordered_map<std::string, remembered> known_;
+  std::vector<std::string> running_;
+  std::vector<std::string> pending_;
+  std::vector<std::string> decision_queue_;
+};
+
+namespace crius_detail {
+/// Any type with this query models perf_oracle; used to check the policy concept below.
+struct oracle_shape {
+  [[nodiscard]] perf_answer query(const job&, const std::string&, const node_layout&) const;
+};
+}  // namespace crius_detail
+static_assert(policy<crius_policy, crius_detail::oracle_shape>);
+
+}  // namespace cellsched

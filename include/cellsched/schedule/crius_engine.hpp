@@ -1,0 +1,140 @@
+#pragma once
+// State the Crius searches share within one scheduling call: the jobs with their quotas and tags, the
+// committed table, the running / pending / decision queues, and throughput answers from the oracle
+// (memoised per job, type and layout). Gains are sums of throughput changes; an infeasible option
+// scores -1e9 (INFEASIBLE_THR), exactly as in the artifact.
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "cellsched/cell/cell.hpp"
+#include "cellsched/schedule/crius_options.hpp"
+#include "cellsched/schedule/crius_table.hpp"
+#include "cellsched/schedule/job.hpp"
+#include "cellsched/schedule/perf_oracle.hpp"
+
+namespace cellsched::crius_detail {
+
+inline constexpr double infeasible_gain = -1e9;
+
+inline void erase_value(std::vector<int>& v, int x) {
+  auto it = std::find(v.begin(), v.end(), x);
+  if (it != v.end()) v.erase(it);
+}
+[[nodiscard]] inline bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+struct job_entry {
+  const job* spec = nullptr;
+  quota q;                   ///< the GPUs it holds, or asks for / last held while pending
+  bool running = false;
+  bool blocker = false;      ///< pending, with opportunistic jobs queued behind it
+  bool opportunism = false;  ///< running ahead of earlier pending jobs
+  std::int64_t remaining_iterations = 0;
+  double tune_debt_s = 0.0;
+  std::string info_key;      ///< "<model>_<batch>": restart passes skip keys that already failed
+};
+
+/// A job as one search branch sees it: which job, and the quota of the branch's copy of it.
+struct job_view {
+  int id = 0;
+  quota q;
+};
+
+struct oracle_answer {
+  bool feasible = false;
+  double thr = 0.0;          ///< samples/s
+  double iter_time_s = 0.0;
+};
+
+using oracle_fn = std::function<perf_answer(const job&, const std::string&, const node_layout&)>;
+
+struct engine {
+  const crius_options* opt = nullptr;
+  const topology_view* tv = nullptr;
+  oracle_fn oracle;
+  double now_s = 0.0;
+  std::vector<job_entry> jobs;
+  table committed;
+  std::vector<int> running_queue;   ///< in the order jobs started
+  std::vector<int> pending_queue;
+  std::vector<int> decision_queue;  ///< pending and opportunistic jobs, FIFO
+  std::vector<int> suspended;       ///< jobs suspended during this call
+  std::vector<int> dropped;         ///< deadline mode: dropped during this call
+  mutable std::unordered_map<std::uint64_t, oracle_answer> answers;
+
+  [[nodiscard]] int cap(int type) const { return tv->type_cap[static_cast<std::size_t>(type)]; }
+
+  [[nodiscard]] const oracle_answer& ask(int job_index, int type, int nodes, int per_node) const {
+    const std::uint64_t key = (static_cast<std::uint64_t>(job_index) << 32) | (static_cast<std::uint64_t>(type) << 24) |
+                              (static_cast<std::uint64_t>(nodes & 0xfff) << 12) | static_cast<std::uint64_t>(per_node & 0xfff);
+    auto it = answers.find(key);
+    if (it != answers.end()) return it->second;
+    oracle_answer a;
+    if (type >= 0 && nodes > 0 && per_node > 0) {
+      const job& j = *jobs[static_cast<std::size_t>(job_index)].spec;
+      const perf_answer p = oracle(j, tv->type_names[static_cast<std::size_t>(type)], node_layout(static_cast<std::size_t>(nodes), per_node));
+      a.feasible = p.feasible;
+      a.thr = p.throughput_samples_per_s(static_cast<double>(j.global_batch));
+      a.iter_time_s = p.iter_time_s;
+      if (!(a.thr > 0)) a.feasible = false;
+    }
+    return answers.emplace(key, a).first->second;
+  }
+
+  /// Deadline mode: now + re-tuning owed + one round + remaining x iteration time <= deadline; a job in
+  /// its first round owes min(tune/GPU x its GPUs, cap).
+  [[nodiscard]] bool deadline_ok(const job_view& j, const quota& at) const {
+    const job_entry& e = jobs[static_cast<std::size_t>(j.id)];
+    const oracle_answer& a = ask(j.id, at.type, at.nodes, at.per_node);
+    if (!a.feasible) return false;
+    if (!e.spec->deadline_s) return true;
+    double overhead = e.tune_debt_s;
+    if (now_s - e.spec->submit_time_s <= opt->round_s) {
+      const double t = opt->tune_s_per_gpu * j.q.num;
+      overhead = t < opt->tune_cap_s ? t : opt->tune_cap_s;
+    }
+    const double work = static_cast<double>(static_cast<std::int64_t>(static_cast<double>(e.remaining_iterations) * a.iter_time_s));
+    return now_s + overhead + opt->round_s + work <= *e.spec->deadline_s;
+  }
+
+  [[nodiscard]] bool alloc_feasible(const job_view& j, const quota& at) const {
+    if (opt->deadline_aware && !deadline_ok(j, at)) return false;
+    return ask(j.id, at.type, at.nodes, at.per_node).feasible;
+  }
+
+  /// Throughput on `at`, or infeasible_gain.
+  [[nodiscard]] double gain_of(const job_view& j, const quota& at) const {
+    if (opt->deadline_aware && !deadline_ok(j, at)) return infeasible_gain;
+    const oracle_answer& a = ask(j.id, at.type, at.nodes, at.per_node);
+    return a.feasible ? a.thr : infeasible_gain;
+  }
+  /// Throughput change from `prev` to `at`; an infeasible `prev` counts as -1e9.
+  [[nodiscard]] double gain_of(const job_view& j, const quota& at, const quota& prev) const {
+    const double now_thr = gain_of(j, at);
+    if (now_thr == infeasible_gain) return infeasible_gain;
+    const oracle_answer& p = ask(j.id, prev.type, prev.nodes, prev.per_node);
+    return p.feasible ? now_thr - p.thr : now_thr - infeasible_gain;
+  }
+
+  [[nodiscard]] job_view view(int job) const { return {job, jobs[static_cast<std::size_t>(job)].q}; }
+  [[nodiscard]] job_stat stat(const table& t, int owner, const quota& fallback) const {
+    return stat_of(t, *tv, owner, fallback);
+  }
+  [[nodiscard]] int search_depth() const {
+    return static_cast<int>(running_queue.size()) <= opt->busy_running_jobs ? opt->search_depth : opt->busy_search_depth;
+  }
+
+  /// Running jobs' quotas follow the committed table.
+  void update_running_quotas() {
+    for (int j : running_queue) {
+      job_entry& e = jobs[static_cast<std::size_t>(j)];
+      const job_stat s = stat(committed, j, e.q);
+      if (!s.nodes.empty()) e.q = s.q;
+    }
+  }
+};
+
+}  // namespace cellsched::crius_detail

@@ -1,0 +1,44 @@
+#pragma once
+// Every constant of the Crius policy, with the value the paper's artifact uses (GitHub sjtu-epcc/arena,
+// branch ae-eurosys: macro/macro_def.py, scheduler.py; reference/crius-artifact-notes.md Appendix A).
+#include <string>
+#include <vector>
+
+namespace cellsched {
+
+struct crius_options {
+  /// Round length, s (SCHEDULING_INTERVAL). Used by deadline mode: an allocation must let the job
+  /// finish by now + overhead + round + remaining x iteration time.
+  double round_s = 300.0;
+  /// Breadth-first shrink / type-change search depth (3 in simulation, 4 at runtime) and the depth when
+  /// more than `busy_running_jobs` jobs run (2).
+  int search_depth = 3;
+  int busy_search_depth = 2;
+  int busy_running_jobs = 150;
+  /// Upgrade moves applied per trial (MAX_UPGRADE_STEP_NUM) and pending-restart passes (MAX_RESTART_TRIAL_NUM).
+  int max_upgrade_steps = 10;
+  int max_restart_passes = 100;
+  /// Migration budgets: per search (LOCAL_ETA) and per scheduling pass (GLOBAL_ETA). The artifact's
+  /// formulas from GPU counts are commented out there, so the bounds are these constants.
+  int local_migrations = 256;
+  int global_migrations = 4096;
+  /// Largest GPU count a job may grow to (MAX_SUPPORTED_GPU_NUM); counts are powers of two from 1
+  /// (SUPPORTED_GPU_NUM_LIST = {1, 2, 4, 8, 16}).
+  int max_gpus_per_job = 16;
+  /// Re-tuning a (re)placed job with Cell-guided search: 10 s per GPU, capped at 40 s
+  /// (RESCHED_OVERHEAD_WITH_PRUNE). Deadline mode charges it to jobs placed in their first round.
+  double tune_s_per_gpu = 10.0;
+  double tune_cap_s = 40.0;
+  /// Deadline mode (crius-ddl): an allocation is acceptable only if the job can still finish by its
+  /// deadline; pending jobs whose deadline has passed are dropped.
+  bool deadline_aware = false;
+  /// Ablations of the artifact (crius-ns, crius-nh, crius-no).
+  bool disable_scaling = false;
+  bool disable_type_change = false;
+  bool disable_opportunistic = false;
+  /// Order in which GPU types are tried (shrink per type, type changes, upgrades). Empty: the order in
+  /// which types first appear in the cluster. The artifact's order is a100, v100, 3090, p100, a40, a10.
+  std::vector<std::string> gpu_type_order;
+};
+
+}  // namespace cellsched

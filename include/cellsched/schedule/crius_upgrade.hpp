@@ -1,0 +1,188 @@
+#pragma once
+// Crius moves that improve running jobs when GPUs free up (artifact scheduler.py): upgrade moves
+// (double a job's GPUs, or move it to another type with room; the single best positive-gain move is
+// applied, repeatedly), introspective migration (consolidate a job spread over partly used nodes), and
+// undoing needless swaps (a job that ended up on different but equivalent whole nodes gets its old
+// nodes back, so it is not restarted for nothing).
+#include <algorithm>
+#include <vector>
+
+#include "cellsched/schedule/crius_engine.hpp"
+#include "cellsched/schedule/crius_migration.hpp"
+#include "cellsched/schedule/crius_table.hpp"
+
+namespace cellsched::crius_detail {
+
+struct upgrade_option {
+  bool feasible = false;
+  table t;
+  double gain = infeasible_gain;
+  int global_left = 0;
+};
+
+/// The best positive-gain single move of running job `j`: to another type with enough free GPUs, or
+/// to twice its GPUs.
+[[nodiscard]] inline upgrade_option upgrade_search(const engine& e, int j, int global, int local) {
+  table base = e.committed;
+  clear_owner(base, j);
+  const quota cur = e.jobs[static_cast<std::size_t>(j)].q;
+  upgrade_option best;
+  const auto consider = [&](const job_view& moved) {
+    table t = base;
+    const migration_result m = migration_search(e, t, moved, global, local, true);
+    const quota now = e.stat(t, j, moved.q).q;
+    const double g = e.gain_of(moved, now, cur);
+    if (m.feasible && g > best.gain) {
+      best.gain = g;
+      best.t = std::move(t);
+      best.global_left = m.global_left;
+    }
+  };
+  if (!e.opt->disable_type_change) {
+    for (int nt : e.tv->type_order) {
+      if (nt == cur.type || !sufficient(base, *e.tv, nt, cur.num)) continue;
+      job_view moved{j, cur};
+      moved.q.type = nt;
+      consider(moved);
+    }
+  }
+  if (!e.opt->disable_scaling && cur.num < e.opt->max_gpus_per_job && sufficient(base, *e.tv, cur.type, cur.num * 2)) {
+    job_view moved{j, cur};
+    moved.q.num = cur.num * 2;
+    // (The artifact reads the new layout with the job's current quota as fallback.)
+    table t = base;
+    const migration_result m = migration_search(e, t, moved, global, local, true);
+    const quota now = e.stat(t, j, cur).q;
+    const double g = e.gain_of(moved, now, cur);
+    if (m.feasible && g > best.gain) {
+      best.gain = g;
+      best.t = std::move(t);
+      best.global_left = m.global_left;
+    }
+  }
+  best.feasible = best.gain > 0;
+  return best;
+}
+
+/// Applies the best upgrade move among running jobs, up to max_upgrade_steps times.
+inline void upgrade_trial(engine& e) {
+  if (e.running_queue.empty()) return;
+  int global = e.opt->global_migrations;
+  for (int step = 0; step < e.opt->max_upgrade_steps; ++step) {
+    double best_gain = infeasible_gain;
+    upgrade_option best;
+    for (int j : e.running_queue) {
+      upgrade_option o = upgrade_search(e, j, global, e.opt->local_migrations);
+      bool ok = o.feasible;
+      if (ok && o.gain > best_gain) ok = e.alloc_feasible(e.view(j), e.stat(o.t, j, e.jobs[static_cast<std::size_t>(j)].q).q);
+      if (ok && o.gain > best_gain) {
+        best_gain = o.gain;
+        best = std::move(o);
+      }
+    }
+    if (!best.feasible) break;
+    e.committed = std::move(best.t);
+    e.update_running_quotas();
+    global = best.global_left;
+  }
+}
+
+/// Consolidates running jobs spread over partly used nodes: a job is re-placed as if only its own
+/// GPUs were free, RHD migration moving its neighbours; the best positive gain is applied, repeatedly.
+inline void introspective_migration(engine& e) {
+  std::vector<int> spread;
+  for (int j : e.running_queue) {
+    const quota& q = e.jobs[static_cast<std::size_t>(j)].q;
+    if (q.nodes > 1 && q.per_node < e.cap(q.type)) spread.push_back(j);
+  }
+  int global = e.opt->global_migrations;
+  while (!spread.empty()) {
+    double best_gain = infeasible_gain;
+    int chosen = -1;
+    table chosen_t;
+    int chosen_global = global;
+    for (int j : spread) {
+      table t = e.committed;
+      const job_view v = e.view(j);
+      const job_stat prev = e.stat(t, j, v.q);
+      if (prev.q == best_locality(prev.q.type, prev.q.num, e.cap(prev.q.type))) continue;
+      // Only the job's own GPUs look free: everything else idle is taken by a per-type placeholder.
+      for (int n = 0; n < e.tv->num_nodes(); ++n) {
+        const int first = e.tv->node_first[static_cast<std::size_t>(n)];
+        for (int g = first; g < first + e.tv->node_size[static_cast<std::size_t>(n)]; ++g) {
+          slot& s = t[static_cast<std::size_t>(g)];
+          if (s.owner == j) s = slot{};
+          else if (s.idle) s = slot{fake_owner(e.tv->node_type[static_cast<std::size_t>(n)]), false};
+        }
+      }
+      const migration_result m = migration_search(e, t, v, global, e.opt->local_migrations, false);
+      if (!m.feasible) continue;
+      bool complete = true;
+      for (auto& s : t) {
+        complete = complete && !s.idle;
+        if (is_fake(s.owner)) s = slot{};
+      }
+      if (!complete) continue;
+      const job_stat now = e.stat(t, j, v.q);
+      const double g = e.gain_of(v, now.q, prev.q);
+      if (g > 0 && g > best_gain) {
+        best_gain = g;
+        chosen = j;
+        chosen_t = std::move(t);
+        chosen_global = m.global_left;
+      }
+    }
+    if (chosen < 0) break;
+    e.committed = std::move(chosen_t);
+    e.update_running_quotas();
+    erase_value(spread, chosen);
+    global = chosen_global;
+  }
+}
+
+/// A job that fully occupied whole nodes and now sits on other, equivalent whole nodes of the same type
+/// gets its previous nodes back (their current occupants take its new ones).
+inline void undo_needless_moves(engine& e, const table& prev) {
+  const topology_view& tv = *e.tv;
+  table& t = e.committed;
+  for (int j : e.running_queue) {
+    const std::vector<int> before = nodes_of(prev, tv, j);
+    const std::vector<int> after = nodes_of(t, tv, j);
+    if (before.empty() || before == after) continue;
+    const quota& q = e.jobs[static_cast<std::size_t>(j)].q;
+    if (q.num / static_cast<int>(before.size()) < e.cap(q.type)) continue;
+    if (tv.node_type[static_cast<std::size_t>(after[0])] != tv.node_type[static_cast<std::size_t>(before[0])]) continue;
+    const auto count_on = [&](const table& tb, int v) {
+      int c = 0;
+      const int first = tv.node_first[static_cast<std::size_t>(v)];
+      for (int g = first; g < first + tv.node_size[static_cast<std::size_t>(v)]; ++g) c += tb[static_cast<std::size_t>(g)].owner == j ? 1 : 0;
+      return c;
+    };
+    if (before.size() != after.size() || count_on(prev, before[0]) != count_on(t, after[0])) continue;
+    std::vector<int> switched;
+    for (int to : after) {
+      if (std::find(before.begin(), before.end(), to) != before.end()) continue;
+      for (int from : before) {
+        if (std::find(after.begin(), after.end(), from) != after.end() ||
+            std::find(switched.begin(), switched.end(), from) != switched.end())
+          continue;
+        switched.push_back(from);
+        const int f0 = tv.node_first[static_cast<std::size_t>(from)];
+        const int t0 = tv.node_first[static_cast<std::size_t>(to)];
+        const int size = tv.node_size[static_cast<std::size_t>(from)];
+        bool all_busy = size == tv.node_size[static_cast<std::size_t>(to)];
+        for (int k = 0; k < size && all_busy; ++k) all_busy = !t[static_cast<std::size_t>(f0 + k)].idle;
+        if (all_busy) {
+          for (int k = 0; k < size; ++k) {
+            t[static_cast<std::size_t>(t0 + k)].owner = t[static_cast<std::size_t>(f0 + k)].owner;
+            t[static_cast<std::size_t>(f0 + k)].owner = j;
+          }
+        }
+        break;
+      }
+    }
+  }
+  e.update_running_quotas();
+}
+
+}  // namespace cellsched::crius_detail
