@@ -1,0 +1,209 @@
+#pragma once
+// Dense transformer (GPT/BERT) in the Megatron-LM layout: an embedding layer, `num_layers` transformer
+// layers (QKV, attention, projection, two FFN GEMMs, two layernorms) and a head (final layernorm and the
+// logits GEMM against the tied embedding). Every figure is per sample (one sequence of seq_len tokens).
+//
+// Conventions (docs/formats/model.md explains them with the formulas):
+// * FLOPs: a GEMM [m x k]·[k x n] costs 2·m·n·k. Per layer the GEMMs give 24·s·h² + 4·s²·h
+//   = 24·s·h²·(1 + s/(6h)) for ffn_hidden = 4h (Narayanan et al. 2021, "Efficient large-scale language
+//   model training on GPU clusters", appendix). Element-wise work (layernorm, softmax, GeLU, dropout,
+//   residual adds) is memory-bound and is given as bytes, not FLOPs, so other_fwd_flops_per_sample = 0.
+// * Parameters: per layer 12h² + 13h (QKV 3h²+3h, projection h²+h, FC1 4h²+4h, FC2 4h²+h, two layernorms
+//   4h); embedding vocab·h + seq·h (learned positions); head 2h (final layernorm). The logits GEMM uses the
+//   tied embedding: its FLOPs are counted, its parameters are not counted twice.
+// * Activations saved for backward follow Korthikanti et al. 2022 ("Reducing activation recomputation in
+//   large transformer models", section 4.1): per layer s·h·(10 + 24/t + 5·a·s/(h·t)) bytes for fp16 and
+//   ffn_hidden = 4h, generalised below to other element sizes and FFN widths.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cellsched/hardware/gpu_type.hpp"
+#include "cellsched/io/error.hpp"
+#include "cellsched/model/model.hpp"
+
+namespace cellsched {
+
+struct transformer_config {
+  std::string name;
+  std::int64_t hidden = 0;
+  std::int64_t num_layers = 0;
+  std::int64_t heads = 0;
+  std::int64_t seq_len = 0;
+  std::int64_t vocab = 0;
+  std::int64_t ffn_hidden = 0;  ///< FFN (and expert FFN) intermediate size; 0 -> 4·hidden
+  dtype compute_dtype = dtype::fp16;
+  int experts = 0;                     ///< 0 = dense; > 0 = mixture of experts (model/moe.hpp)
+  std::int64_t expert_group_size = 0;  ///< tokens per routing group (GShard); MoE only
+  bool moe_every_layer = true;         ///< false: experts in every other layer (odd layers), as GShard/Alpa
+
+  [[nodiscard]] std::int64_t ffn() const noexcept { return ffn_hidden > 0 ? ffn_hidden : 4 * hidden; }
+  [[nodiscard]] bool is_moe() const noexcept { return experts > 0; }
+};
+
+namespace detail {
+
+/// Checks the fields every transformer builder needs; throws input_error naming the field.
+inline void check_transformer_config(const transformer_config& c) {
+  auto require_positive = [](std::int64_t v, const char* field) {
+    if (v <= 0) throw input_error("", field, "an integer > 0, got " + std::to_string(v));
+  };
+  if (c.name.empty()) throw input_error("", "name", "a non-empty model name");
+  require_positive(c.hidden, "hidden");
+  require_positive(c.num_layers, "num_layers");
+  require_positive(c.heads, "heads");
+  require_positive(c.seq_len, "seq_len");
+  require_positive(c.vocab, "vocab");
+  if (c.ffn_hidden < 0) throw input_error("", "ffn_hidden", "an integer >= 0 (0 means 4*hidden)");
+  if (c.hidden % c.heads != 0)
+    throw input_error("", "heads", "a divisor of hidden (" + std::to_string(c.hidden) + "), got " +
+                                       std::to_string(c.heads));
+  if (c.experts < 0) throw input_error("", "experts", "an integer >= 0");
+}
+
+[[nodiscard]] inline double as_double(std::int64_t v) noexcept { return static_cast<double>(v); }
+
+/// The attention half shared by dense and MoE layers: QKV (column split), scores Q·Kᵀ and context P·V
+/// per head (split by heads, i.e. column), output projection (row split).
+inline void add_attention_gemms(layer& l, const transformer_config& c) {
+  const double s = as_double(c.seq_len);
+  const std::int64_t h = c.hidden;
+  const std::int64_t head_dim = c.hidden / c.heads;
+  const double a = as_double(c.heads);
+  l.gemms.push_back({"qkv", s, 3 * h, h, 1.0, tp_split::column});
+  l.gemms.push_back({"attention_scores", s, c.seq_len, head_dim, a, tp_split::column});
+  l.gemms.push_back({"attention_context", s, head_dim, c.seq_len, a, tp_split::column});
+  l.gemms.push_back({"attention_proj", s, h, h, 1.0, tp_split::row});
+}
+
+/// Parameters of the attention half plus both layernorms: QKV 3h²+3h, projection h²+h, layernorms 4h.
+[[nodiscard]] inline double attention_and_norm_params(const transformer_config& c) noexcept {
+  const double h = as_double(c.hidden);
+  return 4.0 * h * h + 4.0 * h + 4.0 * h;
+}
+
+/// Parameters of one FFN: FC1 h·f + f, FC2 f·h + h.
+[[nodiscard]] inline double ffn_params(const transformer_config& c) noexcept {
+  const double h = as_double(c.hidden);
+  const double f = as_double(c.ffn());
+  return 2.0 * h * f + f + h;
+}
+
+/// Activation bytes of the attention half and the layernorms per sample (Korthikanti et al. 2022 §4.1,
+/// with e bytes per element instead of 2): tp-independent: QKV input e·sh, attention dropout mask sh,
+/// two layernorm inputs 2e·sh; tp-divided: Q and K 2e·sh, V e·sh, projection input e·sh, and per head
+/// softmax output, dropout mask and dropout output (2e + 1)·a·s².
+struct activation_split {
+  double shared = 0.0;
+  double tp_divided = 0.0;
+};
+[[nodiscard]] inline activation_split attention_activations(const transformer_config& c) noexcept {
+  const double s = as_double(c.seq_len), h = as_double(c.hidden), a = as_double(c.heads);
+  const double e = bytes_per_element(c.compute_dtype);
+  return {(3.0 * e + 1.0) * s * h, 4.0 * e * s * h + (2.0 * e + 1.0) * a * s * s};
+}
+
+/// Forward memory traffic of the attention half's element-wise work: two layernorms (read + write),
+/// fused scale-mask-softmax (read + write a·s²), attention dropout (read, write, mask), and
+/// bias-dropout-residual after the projection (read 2, write 1, mask).
+[[nodiscard]] inline double attention_mem_bound_bytes(const transformer_config& c) noexcept {
+  const double s = as_double(c.seq_len), h = as_double(c.hidden), a = as_double(c.heads);
+  const double e = bytes_per_element(c.compute_dtype);
+  return 4.0 * e * s * h + 2.0 * e * a * s * s + (2.0 * e + 1.0) * a * s * s + (3.0 * e + 1.0) * s * h;
+}
+
+/// One dense transformer layer.
+[[nodiscard]] inline layer dense_transformer_layer(const transformer_config& c, std::int64_t index) {
+  const double s = as_double(c.seq_len), h = as_double(c.hidden), f = as_double(c.ffn());
+  const double e = bytes_per_element(c.compute_dtype);
+  layer l;
+  l.name = "layer_" + std::to_string(index);
+  l.kind = "transformer";
+  l.params = attention_and_norm_params(c) + ffn_params(c);
+  add_attention_gemms(l, c);
+  l.gemms.push_back({"ffn_fc1", s, c.ffn(), c.hidden, 1.0, tp_split::column});
+  l.gemms.push_back({"ffn_fc2", s, c.hidden, c.ffn(), 1.0, tp_split::row});
+  // FFN element-wise traffic: bias+GeLU (read + write s·f), bias-dropout-residual (read 2, write 1, mask).
+  l.mem_bound_bytes_per_sample = attention_mem_bound_bytes(c) + 2.0 * e * s * f + (3.0 * e + 1.0) * s * h;
+  // FFN activations: FC1 input e·sh and dropout mask sh (not divided); GeLU input and FC2 input 2e·s·f
+  // (divided). With e = 2 and f = 4h the totals are Korthikanti's 10·sh and 24·sh + 5·a·s².
+  const auto att = attention_activations(c);
+  l.activation_bytes_per_sample = att.shared + (e + 1.0) * s * h;
+  l.activation_bytes_per_sample_tp_split = att.tp_divided + 2.0 * e * s * f;
+  l.boundary_bytes_per_sample = e * s * h;
+  l.tp_allreduces_fwd = 2;  // after the attention projection and after FC2 (Megatron-LM)
+  l.tp_allreduce_bytes_per_sample = e * s * h;
+  l.max_tp = static_cast<int>(c.heads);
+  return l;
+}
+
+/// Token + learned position embedding. The lookup is a gather, not a GEMM: no FLOPs, its traffic is
+/// memory-bound (write the s·h output, add positions, dropout). Megatron's vocab-parallel embedding
+/// all-reduces its output once when tp > 1.
+[[nodiscard]] inline layer embedding_layer(const transformer_config& c) {
+  const double s = as_double(c.seq_len), h = as_double(c.hidden);
+  const double e = bytes_per_element(c.compute_dtype);
+  layer l;
+  l.name = "embedding";
+  l.kind = "embedding";
+  l.params = as_double(c.vocab) * h + s * h;
+  l.mem_bound_bytes_per_sample = 2.0 * e * s * h + (3.0 * e + 1.0) * s * h;  // gathers, position add, dropout
+  l.activation_bytes_per_sample = s * h;  // dropout mask
+  l.boundary_bytes_per_sample = e * s * h;
+  l.tp_allreduces_fwd = 1;
+  l.tp_allreduce_bytes_per_sample = e * s * h;
+  l.max_tp = static_cast<int>(c.heads);
+  return l;
+}
+
+/// Final layernorm and the logits GEMM against the tied input embedding (vocab-parallel: column split),
+/// followed by the softmax cross-entropy. Megatron's vocab-parallel cross-entropy all-reduces the per-token
+/// max and sum (two fp32 vectors of s) when tp > 1.
+[[nodiscard]] inline layer head_layer(const transformer_config& c) {
+  const double s = as_double(c.seq_len), h = as_double(c.hidden), v = as_double(c.vocab);
+  const double e = bytes_per_element(c.compute_dtype);
+  layer l;
+  l.name = "head";
+  l.kind = "head";
+  l.params = 2.0 * h;  // final layernorm; the logits weight is the embedding's
+  l.gemms.push_back({"logits", s, c.vocab, c.hidden, 1.0, tp_split::column});
+  // Layernorm read + write; logits read once in fp16 and the fp32 softmax written and read once.
+  l.mem_bound_bytes_per_sample = 2.0 * e * s * h + e * s * v + 2.0 * 4.0 * s * v;
+  l.activation_bytes_per_sample = 2.0 * e * s * h;       // layernorm input, logits-GEMM input
+  l.activation_bytes_per_sample_tp_split = 4.0 * s * v;  // fp32 softmax kept for the loss gradient
+  l.boundary_bytes_per_sample = 4.0 * s;                 // per-token fp32 loss
+  l.tp_allreduces_fwd = 2;
+  l.tp_allreduce_bytes_per_sample = 4.0 * s;
+  l.max_tp = static_cast<int>(c.heads);
+  return l;
+}
+
+[[nodiscard]] inline model transformer_shell(const transformer_config& c, const char* family) {
+  model m;
+  m.name = c.name;
+  m.family = family;
+  m.compute_dtype = c.compute_dtype;
+  m.seq_len = c.seq_len;
+  m.hidden = c.hidden;
+  m.heads = c.heads;
+  m.vocab = c.vocab;
+  return m;
+}
+
+}  // namespace detail
+
+/// A dense GPT/BERT model: embedding, `num_layers` transformer layers, head. Throws input_error (with an
+/// empty file name) when the configuration is invalid; `experts` must be 0 (see build_moe_transformer).
+[[nodiscard]] inline model build_dense_transformer(const transformer_config& c) {
+  detail::check_transformer_config(c);
+  if (c.experts != 0)
+    throw input_error("", "experts", "0 for a dense transformer (use build_moe_transformer)");
+  model m = detail::transformer_shell(c, "dense_transformer");
+  m.layers.reserve(static_cast<std::size_t>(c.num_layers) + 2);
+  m.layers.push_back(detail::embedding_layer(c));
+  for (std::int64_t i = 0; i < c.num_layers; ++i) m.layers.push_back(detail::dense_transformer_layer(c, i));
+  m.layers.push_back(detail::head_layer(c));
+  return m;
+}
+
+}  // namespace cellsched
