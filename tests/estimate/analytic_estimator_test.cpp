@@ -28,8 +28,10 @@ analytic_params plain_params() {
   p.intra_link_efficiency = 1.0;
   p.inter_link_efficiency = 1.0;
   p.intra_latency_s = p.inter_latency_s = p.p2p_latency_s = 0.0;
-  p.cpu_per_op_s = p.gpu_per_op_s = p.sync_per_peer_s = p.iteration_overhead_s = 0.0;
+  p.cpu_per_op_s = p.gpu_per_op_s = p.host_sync_s = p.device_sync_s = p.iteration_overhead_s = 0.0;
   p.optimizer_bytes_per_param = 36.0;
+  p.host_device_overlap = 1.0;
+  p.tp_backward_hidden = 0.0;
   return p;
 }
 
@@ -113,6 +115,11 @@ TEST_CASE("tensor parallelism adds its all-reduces forward and backward", "[esti
   rec.recompute = true;  // recomputing the forward repeats its all-reduces: 6 per micro-batch
   const estimate_result rr = est.estimate(m, toy_cell(2), rec);
   REQUIRE(close(rr.breakdown.tp_comm_s, 1.2e-4));
+  // Megatron-LM's asynchronous backward all-reduce hides the backward ones: forward + recompute remain.
+  analytic_params hidden = plain_params();
+  hidden.tp_backward_hidden = 1.0;
+  REQUIRE(close(analytic_estimator(toy_catalog(), hidden).estimate(m, toy_cell(2), simple_plan(1, 2, 1, 2)).breakdown.tp_comm_s, 4e-5));
+  REQUIRE(close(analytic_estimator(toy_catalog(), hidden).estimate(m, toy_cell(2), rec).breakdown.tp_comm_s, 8e-5));
   // Recomputation adds one forward's compute per micro-batch (forward time minus its 2e-5 s of all-reduces).
   REQUIRE(close(rr.breakdown.compute_s - r.breakdown.compute_s, 2.0 * (r.stages[0].fwd_s - 2e-5)));
 }
@@ -195,4 +202,29 @@ TEST_CASE("a probe profile replaces the defaults and says so", "[estimate][analy
   REQUIRE(r.calibration == "analytic+probe:toy-profile.json");
   // 3 GEMMs of 2^31 FLOPs at 50 TFLOP/s = 1.2884901888e-4 s; Adam 3.6e7 B at 500 GB/s = 7.2e-5 s.
   REQUIRE(r.iter_time_s == Approx(1.2884901888e-4 + 7.2e-5).epsilon(1e-9));
+}
+
+TEST_CASE("fixed per-op costs: host-bound passes take the host time", "[estimate][analytic]") {
+  analytic_params prm = plain_params();
+  prm.cpu_per_op_s = 1e-3;  // one GEMM + one element-wise group = 2 ops per pass
+  const analytic_estimator est(toy_catalog(), prm);
+  // Forward: max(device 3.52321536e-5, host 2e-3) = 2e-3; backward (4 ops): 4e-3. Two micro-batches: 1.2e-2,
+  // plus the Adam step 3.6e-5.
+  const estimate_result r = est.estimate(one_gemm_model(), toy_cell(1), simple_plan(1, 1, 1, 2));
+  REQUIRE(close(r.iter_time_s, 1.2e-2 + 3.6e-5));
+  REQUIRE(close(r.breakdown.overhead_s, 1.2e-2 - 2.113929216e-4));
+  // Half-overlapped host and device: each pass adds half the device time on top of the host time.
+  prm.host_device_overlap = 0.5;
+  const estimate_result h = analytic_estimator(toy_catalog(), prm).estimate(one_gemm_model(), toy_cell(1), simple_plan(1, 1, 1, 2));
+  REQUIRE(close(h.iter_time_s, 1.2e-2 + 0.5 * 2.113929216e-4 + 3.6e-5));
+  // A per-doubling sync cost at each of 2 forward tensor-parallel all-reduces (tp 4 = 2 doublings):
+  // device side 2 x 2 x 1e-4 = 4e-4 on a device-bound forward.
+  model m = one_gemm_model(tp_split::column);
+  m.layers[0].tp_allreduces_fwd = 2;
+  m.layers[0].tp_allreduce_bytes_per_sample = 1.0;  // negligible volume
+  analytic_params sync = plain_params();
+  const double base = analytic_estimator(toy_catalog(), sync).estimate(m, toy_cell(4), simple_plan(1, 4, 1, 1)).stages[0].fwd_s;
+  sync.device_sync_s = 1e-4;
+  const double with_sync = analytic_estimator(toy_catalog(), sync).estimate(m, toy_cell(4), simple_plan(1, 4, 1, 1)).stages[0].fwd_s;
+  REQUIRE(close(with_sync - base, 4e-4));
 }

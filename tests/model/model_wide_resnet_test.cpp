@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "../io/check_input_error.hpp"
 #include "cellsched/io/error.hpp"
 #include "cellsched/model/wide_resnet.hpp"
 
@@ -83,12 +84,7 @@ TEST_CASE("wide resnet: parameter counts match the reference names within 3 %") 
 
 TEST_CASE("wide resnet: invalid configurations name the field") {
   auto check_field = [](const wide_resnet_config& c, const std::string& field) {
-    try {
-      (void)build_wide_resnet(c);
-      FAIL("no exception");
-    } catch (const input_error& e) {
-      CHECK(e.field() == field);
-    }
+    test::check_input_error([&] { (void)build_wide_resnet(c); }, "", field, "");
   };
   check_field(wrn("w", 34, 2, 64), "depth");
   check_field(wrn("w", 50, 0, 64), "width_factor");

@@ -2,6 +2,7 @@
 // The default estimator: an analytic model of compute, communication and memory (SPEC.md sec. 3),
 // calibrated by probe profiles where one exists for the GPU type.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -250,16 +251,16 @@ class analytic_estimator {
     // (Megatron's f/g operators: one backward all-reduce per forward one), twice the ops; recomputation
     // repeats the forward first.
     const double rec = recompute ? 1.0 : 0.0;
-    const double sync = params_.sync_per_peer_s * static_cast<double>(st.tp - 1);
+    const double doublings = std::log2(static_cast<double>(st.tp));
     const auto pass = [&](double compute, double comm, double n_ops, double n_colls) {
-      const double gpu = compute + comm + params_.gpu_per_op_s * n_ops;
-      const double cpu = params_.cpu_per_op_s * n_ops + sync * n_colls;
-      return std::max(gpu, cpu);
+      const double gpu = compute + comm + params_.gpu_per_op_s * n_ops + params_.device_sync_s * doublings * n_colls;
+      const double cpu = params_.cpu_per_op_s * n_ops + params_.host_sync_s * doublings * n_colls;
+      return std::max(gpu, cpu) + (1.0 - params_.host_device_overlap) * std::min(gpu, cpu);
     };
     stage_parts out;
     const double fwd_compute = gemm_f + mem_f + other_f;
     const double bwd_compute = gemm_b + mem_b + 2.0 * other_f + rec * fwd_compute;
-    const double bwd_comm = comm_f * (1.0 + rec);
+    const double bwd_comm = comm_f * (rec + (1.0 - params_.tp_backward_hidden));
     out.time.fwd_s = pass(fwd_compute, comm_f, ops, colls_f);
     out.time.bwd_s = pass(bwd_compute, bwd_comm, ops * (2.0 + rec), colls_f * (1.0 + rec));
     out.compute_s = fwd_compute + bwd_compute;

@@ -1,0 +1,148 @@
+// Estimator accuracy against published measurements.
+//  1. Every table in data/measurements/ (vTrain CSV layout): median / p90 / max absolute relative error
+//     and ranking quality per (model, GPUs, global batch) group, on all rows and on the even- and
+//     odd-line halves. With --refit, the estimator's global constants are refitted by least squares on
+//     the even lines (fit_params.hpp) and the held-out odd lines are reported separately.
+//  2. Best-plan predictions against the Arena artifact's best-plan times (data/perf/arena-profile-db.json,
+//     another framework on other GPUs): the distribution of predicted / reference.
+// Prints the figures and writes them as JSON (default <build dir>/estimator_accuracy.json, or --out).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cellsched/estimate/analytic_estimator.hpp"
+#include "cellsched/estimate/fit_params.hpp"
+#include "cellsched/estimate/measurement_report.hpp"
+#include "cellsched/estimate/measurements.hpp"
+#include "cellsched/hardware/builtin_catalog.hpp"
+
+#include "arena_best_plan.hpp"
+
+namespace {
+
+using namespace cellsched;
+using nlohmann::json;
+
+json summary_json(const measurement_summary& s) {
+  return {{"rows", s.predicted_rows},
+          {"median_abs_rel_error", s.median_abs_rel_error},
+          {"p90_abs_rel_error", s.p90_abs_rel_error},
+          {"max_abs_rel_error", s.max_abs_rel_error},
+          {"mean_abs_rel_error", s.mean_abs_rel_error},
+          {"groups", s.groups.size()},
+          {"groups_same_best", s.groups_same_best},
+          {"groups_within_5pct", s.groups_within_5pct}};
+}
+
+void print_summary(const char* label, const measurement_summary& s) {
+  const double g = s.groups.empty() ? 1.0 : static_cast<double>(s.groups.size());
+  std::printf("  %-26s rows %4zu  |err| median %5.2f %%  p90 %5.2f %%  max %6.2f %%  groups %3zu: same best %5.1f %%, "
+              "within 5 %% %5.1f %%\n",
+              label, s.predicted_rows, 100 * s.median_abs_rel_error, 100 * s.p90_abs_rel_error,
+              100 * s.max_abs_rel_error, s.groups.size(), 100.0 * static_cast<double>(s.groups_same_best) / g,
+              100.0 * static_cast<double>(s.groups_within_5pct) / g);
+}
+
+json constants_json(const analytic_params& p) {
+  return {{"gemm_max_efficiency", p.gemm.max_efficiency},
+          {"mem_bw_efficiency", p.mem_bw_efficiency},
+          {"intra_link_efficiency", p.intra_link_efficiency},
+          {"cpu_per_op_s", p.cpu_per_op_s},
+          {"gpu_per_op_s", p.gpu_per_op_s},
+          {"host_sync_s", p.host_sync_s},
+          {"device_sync_s", p.device_sync_s},
+          {"host_device_overlap", p.host_device_overlap},
+          {"optimizer_bytes_per_param", p.optimizer_bytes_per_param},
+          {"iteration_overhead_s", p.iteration_overhead_s}};
+}
+
+json evaluate_table(const std::string& path, const hardware_catalog& catalog, bool refit) {
+  const auto rows = load_measurements_file(path);
+  const measurement_setup setup;
+  const auto even = [](std::size_t i) { return i % 2 == 0; };
+  const auto odd = [](std::size_t i) { return i % 2 == 1; };
+  json out = {{"table", std::filesystem::path(path).filename().string()}, {"rows", rows.size()}};
+
+  const analytic_estimator est(catalog);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto preds = predict_measurements(est, rows, setup);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::size_t unrepresented = 0;
+  for (const auto& p : preds) unrepresented += p.predicted() ? 0 : 1;
+  std::printf("%s: %zu rows (%zu not representable), %.1f us per estimate\n", path.c_str(), rows.size(), unrepresented,
+              1e6 * secs / static_cast<double>(std::max<std::size_t>(rows.size(), 1)));
+  std::printf(" default constants (analytic_params.hpp):\n");
+  const auto all = summarize_measurements(preds);
+  print_summary("all rows", all);
+  print_summary("even lines (fit half)", summarize_measurements(preds, even));
+  print_summary("odd lines (held out)", summarize_measurements(preds, odd));
+  out["default"] = {{"all", summary_json(all)},
+                    {"even", summary_json(summarize_measurements(preds, even))},
+                    {"odd", summary_json(summarize_measurements(preds, odd))},
+                    {"constants", constants_json(est.params())}};
+  if (refit) {
+    std::vector<measurement_case> cases;
+    for (const auto& r : rows) cases.push_back(make_measurement_case(r, setup));
+    const analytic_params fitted =
+        fit_analytic_params(catalog, est.params(), cases, rows, [](std::size_t i) { return i % 2 == 0; },
+                            fitted_constants::overhead_constants());
+    const analytic_estimator refitted(catalog, fitted);
+    const auto p2 = predict_measurements(refitted, rows, setup);
+    std::printf(" refitted on the even lines:\n");
+    print_summary("all rows", summarize_measurements(p2));
+    print_summary("even lines (fit half)", summarize_measurements(p2, even));
+    print_summary("odd lines (held out)", summarize_measurements(p2, odd));
+    std::cout << "  constants: " << constants_json(fitted).dump() << "\n";
+    out["refit_even"] = {{"all", summary_json(summarize_measurements(p2))},
+                         {"even", summary_json(summarize_measurements(p2, even))},
+                         {"odd", summary_json(summarize_measurements(p2, odd))},
+                         {"constants", constants_json(fitted)}};
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data_dir = CELLSCHED_DATA_DIR;
+  std::string out_path = std::string(CELLSCHED_BENCH_OUT_DIR) + "/estimator_accuracy.json";
+  bool refit = false, arena = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--refit") {
+      refit = true;
+    } else if (a == "--no-arena") {
+      arena = false;
+    } else if ((a == "--out" || a == "--data-dir") && i + 1 < argc) {
+      (a == "--out" ? out_path : data_dir) = argv[++i];
+    } else {
+      std::cerr << "usage: estimator_accuracy [--refit] [--no-arena] [--data-dir DIR] [--out FILE.json]\n";
+      return 2;
+    }
+  }
+  try {
+    const hardware_catalog catalog = builtin_catalog();
+    json doc = {{"kind", "bench_estimator_accuracy"}, {"tables", json::array()}};
+    std::vector<std::string> tables;
+    for (const auto& e : std::filesystem::directory_iterator(data_dir + "/measurements"))
+      if (e.path().extension() == ".csv") tables.push_back(e.path().string());
+    std::sort(tables.begin(), tables.end());
+    for (const auto& t : tables) doc["tables"].push_back(evaluate_table(t, catalog, refit));
+    if (arena) doc["arena"] = cellsched::bench::compare_with_arena(data_dir + "/perf/arena-profile-db.json", catalog);
+    std::ofstream f(out_path);
+    if (!f) throw input_error(out_path, "", "a writable output file");
+    f << doc.dump(2) << "\n";
+    std::cout << "wrote " << out_path << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "estimator_accuracy: " << e.what() << "\n";
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,221 @@
+#pragma once
+// Predicting a published measurement table row by row and summarising the accuracy: median and 90th
+// percentile absolute relative error, and per (model, GPU count, global batch) group whether the plan
+// predicted fastest is the measured fastest.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "cellsched/cell/cell.hpp"
+#include "cellsched/estimate/concepts.hpp"
+#include "cellsched/estimate/measurements.hpp"
+#include "cellsched/model/transformer.hpp"
+
+namespace cellsched {
+
+/// Conditions the table was measured under (vTrain's own configuration: A100, 8 per node, Megatron-style
+/// GPT, vocabulary 50,257, fp16 mixed precision, full activation recomputation, 1F1B, no ZeRO).
+struct measurement_setup {
+  std::string gpu_type = "a100-80gb";
+  int gpus_per_node = 8;
+  std::int64_t vocab = 50257;
+  /// Megatron-LM pads the vocabulary to a multiple of this x tp (--make-vocab-size-divisible-by 128).
+  std::int64_t vocab_divisible_by = 128;
+  dtype compute_dtype = dtype::fp16;
+  pipeline_schedule schedule = pipeline_schedule::one_f_one_b;
+  bool recompute = true;
+  bool zero1 = false;
+};
+
+/// What the estimator sees for one row, or why the row cannot be represented.
+struct measurement_case {
+  model m;
+  cell c;
+  plan p;
+  std::string reason;  ///< non-empty: the row is not representable
+};
+
+/// Megatron-LM's stage split: the transformer layers evenly, the embedding with the first stage and the
+/// head with the last.
+[[nodiscard]] inline std::vector<stage_plan> megatron_even_stages(const model& m, int pp, int dp, int tp) {
+  int first_block = 0, end_block = m.num_layers();
+  while (first_block < end_block && m.layers[static_cast<std::size_t>(first_block)].kind != "transformer") ++first_block;
+  while (end_block > first_block && m.layers[static_cast<std::size_t>(end_block - 1)].kind != "transformer") --end_block;
+  const int blocks = end_block - first_block;
+  std::vector<stage_plan> out;
+  for (int s = 0; s < pp; ++s) {
+    stage_plan st;
+    st.first_layer = s == 0 ? 0 : first_block + blocks * s / pp;
+    st.end_layer = s == pp - 1 ? m.num_layers() : first_block + blocks * (s + 1) / pp;
+    st.dp = dp;
+    st.tp = tp;
+    out.push_back(st);
+  }
+  return out;
+}
+
+[[nodiscard]] inline measurement_case make_measurement_case(const measurement_row& r, const measurement_setup& s) {
+  measurement_case out;
+  const auto fail = [&](std::string why) {
+    out.reason = std::move(why);
+    return out;
+  };
+  if (r.tp * r.dp * r.pp != r.gpus) return fail("tp x dp x pp != # GPUs");
+  if (r.global_batch % (r.micro_batch * r.dp) != 0) return fail("global batch is not a multiple of micro batch x dp");
+  if (r.layers % r.pp != 0) return fail("# layers is not a multiple of the pipeline stages (Megatron-LM requires it)");
+  if (r.hidden % r.heads != 0) return fail("hidden size is not a multiple of the attention heads");
+  if (r.heads % r.tp != 0) return fail("attention heads are not a multiple of tensor parallelism");
+  if (r.gpus > s.gpus_per_node && r.gpus % s.gpus_per_node != 0)
+    return fail("# GPUs does not fill whole nodes of " + std::to_string(s.gpus_per_node));
+  transformer_config tc;
+  tc.name = "gpt-h" + std::to_string(r.hidden) + "-l" + std::to_string(r.layers) + "-a" + std::to_string(r.heads) +
+            "-s" + std::to_string(r.seq_len);
+  tc.hidden = r.hidden;
+  tc.num_layers = r.layers;
+  tc.heads = r.heads;
+  tc.seq_len = r.seq_len;
+  const std::int64_t multiple = s.vocab_divisible_by * r.tp;
+  tc.vocab = (s.vocab + multiple - 1) / multiple * multiple;
+  tc.compute_dtype = s.compute_dtype;
+  out.m = build_dense_transformer(tc);
+  out.c.gpu_type = s.gpu_type;
+  out.c.num_gpus = static_cast<int>(r.gpus);
+  out.c.stages = static_cast<int>(r.pp);
+  for (std::int64_t left = r.gpus; left > 0; left -= s.gpus_per_node)
+    out.c.layout.push_back(static_cast<int>(std::min<std::int64_t>(left, s.gpus_per_node)));
+  out.p.stages = megatron_even_stages(out.m, static_cast<int>(r.pp), static_cast<int>(r.dp), static_cast<int>(r.tp));
+  out.p.micro_batch_samples = r.micro_batch * r.dp;
+  out.p.num_micro_batches = r.global_batch / (r.micro_batch * r.dp);
+  out.p.schedule = s.schedule;
+  out.p.recompute = s.recompute;
+  out.p.zero1 = s.zero1;
+  return out;
+}
+
+struct measurement_prediction {
+  measurement_row row;
+  double measured_ms = 0.0;
+  double predicted_ms = 0.0;       ///< 0 when not representable
+  double rel_error = 0.0;          ///< (predicted - measured) / measured
+  bool fits_in_memory = false;
+  std::string reason;              ///< why the row was not predicted (empty when it was)
+  std::string calibration;
+  [[nodiscard]] bool predicted() const noexcept { return reason.empty(); }
+};
+
+template <estimator E>
+[[nodiscard]] std::vector<measurement_prediction> predict_measurements(const E& est,
+                                                                       const std::vector<measurement_row>& rows,
+                                                                       const measurement_setup& setup = {}) {
+  std::vector<measurement_prediction> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    measurement_prediction p;
+    p.row = r;
+    p.measured_ms = r.iter_time_ms;
+    measurement_case mc = make_measurement_case(r, setup);
+    if (mc.reason.empty()) {
+      const estimate_result e = est.estimate(mc.m, mc.c, mc.p);
+      if (!e.infeasible_reason.empty()) {
+        p.reason = e.infeasible_reason;
+      } else {
+        p.predicted_ms = e.iter_time_s * 1e3;
+        p.rel_error = (p.predicted_ms - p.measured_ms) / p.measured_ms;
+        p.fits_in_memory = e.fits;
+        p.calibration = e.calibration;
+      }
+    } else {
+      p.reason = mc.reason;
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+/// One (model, GPU count, global batch) group of a table.
+struct measurement_group {
+  std::string key;                 ///< "h2048-l24-a16-s1024 gpus=8 batch=32"
+  std::size_t rows = 0;
+  std::size_t predicted_best = 0;  ///< index into the prediction list
+  std::size_t measured_best = 0;
+  double slowdown = 0.0;           ///< measured time of predicted-best / measured best - 1
+  [[nodiscard]] bool same_best() const noexcept { return predicted_best == measured_best; }
+};
+
+struct measurement_summary {
+  std::size_t rows = 0;
+  std::size_t predicted_rows = 0;
+  double median_abs_rel_error = 0.0;
+  double p90_abs_rel_error = 0.0;
+  double max_abs_rel_error = 0.0;
+  double mean_abs_rel_error = 0.0;
+  std::vector<measurement_group> groups;
+  std::size_t groups_same_best = 0;
+  std::size_t groups_within_5pct = 0;  ///< measured time of the predicted best within 5 % of the best
+};
+
+/// The q-quantile (0..1) by linear interpolation between order statistics (numpy's default).
+[[nodiscard]] inline double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+/// Summary over the rows whose index satisfies `use` (all by default; e.g. held-out odd lines).
+template <class Use>
+[[nodiscard]] measurement_summary summarize_measurements(const std::vector<measurement_prediction>& preds, Use use) {
+  measurement_summary s;
+  std::vector<double> errs;
+  std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>,
+           std::vector<std::size_t>>
+      groups;
+  for (std::size_t i = 0; i < preds.size(); ++i) {
+    if (!use(i)) continue;
+    ++s.rows;
+    const auto& p = preds[i];
+    if (!p.predicted()) continue;
+    ++s.predicted_rows;
+    errs.push_back(std::fabs(p.rel_error));
+    const auto& r = p.row;
+    groups[{r.hidden, r.layers, r.heads, r.seq_len, r.gpus, r.global_batch}].push_back(i);
+  }
+  if (!errs.empty()) {
+    s.median_abs_rel_error = quantile(errs, 0.5);
+    s.p90_abs_rel_error = quantile(errs, 0.9);
+    s.max_abs_rel_error = *std::max_element(errs.begin(), errs.end());
+    double sum = 0.0;
+    for (const double e : errs) sum += e;
+    s.mean_abs_rel_error = sum / static_cast<double>(errs.size());
+  }
+  for (const auto& [k, idx] : groups) {
+    measurement_group g;
+    g.key = "h" + std::to_string(std::get<0>(k)) + "-l" + std::to_string(std::get<1>(k)) + "-a" +
+            std::to_string(std::get<2>(k)) + "-s" + std::to_string(std::get<3>(k)) +
+            " gpus=" + std::to_string(std::get<4>(k)) + " batch=" + std::to_string(std::get<5>(k));
+    g.rows = idx.size();
+    g.predicted_best = g.measured_best = idx.front();
+    for (const std::size_t i : idx) {
+      if (preds[i].predicted_ms < preds[g.predicted_best].predicted_ms) g.predicted_best = i;
+      if (preds[i].measured_ms < preds[g.measured_best].measured_ms) g.measured_best = i;
+    }
+    g.slowdown = preds[g.predicted_best].measured_ms / preds[g.measured_best].measured_ms - 1.0;
+    s.groups_same_best += g.same_best() ? 1 : 0;
+    s.groups_within_5pct += g.slowdown <= 0.05 ? 1 : 0;
+    s.groups.push_back(std::move(g));
+  }
+  return s;
+}
+
+[[nodiscard]] inline measurement_summary summarize_measurements(const std::vector<measurement_prediction>& preds) {
+  return summarize_measurements(preds, [](std::size_t) { return true; });
+}
+
+}  // namespace cellsched
