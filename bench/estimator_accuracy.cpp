@@ -19,6 +19,7 @@
 
 #include "cellsched/estimate/analytic_estimator.hpp"
 #include "cellsched/estimate/fit_params.hpp"
+#include "cellsched/estimate/measurement_json.hpp"
 #include "cellsched/estimate/measurement_report.hpp"
 #include "cellsched/estimate/measurements.hpp"
 #include "cellsched/hardware/builtin_catalog.hpp"
@@ -30,16 +31,7 @@ namespace {
 using namespace cellsched;
 using nlohmann::json;
 
-json summary_json(const measurement_summary& s) {
-  return {{"rows", s.predicted_rows},
-          {"median_abs_rel_error", s.median_abs_rel_error},
-          {"p90_abs_rel_error", s.p90_abs_rel_error},
-          {"max_abs_rel_error", s.max_abs_rel_error},
-          {"mean_abs_rel_error", s.mean_abs_rel_error},
-          {"groups", s.groups.size()},
-          {"groups_same_best", s.groups_same_best},
-          {"groups_within_5pct", s.groups_within_5pct}};
-}
+json summary_json(const measurement_summary& s) { return measurement_summary_json(s); }
 
 void print_summary(const char* label, const measurement_summary& s) {
   const double g = s.groups.empty() ? 1.0 : static_cast<double>(s.groups.size());
