@@ -18,58 +18,9 @@
 #include "cellsched/estimate/analytic_estimator.hpp"
 #include "cellsched/estimate/measurement_report.hpp"
 #include "cellsched/io/error.hpp"
-#include "cellsched/model/builders.hpp"
+#include "cellsched/model/zoo.hpp"
 
 namespace cellsched::bench {
-
-/// The shapes the reference traces name (data from ../shared/reference/arena-models.md, which restates
-/// the Arena artifact's benchmark configuration).
-[[nodiscard]] inline std::optional<model> arena_model(const std::string& family, const std::string& size) {
-  struct tf {
-    const char* size;
-    std::int64_t hidden, layers, heads;
-    int experts;
-  };
-  struct wrn {
-    const char* size;
-    int depth;
-    std::int64_t width, base;
-  };
-  static const tf bert[] = {{"350M", 1024, 24, 16, 0}, {"760M", 1536, 24, 16, 0}, {"1.3B", 2048, 24, 32, 0},
-                            {"2.6B", 2560, 32, 32, 0}, {"6.7B", 4096, 32, 32, 0}, {"15B", 5120, 48, 40, 0},
-                            {"39B", 8192, 48, 64, 0}};
-  static const tf moe[] = {{"690M", 768, 8, 16, 16},   {"1.3B", 768, 16, 16, 16},  {"2.4B", 1024, 16, 16, 16},
-                           {"10B", 1536, 16, 16, 32},  {"27B", 2048, 16, 16, 48},  {"70B", 2048, 32, 16, 64}};
-  static const wrn wide[] = {{"500M", 50, 2, 224}, {"1B", 50, 2, 320},   {"2B", 50, 2, 448},
-                             {"4B", 50, 2, 640},   {"6.8B", 50, 16, 320}, {"13B", 101, 16, 320}};
-  if (family == "bert" || family == "moe") {
-    for (const auto& t : family == "bert" ? std::vector<tf>(std::begin(bert), std::end(bert))
-                                          : std::vector<tf>(std::begin(moe), std::end(moe))) {
-      if (size != t.size) continue;
-      transformer_config c;
-      c.name = family + "__" + size;
-      c.hidden = t.hidden;
-      c.num_layers = t.layers;
-      c.heads = t.heads;
-      c.seq_len = 1024;
-      c.vocab = family == "bert" ? 51200 : 32000;
-      c.experts = t.experts;
-      c.expert_group_size = t.experts > 0 ? 2048 : 0;
-      return build_transformer(c);
-    }
-  }
-  if (family == "wide_resnet")
-    for (const auto& w : wide) {
-      if (size != w.size) continue;
-      wide_resnet_config c;
-      c.name = family + "__" + size;
-      c.depth = w.depth;
-      c.width_factor = w.width;
-      c.base_channels = w.base;
-      return build_wide_resnet(c);
-    }
-  return std::nullopt;
-}
 
 /// Even split of the layers into `pp` stages: Megatron's rule for transformers (repeated blocks evenly,
 /// embedding first, head last), by layer count otherwise.
@@ -163,14 +114,13 @@ struct best_plan {
       continue;
     }
     const std::string family = e.at("model"), size = e.at("size"), gpu = e.at("gpu_type");
-    const std::string key = family + "__" + size;
+    const std::string key = family + "__" + size;  // the zoo's name for the reference model
     if (!models.count(key)) {
-      auto m = arena_model(family, size);
-      if (!m) {
+      if (!builtin_model_zoo().contains(key)) {
         ++skipped;
         continue;
       }
-      models.emplace(key, std::move(*m));
+      models.emplace(key, builtin_model_zoo().build(key));
     }
     const double ref = e.at("iter_time_s");
     const auto best = search_best_plan(est, models.at(key), gpu, e.at("num_nodes"), e.at("gpus_per_node"),

@@ -15,6 +15,7 @@
 #include "cellsched/estimate/concepts.hpp"
 #include "cellsched/estimate/measurements.hpp"
 #include "cellsched/model/transformer.hpp"
+#include "cellsched/model/zoo.hpp"
 
 namespace cellsched {
 
@@ -72,15 +73,8 @@ struct measurement_case {
   if (r.heads % r.tp != 0) return fail("attention heads are not a multiple of tensor parallelism");
   if (r.gpus > s.gpus_per_node && r.gpus % s.gpus_per_node != 0)
     return fail("# GPUs does not fill whole nodes of " + std::to_string(s.gpus_per_node));
-  transformer_config tc;
-  tc.name = "gpt-h" + std::to_string(r.hidden) + "-l" + std::to_string(r.layers) + "-a" + std::to_string(r.heads) +
-            "-s" + std::to_string(r.seq_len);
-  tc.hidden = r.hidden;
-  tc.num_layers = r.layers;
-  tc.heads = r.heads;
-  tc.seq_len = r.seq_len;
   const std::int64_t multiple = s.vocab_divisible_by * r.tp;
-  tc.vocab = (s.vocab + multiple - 1) / multiple * multiple;
+  transformer_config tc = gpt_config(r.hidden, r.layers, r.heads, r.seq_len, (s.vocab + multiple - 1) / multiple * multiple);
   tc.compute_dtype = s.compute_dtype;
   out.m = build_dense_transformer(tc);
   out.c.gpu_type = s.gpu_type;
