@@ -123,14 +123,14 @@ TEST_CASE("the layer split balances estimated stage time, not layer count") {
   const model m = gemm_model({8192, 512, 512, 512, 512, 512, 512, 512}, 64, 8);
   const toy::toy_estimator est = roomy_estimator();
   const cell c = one_node_cell(2, 2);
-  plan_class pc;
+  shape_class pc;
   pc.stage_gpus = {1, 1};
   pc.stage_tp = {1, 1};
-  pc.num_micro_batches = 4;
+  pc.micro_batch_counts = {4};
   const auto bp = balance_layers(est, m, c, pc, 8, 1);
-  REQUIRE(bp.base);
+  REQUIRE(bp.end_layer.size() == 2);
   // Layer 0 is as heavy as the other seven together (8192 vs 7 x 512 columns plus overheads): alone.
-  CHECK(bp.base->stages[0].end_layer == 1);
+  CHECK(bp.end_layer[0] == 1);
 
   SECTION("a heterogeneous Cell gives the slower GPU type fewer layers") {
     model flat = m;
@@ -140,10 +140,9 @@ TEST_CASE("the layer split balances estimated stage time, not layer count") {
     h.node_gpu_types = {"fast", "slow"};
     h.stage_gpu_types = {"fast", "slow"};
     const auto hb = balance_layers(est, flat, h, pc, 8, 2);
-    REQUIRE(hb.base);
+    REQUIRE(hb.end_layer.size() == 2);
     // Equal layers, the second stage's GPU is 4x slower: about 4/5 of the layers go to the fast one.
-    CHECK(hb.base->stages[0].num_layers() > hb.base->stages[1].num_layers());
-    CHECK(hb.base->stages[1].num_layers() <= 2);
+    CHECK(hb.end_layer[0] >= 6);
     const auto found = search_cell(est, flat, h, 8);
     REQUIRE(found.feasible);
     CHECK(found.best_plan.stages[1].num_layers() <= 2);
@@ -155,23 +154,23 @@ TEST_CASE("a layer whose max_tp is below the stage's tp is kept off that stage")
   m.layers[2].max_tp = 1;  // a layer that cannot be split
   const toy::toy_estimator est = roomy_estimator();
   cell c = one_node_cell(3, 2);
-  plan_class pc;
+  shape_class pc;
   pc.stage_gpus = {2, 1};
   pc.stage_tp = {2, 1};
-  pc.num_micro_batches = 2;
+  pc.micro_batch_counts = {2};
   const auto bp = balance_layers(est, m, c, pc, 4, 1);
-  REQUIRE(bp.base);
+  REQUIRE(bp.end_layer.size() == 2);
   // The FLOP balance alone would give the tp=2 stage (two GPUs) layers 0-2; layer 2 cannot go there.
-  CHECK(bp.base->stages[0].end_layer == 2);
+  CHECK(bp.end_layer[0] == 2);
   model splittable = m;
   splittable.layers[2].max_tp = 4;
-  CHECK(balance_layers(est, splittable, c, pc, 4, 0).base->stages[0].end_layer == 3);
-  CHECK(balance_layers(est, m, c, pc, 4, 0).base->stages[0].end_layer == 2);
+  CHECK(balance_layers(est, splittable, c, pc, 4, 0).end_layer[0] == 3);
+  CHECK(balance_layers(est, m, c, pc, 4, 0).end_layer[0] == 2);
   // If every stage splits tensors, layer 2 has nowhere to go: the class has no plan.
-  plan_class both_split = pc;
+  shape_class both_split = pc;
   both_split.stage_gpus = {2, 2};
   both_split.stage_tp = {2, 2};
   c.num_gpus = 4;
   c.layout = {4};
-  CHECK_FALSE(balance_layers(est, m, c, both_split, 4, 1).base);
+  CHECK(balance_layers(est, m, c, both_split, 4, 1).end_layer.empty());
 }

@@ -12,15 +12,16 @@
 
 namespace toy {
 
-/// A random Cell of at most 6 GPUs on types "fast"/"slow"; one in four is heterogeneous.
-[[nodiscard]] inline cellsched::cell random_cell(std::mt19937_64& rng, int layers) {
+/// A random Cell of at most 6 GPUs on two GPU types; one in four is heterogeneous.
+[[nodiscard]] inline cellsched::cell random_cell(std::mt19937_64& rng, int layers, const std::string& type_a = "fast",
+                                                 const std::string& type_b = "slow") {
   std::uniform_int_distribution<int> pick(0, 1 << 20);
   static const std::vector<cellsched::node_layout> layouts = {{1}, {2}, {3}, {4}, {2, 2}, {3, 1}, {1, 1, 1},
                                                               {4, 2}, {2, 2, 2}, {2, 1, 1}, {6}, {1, 1}};
   cellsched::cell c;
   const bool hetero = pick(rng) % 4 == 0 && layers >= 2;
-  const std::string first = pick(rng) % 2 ? "fast" : "slow";
-  const std::string second = first == "fast" ? "slow" : "fast";
+  const std::string first = pick(rng) % 2 ? type_a : type_b;
+  const std::string second = first == type_a ? type_b : type_a;
   c.gpu_type = first;
   if (!hetero) {
     c.layout = layouts[static_cast<std::size_t>(pick(rng)) % layouts.size()];

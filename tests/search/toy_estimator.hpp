@@ -51,7 +51,7 @@ struct toy_estimator {
     const double mbs = static_cast<double>(p.micro_batch_samples);
     const double nmb = static_cast<double>(p.num_micro_batches);
     const int stages = static_cast<int>(p.stages.size());
-    double max_stage = 0.0, sum_stage = 0.0, max_sync = 0.0, max_opt = 0.0, sum_p2p = 0.0;
+    double max_stage = 0.0, sum_stage = 0.0, max_sync = 0.0, max_opt = 0.0, sum_p2p = 0.0, max_f = 0.0, max_b = 0.0;
     for (int s = 0; s < stages; ++s) {
       const stage_plan& st = p.stages[static_cast<std::size_t>(s)];
       const gpu& g = gpus.at(c.stage_gpu_type(s));
@@ -94,12 +94,16 @@ struct toy_estimator {
       r.fits = r.fits && se.fits;
       const double t = se.fwd_s + se.bwd_s + (p.schedule == pipeline_schedule::one_f_one_b ? one_f_one_b_extra_s : 0.0);
       max_stage = std::max(max_stage, t);
+      max_f = std::max(max_f, se.fwd_s);
+      max_b = std::max(max_b, se.bwd_s);
       sum_stage += t;
       sum_p2p += 2.0 * se.p2p_s;
       max_sync = std::max(max_sync, se.dp_sync_s);
       max_opt = std::max(max_opt, opt);
       r.stages.push_back(se);
     }
+    // GPipe paces forwards and backwards separately (>= the 1F1B steady state, as in estimate/pipeline.hpp).
+    if (p.schedule == pipeline_schedule::gpipe) max_stage = max_f + max_b;
     r.breakdown.compute_s = (nmb - 1) * max_stage;
     r.breakdown.bubble_s = sum_stage;
     r.breakdown.pp_comm_s = sum_p2p;

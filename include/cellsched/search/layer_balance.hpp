@@ -1,16 +1,18 @@
 #pragma once
-// The stage layer split of a plan class, balanced by estimated stage time (SPEC.md §4), not layer count.
+// The stage layer split of a shape class (GPU split + per-stage shapes), balanced by estimated stage
+// time (SPEC.md §4), not layer count. One split serves every micro-batch count of the shape class.
 //
 // 1. Each layer gets a work weight w_l = forward FLOPs + 100 x memory-bound bytes per sample (100 FLOP/byte
 //    is roughly the ridge point of current GPUs, so bandwidth-bound work counts in time-equivalent
 //    FLOPs). On stage s it costs w_l / n_s: min_max_split gives the FLOP-balanced split.
-// 2. The estimator times that plan (1F1B, no recomputation, no ZeRO-1). Stage s's measured per-micro-batch
-//    time t_s = fwd_s + bwd_s over its weight gives a rate r_s (seconds per unit of weight on that stage:
-//    it folds in GEMM efficiency, TP communication, overheads and, in heterogeneous Cells, the GPU type).
-//    Layers then cost r_s w_l / n_s and the split is recomputed; repeated `balance_rounds` times or until
-//    the split stops changing.
+// 2. The estimator times that plan (1F1B, no recomputation, no ZeRO-1) at a representative micro-batch
+//    count (the smallest allowed m >= 2S, where the pipeline is mostly full; else the largest allowed).
+//    Stage s's per-micro-batch time t_s = fwd_s + bwd_s over its weight gives a rate r_s (seconds per
+//    unit of weight on that stage: GEMM efficiency, TP communication, overheads and, in heterogeneous
+//    Cells, the GPU type). Layers then cost r_s w_l / n_s and the split is recomputed; repeated
+//    `balance_rounds` times or until the split stops changing.
 // A layer whose max_tp is below the stage's tp costs +infinity there, so the split never puts it there.
-// The result is a deterministic function of (Cell, class); both searches call this same function.
+// The result is a deterministic function of (Cell, shape class, G); both searches call this function.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -32,77 +34,86 @@ namespace cellsched {
   return l.fwd_flops_per_sample() + 100.0 * l.mem_bound_bytes_per_sample + 1.0;
 }
 
-/// A plan with the class's shapes and micro-batching, the base variant, and the given stage ends.
-[[nodiscard]] inline plan plan_from_class(const plan_class& pc, std::int64_t global_batch, const std::vector<int>& ends) {
+/// The plan with the shape class's GPU split and shapes, `num_micro_batches` micro-batches, the base
+/// variant (1F1B, no recomputation, no ZeRO-1) and the given stage ends.
+[[nodiscard]] inline plan plan_for(const shape_class& sc, std::int64_t global_batch, std::int64_t num_micro_batches,
+                                   const std::vector<int>& ends) {
   plan p;
-  p.num_micro_batches = pc.num_micro_batches;
-  p.micro_batch_samples = global_batch / pc.num_micro_batches;
+  p.num_micro_batches = num_micro_batches;
+  p.micro_batch_samples = global_batch / num_micro_batches;
   int first = 0;
-  for (std::size_t s = 0; s < pc.stage_gpus.size(); ++s) {
+  for (std::size_t s = 0; s < sc.stage_gpus.size(); ++s) {
     stage_plan st;
     st.first_layer = first;
     st.end_layer = ends[s];
-    st.tp = pc.stage_tp[s];
-    st.dp = pc.stage_gpus[s] / pc.stage_tp[s];
+    st.tp = sc.stage_tp[s];
+    st.dp = sc.stage_gpus[s] / sc.stage_tp[s];
     first = ends[s];
     p.stages.push_back(st);
   }
   return p;
 }
 
-struct balanced_plan {
-  std::optional<plan> base;                 ///< empty when no split respects every layer's max_tp
-  std::optional<estimate_result> estimate;  ///< the estimator's result for `base`, when it was computed
+/// The micro-batch count the split is balanced at (see the header comment).
+[[nodiscard]] inline std::int64_t balance_micro_batches(const shape_class& sc) {
+  const auto stages = static_cast<std::int64_t>(sc.stage_gpus.size());
+  for (std::int64_t m : sc.micro_batch_counts)
+    if (m >= 2 * stages) return m;
+  return sc.micro_batch_counts.back();
+}
+
+struct balanced_split {
+  std::vector<int> end_layer;               ///< empty when no split respects every layer's max_tp
+  std::int64_t micro_batches = 1;           ///< the count it was balanced at
+  std::optional<estimate_result> estimate;  ///< the base plan at `micro_batches` with this split, if timed
   std::int64_t estimator_calls = 0;
 };
 
+/// Precondition: sc.micro_batch_counts is not empty.
 template <estimator E>
-[[nodiscard]] balanced_plan balance_layers(const E& est, const model& m, const cell& c, const plan_class& pc,
-                                           std::int64_t global_batch, int rounds) {
-  balanced_plan out;
-  const std::size_t stages = pc.stage_gpus.size();
+[[nodiscard]] balanced_split balance_layers(const E& est, const model& m, const cell& c, const shape_class& sc,
+                                            std::int64_t global_batch, int rounds) {
+  balanced_split out;
+  out.micro_batches = balance_micro_batches(sc);
+  const std::size_t stages = sc.stage_gpus.size();
   const int layers = m.num_layers();
   std::vector<double> w(static_cast<std::size_t>(layers));
   for (int l = 0; l < layers; ++l) w[static_cast<std::size_t>(l)] = layer_work_weight(m.layers[static_cast<std::size_t>(l)]);
   std::vector<double> rate(stages);
-  for (std::size_t s = 0; s < stages; ++s) rate[s] = 1.0 / pc.stage_gpus[s];
+  for (std::size_t s = 0; s < stages; ++s) rate[s] = 1.0 / sc.stage_gpus[s];
   std::vector<std::vector<double>> cost(stages, std::vector<double>(static_cast<std::size_t>(layers)));
   const auto fill_costs = [&] {
     for (std::size_t s = 0; s < stages; ++s)
       for (int l = 0; l < layers; ++l)
-        cost[s][static_cast<std::size_t>(l)] = pc.stage_tp[s] > std::max(1, m.layers[static_cast<std::size_t>(l)].max_tp)
+        cost[s][static_cast<std::size_t>(l)] = sc.stage_tp[s] > std::max(1, m.layers[static_cast<std::size_t>(l)].max_tp)
                                                    ? std::numeric_limits<double>::infinity()
                                                    : rate[s] * w[static_cast<std::size_t>(l)];
   };
   fill_costs();
-  layer_split split = min_max_split(cost, layers);
-  if (split.end_layer.empty()) return out;
-  out.base = plan_from_class(pc, global_batch, split.end_layer);
-  if (stages == 1) return out;  // nothing to balance
+  out.end_layer = min_max_split(cost, layers).end_layer;
+  if (out.end_layer.empty() || stages == 1) return out;  // nothing to balance
   for (int round = 0; round < rounds; ++round) {
-    estimate_result r = est.estimate(m, c, *out.base);
+    const plan p = plan_for(sc, global_batch, out.micro_batches, out.end_layer);
+    estimate_result r = est.estimate(m, c, p);
     ++out.estimator_calls;
     bool usable = r.infeasible_reason.empty() && r.stages.size() == stages;
     for (std::size_t s = 0; s < stages && usable; ++s) {
-      const auto& st = out.base->stages[s];
       double weight = 0.0;
-      for (int l = st.first_layer; l < st.end_layer; ++l) weight += w[static_cast<std::size_t>(l)];
+      for (int l = p.stages[s].first_layer; l < p.stages[s].end_layer; ++l) weight += w[static_cast<std::size_t>(l)];
       const double t = r.stages[s].fwd_s + r.stages[s].bwd_s;
       usable = std::isfinite(t) && t > 0.0 && weight > 0.0;
       if (usable) rate[s] = t / weight;
     }
-    if (!usable) {
+    if (usable) {
+      fill_costs();
+      std::vector<int> next = min_max_split(cost, layers).end_layer;
+      usable = next != out.end_layer;
+      if (usable) out.end_layer = std::move(next);
+    }
+    if (!usable) {  // the split is final and r is its estimate
       out.estimate = std::move(r);
       return out;
     }
-    fill_costs();
-    const layer_split next = min_max_split(cost, layers);
-    if (next.end_layer == split.end_layer) {
-      out.estimate = std::move(r);  // the split is final and this is its estimate
-      return out;
-    }
-    split = next;
-    out.base = plan_from_class(pc, global_batch, split.end_layer);
   }
   return out;
 }

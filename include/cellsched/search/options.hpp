@@ -19,12 +19,29 @@
 //
 // Estimator requirements the pruning relies on (stated once here; tests/search checks them on the toy
 // estimators and on the bundled analytic estimator):
-//   R-mem  For the same Cell, layer split, shapes and micro-batching, turning recomputation on, turning
-//          ZeRO-1 on, or running 1F1B instead of GPipe never turns a plan that does not fit
-//          (estimate_result::fits == false) into one that fits. (Each only removes saved activations
-//          or optimizer state, or lowers the number of micro-batches in flight.)
+//   R-mem  For the same Cell, layer split, shapes, micro-batching and recomputation setting, turning ZeRO-1
+//          on or running 1F1B instead of GPipe never turns a plan that does not fit
+//          (estimate_result::fits == false) into one that fits: ZeRO-1 only removes optimizer state and
+//          1F1B keeps at most min(S - s, m) <= m micro-batches in flight. (Recomputation is deliberately
+//          not assumed to save memory: an estimator may charge one layer's full activations plus the
+//          checkpoints, which exceeds keeping everything for a one-layer stage.)
 //   R-rc   For the same everything else, recomputation on never gives a lower iteration time than off
 //          (it only adds a forward pass).
+//   R-gp   Only when search_options::gpipe_never_faster is set (or the estimator type declares
+//          `static constexpr bool gpipe_never_faster = true`): for the same everything else, GPipe never
+//          gives a lower iteration time than 1F1B (true of the formulas in estimate/pipeline.hpp).
+// Only when search_options::bound_micro_batches is set (the default), across the micro-batch counts m of
+// one shape class (same Cell, layer split, shapes and variant):
+//   R-mb   Fitting never gets worse with more, smaller micro-batches: a plan that fits with m micro-batches
+//          fits with any allowed m' > m (activations in flight scale with the micro-batch size; at most m
+//          of them are in flight).
+//   R-lb   iter_time_s >= m x max over stages of (fwd_s + bwd_s): the slowest stage runs every
+//          micro-batch's forward and backward one after the other.
+//   R-st   A stage's fwd_s + bwd_s does not depend on ZeRO-1 or the schedule and does not drop when
+//          recomputation is turned on (they are per-micro-batch compute and TP communication times).
+//   R-mt   m x (fwd_s + bwd_s) never drops as m grows: cutting the batch into smaller micro-batches never
+//          does a stage's whole-batch work faster (GEMM efficiency does not fall with size; fixed costs
+//          are paid per micro-batch).
 // Nothing else is assumed of the estimator: iteration times are compared as returned.
 #include <cstdint>
 
@@ -49,9 +66,18 @@ struct search_options {
   bool try_gpipe = true;        ///< also consider GPipe (1F1B is always considered)
   bool try_recompute = true;    ///< also consider full activation recomputation
   bool try_zero1 = true;        ///< also consider ZeRO-1 when some stage has dp > 1
+  /// The estimator satisfies R-gp, so GPipe plans whose 1F1B twin is feasible are skipped.
+  bool gpipe_never_faster = false;
+  /// The estimator satisfies R-mb, R-lb, R-st and R-mt, so micro-batch counts are bounded (see
+  /// search/cell_search.hpp, P3 and P4). Turn off for an estimator that does not.
+  bool bound_micro_batches = true;
   std::int64_t max_micro_batches = 0;  ///< 0 = up to G (micro-batches of one sample)
   /// Rounds of re-balancing the layer split on the estimator's per-stage times (0 = FLOP balance only).
   int balance_rounds = 1;
 };
+
+/// True when estimator type E declares R-gp (`static constexpr bool gpipe_never_faster = true`).
+template <class E>
+inline constexpr bool declares_gpipe_never_faster = requires { requires E::gpipe_never_faster; };
 
 }  // namespace cellsched

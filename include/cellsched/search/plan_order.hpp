@@ -44,11 +44,21 @@ struct plan_variant {
   bool zero1 = false;
 };
 
-/// u needs no more memory than v under requirement R-mem (search/options.hpp): u recomputes whenever v
-/// does, shards the optimizer whenever v does, and runs 1F1B unless v runs GPipe.
+/// u needs no more memory than v under requirement R-mem (search/options.hpp): the same recomputation
+/// setting, ZeRO-1 whenever v has it, and 1F1B unless v runs GPipe.
 [[nodiscard]] inline bool at_most_as_hungry(const plan_variant& u, const plan_variant& v) noexcept {
-  return (u.recompute || !v.recompute) && (u.zero1 || !v.zero1) &&
+  return u.recompute == v.recompute && (u.zero1 || !v.zero1) &&
          (u.schedule == pipeline_schedule::one_f_one_b || v.schedule == pipeline_schedule::gpipe);
+}
+
+/// u (a different variant) is never slower than v and precedes v in the plan key on equal time, under
+/// R-rc and, when `gpipe_never_faster`, R-gp: u only turns recomputation off and/or runs 1F1B where v
+/// runs GPipe, with the same ZeRO-1 setting. (Chaining through the intermediate variant: each step
+/// keeps or lowers the time, and the key ranks recomputation, then the schedule, off/1F1B first.)
+[[nodiscard]] inline bool no_slower_and_first(const plan_variant& u, const plan_variant& v, bool gpipe_never_faster) noexcept {
+  const bool same = u.recompute == v.recompute && u.schedule == v.schedule && u.zero1 == v.zero1;
+  const bool schedule_ok = u.schedule == v.schedule || (gpipe_never_faster && u.schedule == pipeline_schedule::one_f_one_b);
+  return !same && u.zero1 == v.zero1 && (!u.recompute || v.recompute) && schedule_ok;
 }
 
 /// The variants a class allows, in key order (so the exhaustive search visits them as ranked).

@@ -1,8 +1,9 @@
 #pragma once
 // The discrete part of a Cell's plan space (search/options.hpp): GPU split over stages, per-stage tensor
-// degree, micro-batch count. A `plan_class` fixes these; the layer split follows from them and the
-// schedule / recomputation / ZeRO-1 "variants" are searched per class. Both the exhaustive and the
-// pruned search enumerate classes through for_each_plan_class, in the same fixed order.
+// degree, micro-batch count. A `shape_class` fixes the first two and lists the micro-batch counts they
+// allow; the layer split follows from the shape class, and per micro-batch count the schedule /
+// recomputation / ZeRO-1 "variants" are searched. Both the exhaustive and the pruned search enumerate
+// shape classes through for_each_shape_class, in the same fixed order.
 #include <algorithm>
 #include <iterator>
 #include <cstddef>
@@ -19,10 +20,11 @@
 
 namespace cellsched {
 
-struct plan_class {
+/// The (GPU split, per-stage tensor degree) part of a plan, with the micro-batch counts it allows.
+struct shape_class {
   std::vector<int> stage_gpus;
-  std::vector<int> stage_tp;           ///< dp_s = stage_gpus[s] / stage_tp[s]
-  std::int64_t num_micro_batches = 1;
+  std::vector<int> stage_tp;                     ///< dp_s = stage_gpus[s] / stage_tp[s]
+  std::vector<std::int64_t> micro_batch_counts;  ///< ascending
   [[nodiscard]] int dp(std::size_t s) const { return stage_gpus[s] / stage_tp[s]; }
 };
 
@@ -184,26 +186,26 @@ void for_each_shape(const model& m, const cell& c, const std::vector<int>& stage
   return out;
 }
 
-/// Calls f(const plan_class&) for every class of the Cell's plan space; returns why there is none when
-/// the Cell itself is malformed (empty string otherwise).
+/// Calls f(const shape_class&) for every (GPU split, shapes) of the Cell's plan space that allows at
+/// least one micro-batch count; returns why there is none when the Cell itself is malformed (empty string
+/// otherwise).
 template <class F>
-std::string for_each_plan_class(const model& m, const cell& c, std::int64_t global_batch, const search_options& o, F&& f) {
+std::string for_each_shape_class(const model& m, const cell& c, std::int64_t global_batch, const search_options& o,
+                                 F&& f) {
   std::string error;
   const cell_parts parts = split_cell_parts(c, error);
   if (!error.empty()) return error;
   if (c.stages < 1 || c.stages > m.num_layers()) return "stage count outside 1..layers";
   if (global_batch < 1) return "global batch below 1";
-  plan_class pc;
+  shape_class sc;
   for_each_gpu_split(parts, o.gpu_split, [&](const std::vector<int>& gpus) {
-    pc.stage_gpus = gpus;
+    sc.stage_gpus = gpus;
     for_each_shape(m, c, gpus, o, [&](const std::vector<int>& tp) {
-      pc.stage_tp = tp;
+      sc.stage_tp = tp;
       std::int64_t dp_lcm = 1;
       for (std::size_t s = 0; s < gpus.size(); ++s) dp_lcm = std::lcm(dp_lcm, std::int64_t{gpus[s] / tp[s]});
-      for (std::int64_t mb : micro_batch_counts(global_batch, dp_lcm, o.max_micro_batches)) {
-        pc.num_micro_batches = mb;
-        f(static_cast<const plan_class&>(pc));
-      }
+      sc.micro_batch_counts = micro_batch_counts(global_batch, dp_lcm, o.max_micro_batches);
+      if (!sc.micro_batch_counts.empty()) f(static_cast<const shape_class&>(sc));
     });
   });
   return {};

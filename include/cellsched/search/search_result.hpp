@@ -15,16 +15,20 @@ struct search_stats {
   std::int64_t classes = 0;           ///< (GPU split, shapes, micro-batch count) combinations
   std::int64_t plans = 0;             ///< plans in the space: classes x their variants
   std::int64_t estimator_calls = 0;   ///< including the layer-balancing calls
-  std::int64_t pruned_memory = 0;     ///< variants skipped as surely out of memory (R-mem)
-  std::int64_t pruned_recompute = 0;  ///< recomputation variants skipped as dominated (R-rc)
+  std::int64_t evaluated = 0;         ///< plans whose estimate was looked at
+  std::int64_t pruned_memory = 0;     ///< plans skipped as surely out of memory (P1, P3)
+  std::int64_t pruned_dominated = 0;  ///< plans skipped as no faster than a feasible one (P2)
+  std::int64_t pruned_bound = 0;      ///< plans skipped by the micro-batch time bound (P4)
   std::int64_t unsplittable = 0;      ///< classes with no layer split respecting max_tp
 
   search_stats& operator+=(const search_stats& o) noexcept {
     classes += o.classes;
     plans += o.plans;
     estimator_calls += o.estimator_calls;
+    evaluated += o.evaluated;
     pruned_memory += o.pruned_memory;
-    pruned_recompute += o.pruned_recompute;
+    pruned_bound += o.pruned_bound;
+    pruned_dominated += o.pruned_dominated;
     unsplittable += o.unsplittable;
     return *this;
   }

@@ -1,0 +1,76 @@
+// The bundled analytic estimator satisfies what the pruning assumes, and the pruned search matches the
+// exhaustive one with it.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <random>
+
+#include <cellsched/estimate/analytic_estimator.hpp>
+#include <cellsched/hardware/builtin_catalog.hpp>
+#include <cellsched/search/cell_search.hpp>
+#include <cellsched/search/exhaustive.hpp>
+
+#include "requirements_check.hpp"
+#include "search_fixtures.hpp"
+#include "toy_estimator.hpp"
+
+using namespace cellsched;
+
+namespace {
+
+/// A random model scaled so that memory binds on 24-40 GB GPUs for some plans.
+model heavy_model(std::mt19937_64& rng, int layers, double scale) {
+  model m = toy::random_model(rng, layers);
+  for (auto& l : m.layers) {
+    l.params *= scale;
+    l.activation_bytes_per_sample *= scale;
+    l.activation_bytes_per_sample_tp_split *= scale;
+    for (auto& g : l.gemms) g.rows_per_sample *= 16;
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("the analytic estimator satisfies every requirement of the pruning, R-gp included") {
+  const analytic_estimator est(builtin_catalog());
+  std::mt19937_64 rng(3);
+  toy::requirement_counts n;
+  for (int trial = 0; trial < 200; ++trial) {
+    const model m = heavy_model(rng, 1 + static_cast<int>(rng() % 6), trial % 2 ? 100.0 : 300.0);
+    const cell c = toy::random_cell(rng, m.num_layers(), "a100-40gb", "a10");
+    toy::check_requirements(est, m, c, 16, true, rng, n);
+  }
+  CHECK(n.pairs > 10000);
+  CHECK(n.fit > 500);
+  CHECK(n.unfit > 500);
+  CHECK(n.mb_steps > 1000);
+}
+
+TEST_CASE("with the analytic estimator the pruned search returns the exhaustive search's plan") {
+  const analytic_estimator est(builtin_catalog());
+  std::mt19937_64 rng(11);
+  const std::int64_t batches[] = {1, 2, 4, 6, 8, 16};
+  int feasible = 0, infeasible = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    const model m = heavy_model(rng, 1 + static_cast<int>(rng() % 6), trial % 2 ? 100.0 : 300.0);
+    const cell c = toy::random_cell(rng, m.num_layers(), "a100-40gb", "v100-32gb");
+    search_options o = toy::random_options(rng);
+    o.gpipe_never_faster = rng() % 2 == 0;
+    o.bound_micro_batches = rng() % 4 != 0;
+    const std::int64_t batch = batches[rng() % 6];
+    const auto fast = search_cell(est, m, c, batch, o);
+    const auto full = search_cell_exhaustive(est, m, c, batch, o);
+    INFO("trial " << trial);
+    REQUIRE(fast.feasible == full.feasible);
+    if (fast.feasible) {
+      ++feasible;
+      REQUIRE(fast.best_plan == full.best_plan);
+      REQUIRE(fast.best_estimate.iter_time_s == full.best_estimate.iter_time_s);
+    } else {
+      ++infeasible;
+    }
+  }
+  CHECK(feasible > 100);
+  CHECK(infeasible > 20);
+}
