@@ -129,10 +129,10 @@ struct engine {
 
   /// Running jobs' quotas follow the committed table.
   void update_running_quotas() {
+    const owner_stats o = summarize(committed, *tv, jobs.size());
     for (int j : running_queue) {
       job_entry& e = jobs[static_cast<std::size_t>(j)];
-      const job_stat s = stat(committed, j, e.q);
-      if (!s.nodes.empty()) e.q = s.q;
+      if (o.count[static_cast<std::size_t>(j)] > 0) e.q = quota_from(o, *tv, j, e.q);
     }
   }
 };

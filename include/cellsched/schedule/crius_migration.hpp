@@ -19,7 +19,19 @@ struct migration_result {
   double gain = infeasible_gain;
   bool relaxed = false;   ///< placed with a relaxed locality
   int global_left = 0;    ///< migration budget left
+  quota placed;           ///< where the job went (when feasible)
 };
+
+/// What stat_of reports for a job that holds no GPUs in the table: its quota, at the node count its
+/// GPU count needs.
+[[nodiscard]] inline job_stat unplaced_stat(const engine& e, const quota& q) {
+  job_stat s;
+  s.q = q;
+  const int cap = q.type >= 0 ? e.cap(q.type) : 1;
+  s.q.nodes = std::max(1, cap > 0 ? q.num / cap : 1);
+  s.q.per_node = s.q.num / s.q.nodes;
+  return s;
+}
 
 /// Where the caller's table ends up when an RHD pair fails: the artifact restores a copy taken before
 /// the pair and carries on with that copy, so the caller's own object keeps the half-done pair. Callers
@@ -83,8 +95,7 @@ inline void rhd_pass(const engine& e, table& t, const std::vector<node_bubbles>&
 }
 
 /// Halve GPUs per node until a layout is feasible and fits on idle or partly used nodes.
-inline bool place_relaxed(const engine& e, table& t, const job_view& j, double& gain) {
-  const job_stat s = e.stat(t, j.id, j.q);
+inline bool place_relaxed(const engine& e, table& t, const job_view& j, const job_stat& s, double& gain, quota& placed) {
   const int type = s.q.type;
   const int num = s.q.num;
   const int cap = e.cap(type);
@@ -107,6 +118,7 @@ inline bool place_relaxed(const engine& e, table& t, const job_view& j, double& 
       if (static_cast<int>(nodes.size()) == loc.nodes) {
         place(t, *e.tv, j.id, num, nodes);
         gain = e.gain_of(j, loc);
+        placed = loc;
         return true;
       }
     }
@@ -116,10 +128,9 @@ inline bool place_relaxed(const engine& e, table& t, const job_view& j, double& 
 
 /// Tries best locality, then RHD passes (until placed, the budget ends, or a pass changes nothing —
 /// further passes would repeat it), then relaxed locality.
-inline migration_result search_internal(const engine& e, table& t, const job_view& j, int global, int local,
-                                        detached_table* detached) {
+inline migration_result search_internal(const engine& e, table& t, const job_view& j, const job_stat& s, int global,
+                                        int local, detached_table* detached) {
   const topology_view& tv = *e.tv;
-  const job_stat s = e.stat(t, j.id, j.q);
   const int type = s.q.type;
   const int num = s.q.num;
   const int cap = e.cap(type);
@@ -143,7 +154,7 @@ inline migration_result search_internal(const engine& e, table& t, const job_vie
     }
     return false;
   };
-  if (try_best()) return {true, false, best_gain, false, global};
+  if (try_best()) return {true, false, best_gain, false, global, best};
 
   const int bound = std::min(global, local);
   int count = 0;
@@ -152,12 +163,13 @@ inline migration_result search_internal(const engine& e, table& t, const job_vie
     rhd_pass(e, t, partial, cap, detached);
     ++count;
     partial_nodes(t, tv, type, num, partial, idle);
-    if (try_best()) return {true, true, best_gain, false, global - count};
+    if (try_best()) return {true, true, best_gain, false, global - count, best};
     if (t == before) count = bound;  // a fixed point: every later pass is the same no-op
   }
   double relaxed_gain = infeasible_gain;
-  if (place_relaxed(e, t, j, relaxed_gain)) return {true, count > 0, relaxed_gain, true, global - bound};
-  return {false, count > 0, infeasible_gain, false, global};
+  quota placed;
+  if (place_relaxed(e, t, j, s, relaxed_gain, placed)) return {true, count > 0, relaxed_gain, true, global - bound, placed};
+  return {false, count > 0, infeasible_gain, false, global, {}};
 }
 
 }  // namespace migration_impl
@@ -167,15 +179,21 @@ inline migration_result search_internal(const engine& e, table& t, const job_vie
 inline migration_result migration_search(const engine& e, table& t, const job_view& j, int global, int local,
                                          bool clear_first, detached_table* detached = nullptr) {
   double prev_gain = 0.0;
-  const std::vector<int> held = nodes_of(t, *e.tv, j.id);
-  if (!held.empty()) {
-    const job_stat s = e.stat(t, j.id, j.q);
-    prev_gain = e.gain_of(j, s.q);
+  job_stat s = e.stat(t, j.id, j.q);
+  const bool held = !s.nodes.empty();
+  if (held) prev_gain = e.gain_of(j, s.q);
+  if (clear_first && held) {
+    clear_owner(t, j.id);
+    s = unplaced_stat(e, j.q);
   }
-  if (clear_first) clear_owner(t, j.id);
-  migration_result r = migration_impl::search_internal(e, t, j, global, local, detached);
+  migration_result r = migration_impl::search_internal(e, t, j, s, global, local, detached);
   r.gain -= prev_gain;
   return r;
+}
+
+/// migration_search for a job known to hold no GPUs in `t` (a new or pending job, or one cleared).
+inline migration_result place_search(const engine& e, table& t, const job_view& j, int global, int local) {
+  return migration_impl::search_internal(e, t, j, unplaced_stat(e, j.q), global, local, nullptr);
 }
 
 }  // namespace cellsched::crius_detail

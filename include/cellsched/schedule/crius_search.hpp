@@ -66,32 +66,38 @@ inline step_result shrink_step(const engine& e, job_view& target, int cur_type, 
   r.global_with_mgrt = global;
   const int target_type = e.stat(t, target.id, target.q).q.type;
   const auto quota_of = [&](int j) { return j == target.id ? target.q : e.jobs[static_cast<std::size_t>(j)].q; };
+  const owner_stats here = summarize(t, *e.tv, e.jobs.size());
   int max_gpus = -1;
   for (int j : cands) {
-    const job_stat s = e.stat(t, j, quota_of(j));
-    if (s.q.type == cur_type) max_gpus = std::max(max_gpus, s.q.num);
+    const quota q = quota_from(here, *e.tv, j, quota_of(j));
+    if (q.type == cur_type) max_gpus = std::max(max_gpus, q.num);
   }
   const int threshold = max_gpus < 0 ? -1 : max_gpus / 2;  // Python's -1 // 2 == -1
   double best_gain = infeasible_gain - 1;
   int chosen = -1;
   job_stat chosen_stat;
   quota chosen_new;
+  bool from_committed = false;
   for (int j : cands) {
-    job_stat s = e.stat(t, j, quota_of(j));
-    if (s.q.num < threshold) continue;
-    if (j != target.id && s.nodes.empty()) s = e.stat(e.committed, j, e.jobs[static_cast<std::size_t>(j)].q);
-    if (s.q.type != cur_type || s.q.num == 1) continue;
-    const int half = s.q.num / 2;
-    const quota now = s.q.nodes > 2 ? quota{cur_type, half, s.q.nodes / 2, s.q.per_node} : quota{cur_type, half, 1, half};
-    const double g = e.gain_of(e.view(j), now, s.q);
+    quota q = quota_from(here, *e.tv, j, quota_of(j));
+    if (q.num < threshold) continue;
+    // A job whose GPUs this table no longer shows is read from the committed table.
+    const bool elsewhere = j != target.id && here.count[static_cast<std::size_t>(j)] == 0;
+    if (elsewhere) q = e.stat(e.committed, j, e.jobs[static_cast<std::size_t>(j)].q).q;
+    if (q.type != cur_type || q.num == 1) continue;
+    const int half = q.num / 2;
+    const quota now = q.nodes > 2 ? quota{cur_type, half, q.nodes / 2, q.per_node} : quota{cur_type, half, 1, half};
+    const double g = e.gain_of(e.view(j), now, q);
     if (g > best_gain) {
       best_gain = g;
       chosen = j;
-      chosen_stat = s;
+      chosen_stat.q = q;
       chosen_new = now;
+      from_committed = elsewhere;
     }
   }
   if (chosen < 0) return r;
+  chosen_stat.nodes = nodes_of(from_committed ? e.committed : t, *e.tv, chosen);
   r.modified = true;
   gain += best_gain;
   if (chosen != target.id) {
@@ -105,7 +111,7 @@ inline step_result shrink_step(const engine& e, job_view& target, int cur_type, 
   r.mod = {true, chosen, chosen_stat.q, chosen_new};
   if (cur_type != target_type) return r;
   r.placed = t;
-  const migration_result m = migration_search(e, r.placed, target, global, local, true);
+  const migration_result m = place_search(e, r.placed, target, global, local);
   r.mod.now = e.stat(r.placed, chosen, quota_of(chosen)).q;
   r.mod.now.type = cur_type;
   r.feasible = m.feasible;
@@ -129,12 +135,17 @@ inline step_result type_change_step(const engine& e, job_view& target, const std
   job_stat chosen_stat;
   quota chosen_new;
   int chosen_global = global;
+  const owner_stats here = summarize(t, *e.tv, e.jobs.size());
+  std::vector<int> idle_by_type(e.tv->type_names.size(), 0);
+  for (int n = 0; n < e.tv->num_nodes(); ++n)
+    idle_by_type[static_cast<std::size_t>(e.tv->node_type[static_cast<std::size_t>(n)])] += bubbles(t, *e.tv, n);
   for (int j : cands) {
     const job_view real = e.view(j);
-    const job_stat s = e.stat(t, j, real.q);
+    job_stat s;
+    s.q = quota_from(here, *e.tv, j, real.q);
     if (s.q.type != target_type) continue;
     for (int nt : e.tv->type_order) {
-      if (nt == target_type || !sufficient(t, *e.tv, nt, s.q.num)) continue;
+      if (nt == target_type || idle_by_type[static_cast<std::size_t>(nt)] < s.q.num) continue;
       const quota to = locality_within(nt, s.q.num, e.cap(nt), s.q.per_node, local);
       const double g = e.gain_of(real, to, s.q);
       table trial = t;
@@ -154,6 +165,7 @@ inline step_result type_change_step(const engine& e, job_view& target, const std
     }
   }
   if (chosen < 0) return r;
+  chosen_stat.nodes = nodes_of(t, *e.tv, chosen);
   r.modified = true;
   table current;  // the table the artifact carries on with
   if (chosen != target.id) {
@@ -174,7 +186,7 @@ inline step_result type_change_step(const engine& e, job_view& target, const std
     current = t;
   }
   r.placed = std::move(current);
-  const migration_result m = migration_search(e, r.placed, target, global, local, true);
+  const migration_result m = place_search(e, r.placed, target, global, local);
   const quota fallback = chosen == target.id ? target.q : e.jobs[static_cast<std::size_t>(chosen)].q;
   r.mod = {false, chosen, chosen_stat.q, e.stat(r.placed, chosen, fallback).q};
   r.mod.now.type = chosen_new.type;
@@ -239,7 +251,7 @@ inline fit_result fit_one_job(const engine& e, const table& t, const job_view& j
   out.global_left = global;
   std::vector<search_plan> plans;
   table first = t;
-  const migration_result m = migration_search(e, first, j, global, local, true);
+  const migration_result m = place_search(e, first, j, global, local);
   if (m.feasible) plans.push_back({std::move(first), j, m.gain, m.global_left, {}});
   if (m.feasible && !m.relaxed) {
     out.feasible = true;

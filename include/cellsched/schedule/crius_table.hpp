@@ -113,6 +113,45 @@ struct job_stat {
   return s;
 }
 
+/// stat_of for every job at once (one pass over the table): GPU count, type of its first GPU, nodes.
+struct owner_stats {
+  std::vector<int> count;
+  std::vector<int> type;
+  std::vector<int> nodes;
+};
+[[nodiscard]] inline owner_stats summarize(const table& t, const topology_view& tv, std::size_t num_jobs) {
+  owner_stats o;
+  o.count.assign(num_jobs, 0);
+  o.type.assign(num_jobs, -1);
+  o.nodes.assign(num_jobs, 0);
+  std::vector<int> last_node(num_jobs, -1);
+  for (int v = 0; v < tv.num_nodes(); ++v) {
+    const int first = tv.node_first[static_cast<std::size_t>(v)];
+    for (int g = first; g < first + tv.node_size[static_cast<std::size_t>(v)]; ++g) {
+      const int w = t[static_cast<std::size_t>(g)].owner;
+      if (w < 0) continue;
+      const auto i = static_cast<std::size_t>(w);
+      if (o.count[i]++ == 0) o.type[i] = tv.node_type[static_cast<std::size_t>(v)];
+      if (last_node[i] != v) {
+        last_node[i] = v;
+        ++o.nodes[i];
+      }
+    }
+  }
+  return o;
+}
+/// The quota stat_of would report, from a summary (without the node list).
+[[nodiscard]] inline quota quota_from(const owner_stats& o, const topology_view& tv, int owner, const quota& fallback) {
+  const auto i = static_cast<std::size_t>(owner);
+  quota q;
+  q.type = o.count[i] > 0 ? o.type[i] : fallback.type;
+  q.num = o.count[i] > 0 ? o.count[i] : fallback.num;
+  const int cap = q.type >= 0 ? tv.type_cap[static_cast<std::size_t>(q.type)] : 1;
+  q.nodes = o.count[i] > 0 ? o.nodes[i] : std::max(1, cap > 0 ? q.num / cap : 1);
+  q.per_node = q.num / q.nodes;
+  return q;
+}
+
 /// Clears every GPU of `owner`; true if it held any.
 inline bool clear_owner(table& t, int owner) {
   bool any = false;

@@ -22,15 +22,26 @@ struct upgrade_option {
 
 /// The best positive-gain single move of running job `j`: to another type with enough free GPUs, or
 /// to twice its GPUs.
-[[nodiscard]] inline upgrade_option upgrade_search(const engine& e, int j, int global, int local) {
-  table base = e.committed;
-  clear_owner(base, j);
+[[nodiscard]] inline upgrade_option upgrade_search(const engine& e, int j, int global, int local,
+                                                  const std::vector<int>& idle_by_type) {
   const quota cur = e.jobs[static_cast<std::size_t>(j)].q;
   upgrade_option best;
+  // Room checks first (idle GPUs of each type, plus the job's own when it stays on its type), so a
+  // job with no possible move costs no table copy.
+  const auto room = [&](int type, int need) {
+    return idle_by_type[static_cast<std::size_t>(type)] + (type == cur.type ? cur.num : 0) >= need;
+  };
+  bool any = false;
+  if (!e.opt->disable_type_change)
+    for (int nt : e.tv->type_order) any = any || (nt != cur.type && room(nt, cur.num));
+  const bool grow = !e.opt->disable_scaling && cur.num < e.opt->max_gpus_per_job && room(cur.type, cur.num * 2);
+  if (!any && !grow) return best;
+  table base = e.committed;
+  clear_owner(base, j);
   const auto consider = [&](const job_view& moved) {
     table t = base;
-    const migration_result m = migration_search(e, t, moved, global, local, true);
-    const quota now = e.stat(t, j, moved.q).q;
+    const migration_result m = place_search(e, t, moved, global, local);
+    const quota now = m.feasible ? m.placed : unplaced_stat(e, moved.q).q;
     const double g = e.gain_of(moved, now, cur);
     if (m.feasible && g > best.gain) {
       best.gain = g;
@@ -40,19 +51,19 @@ struct upgrade_option {
   };
   if (!e.opt->disable_type_change) {
     for (int nt : e.tv->type_order) {
-      if (nt == cur.type || !sufficient(base, *e.tv, nt, cur.num)) continue;
+      if (nt == cur.type || !room(nt, cur.num)) continue;
       job_view moved{j, cur};
       moved.q.type = nt;
       consider(moved);
     }
   }
-  if (!e.opt->disable_scaling && cur.num < e.opt->max_gpus_per_job && sufficient(base, *e.tv, cur.type, cur.num * 2)) {
+  if (grow) {
     job_view moved{j, cur};
     moved.q.num = cur.num * 2;
     // (The artifact reads the new layout with the job's current quota as fallback.)
     table t = base;
-    const migration_result m = migration_search(e, t, moved, global, local, true);
-    const quota now = e.stat(t, j, cur).q;
+    const migration_result m = place_search(e, t, moved, global, local);
+    const quota now = m.feasible ? m.placed : unplaced_stat(e, cur).q;
     const double g = e.gain_of(moved, now, cur);
     if (m.feasible && g > best.gain) {
       best.gain = g;
@@ -71,8 +82,11 @@ inline void upgrade_trial(engine& e) {
   for (int step = 0; step < e.opt->max_upgrade_steps; ++step) {
     double best_gain = infeasible_gain;
     upgrade_option best;
+    std::vector<int> idle_by_type(e.tv->type_names.size(), 0);
+    for (int n = 0; n < e.tv->num_nodes(); ++n)
+      idle_by_type[static_cast<std::size_t>(e.tv->node_type[static_cast<std::size_t>(n)])] += bubbles(e.committed, *e.tv, n);
     for (int j : e.running_queue) {
-      upgrade_option o = upgrade_search(e, j, global, e.opt->local_migrations);
+      upgrade_option o = upgrade_search(e, j, global, e.opt->local_migrations, idle_by_type);
       bool ok = o.feasible;
       if (ok && o.gain > best_gain) ok = e.alloc_feasible(e.view(j), e.stat(o.t, j, e.jobs[static_cast<std::size_t>(j)].q).q);
       if (ok && o.gain > best_gain) {
@@ -140,18 +154,40 @@ inline void introspective_migration(engine& e) {
   }
 }
 
+/// Nodes holding each job's GPUs, in node order (nodes_of for every job in one pass).
+[[nodiscard]] inline std::vector<std::vector<int>> nodes_by_job(const table& t, const topology_view& tv, std::size_t num_jobs) {
+  std::vector<std::vector<int>> out(num_jobs);
+  for (int v = 0; v < tv.num_nodes(); ++v) {
+    const int first = tv.node_first[static_cast<std::size_t>(v)];
+    for (int g = first; g < first + tv.node_size[static_cast<std::size_t>(v)]; ++g) {
+      const int o = t[static_cast<std::size_t>(g)].owner;
+      if (o < 0) continue;
+      auto& list = out[static_cast<std::size_t>(o)];
+      if (list.empty() || list.back() != v) list.push_back(v);
+    }
+  }
+  return out;
+}
+
 /// A job that fully occupied whole nodes and now sits on other, equivalent whole nodes of the same type
 /// gets its previous nodes back (their current occupants take its new ones).
 inline void undo_needless_moves(engine& e, const table& prev) {
   const topology_view& tv = *e.tv;
   table& t = e.committed;
+  const std::vector<std::vector<int>> before_all = nodes_by_job(prev, tv, e.jobs.size());
+  std::vector<std::vector<int>> now_all = nodes_by_job(t, tv, e.jobs.size());
+  const auto move_node = [](std::vector<int>& list, int from, int to) {
+    for (int& v : list)
+      if (v == from) v = to;
+    std::sort(list.begin(), list.end());
+  };
   for (int j : e.running_queue) {
-    const std::vector<int> before = nodes_of(prev, tv, j);
-    const std::vector<int> after = nodes_of(t, tv, j);
+    const std::vector<int>& before = before_all[static_cast<std::size_t>(j)];
+    const std::vector<int> after = now_all[static_cast<std::size_t>(j)];
     if (before.empty() || before == after) continue;
     const quota& q = e.jobs[static_cast<std::size_t>(j)].q;
     if (q.num / static_cast<int>(before.size()) < e.cap(q.type)) continue;
-    if (tv.node_type[static_cast<std::size_t>(after[0])] != tv.node_type[static_cast<std::size_t>(before[0])]) continue;
+    if (after.empty() || tv.node_type[static_cast<std::size_t>(after[0])] != tv.node_type[static_cast<std::size_t>(before[0])]) continue;
     const auto count_on = [&](const table& tb, int v) {
       int c = 0;
       const int first = tv.node_first[static_cast<std::size_t>(v)];
@@ -173,10 +209,15 @@ inline void undo_needless_moves(engine& e, const table& prev) {
         bool all_busy = size == tv.node_size[static_cast<std::size_t>(to)];
         for (int k = 0; k < size && all_busy; ++k) all_busy = !t[static_cast<std::size_t>(f0 + k)].idle;
         if (all_busy) {
+          std::vector<int> occupants;
           for (int k = 0; k < size; ++k) {
-            t[static_cast<std::size_t>(t0 + k)].owner = t[static_cast<std::size_t>(f0 + k)].owner;
+            const int o = t[static_cast<std::size_t>(f0 + k)].owner;
+            if (o >= 0 && !contains(occupants, o)) occupants.push_back(o);
+            t[static_cast<std::size_t>(t0 + k)].owner = o;
             t[static_cast<std::size_t>(f0 + k)].owner = j;
           }
+          for (int o : occupants) move_node(now_all[static_cast<std::size_t>(o)], from, to);
+          move_node(now_all[static_cast<std::size_t>(j)], to, from);
         }
         break;
       }
