@@ -138,7 +138,7 @@ inline migration_result search_internal(const engine& e, table& t, const job_vie
   std::vector<node_bubbles> partial;
   std::vector<int> idle;
   partial_nodes(t, tv, type, num, partial, idle);
-  if (!e.alloc_feasible(j, best)) return {false, false, infeasible_gain, false, global};
+  if (!e.alloc_feasible(j, best)) return {false, false, infeasible_gain, false, global, {}};
   const double best_gain = e.gain_of(j, best);
   const int needed = num <= cap ? 1 : num / cap;
   const auto try_best = [&]() -> bool {
