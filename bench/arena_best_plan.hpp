@@ -22,23 +22,6 @@
 
 namespace cellsched::bench {
 
-/// Even split of the layers into `pp` stages: Megatron's rule for transformers (repeated blocks evenly,
-/// embedding first, head last), by layer count otherwise.
-[[nodiscard]] inline std::vector<stage_plan> even_stages(const model& m, int pp, int dp, int tp) {
-  bool has_blocks = false;
-  for (const auto& l : m.layers) has_blocks = has_blocks || l.kind == "transformer" || l.kind == "moe_transformer";
-  if (has_blocks) {
-    model view = m;  // treat MoE blocks as the repeated kind too
-    for (auto& l : view.layers)
-      if (l.kind == "moe_transformer") l.kind = "transformer";
-    return megatron_even_stages(view, pp, dp, tp);
-  }
-  std::vector<stage_plan> out;
-  const int n = m.num_layers();
-  for (int s = 0; s < pp; ++s) out.push_back({n * s / pp, n * (s + 1) / pp, dp, tp});
-  return out;
-}
-
 struct best_plan {
   double iter_time_s = 0.0;
   int pp = 0, tp = 0, dp = 0;
@@ -68,7 +51,7 @@ struct best_plan {
           c.layout.assign(static_cast<std::size_t>(nodes), per_node);
           c.stages = pp;
           plan p;
-          p.stages = even_stages(m, pp, dp, tp);
+          p.stages = even_stage_split(m, pp, dp, tp);
           p.micro_batch_samples = b * dp;
           p.num_micro_batches = batch / (b * dp);
           p.recompute = rec;

@@ -41,12 +41,17 @@ struct measurement_case {
   std::string reason;  ///< non-empty: the row is not representable
 };
 
-/// Megatron-LM's stage split: the transformer layers evenly, the embedding with the first stage and the
+/// A repeated transformer block (dense or mixture-of-experts), as the model builders name them.
+[[nodiscard]] inline bool is_transformer_block(const layer& l) noexcept {
+  return l.kind == "transformer" || l.kind == "moe_transformer";
+}
+
+/// Megatron-LM's stage split: the transformer blocks evenly, the embedding with the first stage and the
 /// head with the last.
 [[nodiscard]] inline std::vector<stage_plan> megatron_even_stages(const model& m, int pp, int dp, int tp) {
   int first_block = 0, end_block = m.num_layers();
-  while (first_block < end_block && m.layers[static_cast<std::size_t>(first_block)].kind != "transformer") ++first_block;
-  while (end_block > first_block && m.layers[static_cast<std::size_t>(end_block - 1)].kind != "transformer") --end_block;
+  while (first_block < end_block && !is_transformer_block(m.layers[static_cast<std::size_t>(first_block)])) ++first_block;
+  while (end_block > first_block && !is_transformer_block(m.layers[static_cast<std::size_t>(end_block - 1)])) --end_block;
   const int blocks = end_block - first_block;
   std::vector<stage_plan> out;
   for (int s = 0; s < pp; ++s) {
@@ -57,6 +62,18 @@ struct measurement_case {
     st.tp = tp;
     out.push_back(st);
   }
+  return out;
+}
+
+/// Even split of the layers into `pp` stages: Megatron-LM's rule when the model has repeated transformer
+/// blocks (dense or MoE; blocks evenly, leading layers with the first stage, trailing ones with the last),
+/// by layer count otherwise. The plan search (search/) balances by estimated time instead.
+[[nodiscard]] inline std::vector<stage_plan> even_stage_split(const model& m, int pp, int dp, int tp) {
+  for (const auto& l : m.layers)
+    if (is_transformer_block(l)) return megatron_even_stages(m, pp, dp, tp);
+  std::vector<stage_plan> out;
+  const int n = m.num_layers();
+  for (int s = 0; s < pp; ++s) out.push_back({n * s / pp, n * (s + 1) / pp, dp, tp});
   return out;
 }
 

@@ -1,0 +1,202 @@
+#pragma once
+// cellsched estimate: the iteration time, breakdown and memory of one plan on a cluster, or, in batch
+// mode, predicted vs measured for every row of a published measurement table.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "args.hpp"
+#include "cellsched/estimate/analytic_estimator.hpp"
+#include "cellsched/estimate/measurement_report.hpp"
+#include "cellsched/io/cluster_json.hpp"
+#include "cellsched/io/json_reader.hpp"
+#include "cellsched/io/profile_json.hpp"
+#include "cellsched/model/zoo.hpp"
+#include "estimate_batch.hpp"
+
+namespace cellsched::cli {
+
+inline const char* estimate_usage =
+    "usage: cellsched estimate --cluster FILE --model NAME --gpus N --tp T --pp P --dp D --micro-batch M\n"
+    "                          --global-batch G [--gpu-type TYPE] [--nodes K] [--schedule 1f1b|gpipe]\n"
+    "                          [--recompute] [--zero1] [--profile FILE] [--json OUT]\n"
+    "       cellsched estimate --measurements FILE.csv [--gpu-type TYPE] [--profile FILE] [--json OUT]\n"
+    "\n"
+    "One plan: N GPUs of one type of the cluster (the first type with N GPUs unless --gpu-type), on as few\n"
+    "nodes as possible (or K nodes of N/K GPUs), split tp x dp x pp = N; --micro-batch is the per-replica\n"
+    "micro-batch (Megatron-LM's --micro-batch-size), --global-batch a multiple of micro-batch x dp. Layers\n"
+    "are split evenly over the stages (Megatron-LM's rule). Prints the iteration time, its breakdown and\n"
+    "per-stage memory; --json writes them.\n"
+    "Batch mode: rows in vTrain's CSV layout (optionally led by 'Parameters (billion)'), measured under\n"
+    "vTrain's conditions (Megatron GPT, vocabulary 50,257, fp16, recomputation, 1F1B; default GPU\n"
+    "a100-80gb, 8 per node). Prints predicted vs measured per row, then the accuracy summary; --json writes\n"
+    "an array `rows` in input order and the summary.\n"
+    "--profile FILE: a probe profile (docs/formats/profile.md) calibrating its GPU type.\n";
+
+/// GPUs per node of a Cell of `gpus` GPUs of `type` on the cluster: `nodes` nodes of equal share, or
+/// the fewest nodes (largest first). Throws usage_error when the cluster cannot hold it.
+[[nodiscard]] inline node_layout choose_layout(const cluster& c, const std::string& type, int gpus, int nodes) {
+  std::vector<int> caps;
+  for (const auto& n : c.nodes())
+    if (n.gpu_type == type) caps.push_back(n.num_gpus);
+  std::sort(caps.rbegin(), caps.rend());
+  node_layout out;
+  if (nodes > 0) {
+    if (gpus % nodes != 0) throw usage_error("--gpus must be a multiple of --nodes");
+    const int per = gpus / nodes;
+    const auto enough = std::count_if(caps.begin(), caps.end(), [&](int cap) { return cap >= per; });
+    if (enough < nodes)
+      throw usage_error("the cluster has fewer than " + std::to_string(nodes) + " " + type + " nodes with " +
+                        std::to_string(per) + " GPUs");
+    out.assign(static_cast<std::size_t>(nodes), per);
+    return out;
+  }
+  int left = gpus;
+  for (const int cap : caps) {
+    if (left <= 0) break;
+    out.push_back(std::min(cap, left));
+    left -= out.back();
+  }
+  if (left > 0) throw usage_error("the cluster has fewer than " + std::to_string(gpus) + " " + type + " GPUs");
+  return out;
+}
+
+[[nodiscard]] inline nlohmann::json estimate_json(const estimate_result& r, const cell& c, const plan& p,
+                                                  const std::string& model_name) {
+  nlohmann::json stages = nlohmann::json::array();
+  for (std::size_t s = 0; s < r.stages.size(); ++s) {
+    const auto& st = r.stages[s];
+    const auto& sp = p.stages[s];
+    stages.push_back({{"first_layer", sp.first_layer}, {"end_layer", sp.end_layer}, {"dp", sp.dp}, {"tp", sp.tp},
+                      {"fwd_ms", st.fwd_s * 1e3}, {"bwd_ms", st.bwd_s * 1e3}, {"p2p_ms", st.p2p_s * 1e3},
+                      {"dp_sync_ms", st.dp_sync_s * 1e3}, {"peak_mem_gb", st.peak_mem_bytes / 1e9},
+                      {"weights_gb", st.weights_bytes / 1e9}, {"grads_gb", st.grads_bytes / 1e9},
+                      {"optimizer_gb", st.optimizer_bytes / 1e9}, {"activations_gb", st.activation_bytes / 1e9},
+                      {"fits", st.fits}});
+  }
+  const auto& b = r.breakdown;
+  return {{"kind", "estimate"},
+          {"model", model_name},
+          {"gpu_type", c.gpu_type},
+          {"num_gpus", c.num_gpus},
+          {"layout", c.layout},
+          {"plan",
+           {{"pp", p.stages.size()},
+            {"tp", p.stages.front().tp},
+            {"dp", p.stages.front().dp},
+            {"micro_batch", p.micro_batch_samples / p.stages.front().dp},
+            {"num_micro_batches", p.num_micro_batches},
+            {"global_batch", p.global_batch()},
+            {"schedule", to_string(p.schedule)},
+            {"recompute", p.recompute},
+            {"zero1", p.zero1}}},
+          {"iter_time_ms", r.iter_time_s * 1e3},
+          {"throughput_samples_per_s", r.throughput_samples_per_s(static_cast<double>(p.global_batch()))},
+          {"breakdown_ms",
+           {{"compute", b.compute_s * 1e3}, {"overhead", b.overhead_s * 1e3}, {"tp_comm", b.tp_comm_s * 1e3},
+            {"dp_comm", b.dp_comm_s * 1e3}, {"pp_comm", b.pp_comm_s * 1e3}, {"bubble", b.bubble_s * 1e3},
+            {"optimizer", b.optimizer_s * 1e3}}},
+          {"stages", stages},
+          {"fits_in_memory", r.fits},
+          {"calibration", r.calibration},
+          {"infeasible_reason", r.infeasible_reason}};
+}
+
+inline int run_estimate(const std::vector<std::string>& argv) {
+  const args a(argv,
+               {"--cluster", "--model", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp", "--micro-batch",
+                "--global-batch", "--schedule", "--profile", "--json", "--measurements"},
+               {"--recompute", "--zero1", "--help"});
+  if (a.has("--help")) {
+    std::cout << estimate_usage;
+    return 0;
+  }
+  if (!a.positional().empty()) throw usage_error("unexpected argument '" + a.positional().front() + "'");
+  std::vector<probe_profile> profiles;
+  if (a.has("--profile")) profiles.push_back(io::load_profile_file(a.get("--profile")));
+
+  if (a.has("--measurements")) {
+    for (const char* flag : {"--cluster", "--model", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch"})
+      if (a.has(flag)) throw usage_error(std::string(flag) + " does not apply to --measurements");
+    measurement_setup setup;
+    if (a.has("--gpu-type")) setup.gpu_type = a.get("--gpu-type");
+    const analytic_estimator est(builtin_catalog(), analytic_params{}, profiles);
+    if (!est.catalog().contains(setup.gpu_type)) throw usage_error("unknown GPU type '" + setup.gpu_type + "'");
+    setup.gpu_type = est.catalog().find(setup.gpu_type)->name;
+    return run_estimate_batch(a.get("--measurements"), est, setup, a.get("--json"));
+  }
+
+  const cluster cl = io::load_cluster_file(a.require("--cluster"));
+  const std::string model_name = a.require("--model");
+  const model m = builtin_model_zoo().build(model_name);
+  const int gpus = static_cast<int>(a.get_int("--gpus", 0, 1, 1 << 20));
+  if (!a.has("--gpus")) throw usage_error("--gpus is required");
+  const int tp = static_cast<int>(a.get_int("--tp", 1, 1, 1 << 20));
+  const int pp = static_cast<int>(a.get_int("--pp", 1, 1, 1 << 20));
+  const int dp = static_cast<int>(a.get_int("--dp", 1, 1, 1 << 20));
+  if (tp * pp * dp != gpus) throw usage_error("--tp x --pp x --dp must equal --gpus");
+  const std::int64_t micro = a.get_int("--micro-batch", 1);
+  const std::int64_t global = a.get_int("--global-batch", 0);
+  if (!a.has("--global-batch")) throw usage_error("--global-batch is required");
+  if (global % (micro * dp) != 0) throw usage_error("--global-batch must be a multiple of --micro-batch x --dp");
+  const std::string sched = a.get("--schedule", "1f1b");
+  if (sched != "1f1b" && sched != "gpipe") throw usage_error("--schedule must be 1f1b or gpipe");
+
+  std::string type;
+  if (a.has("--gpu-type")) {
+    const gpu_type* t = cl.catalog().find(a.get("--gpu-type"));
+    if (!t || cl.total_gpus_of(t->name) == 0) throw usage_error("the cluster has no GPU type '" + a.get("--gpu-type") + "'");
+    type = t->name;
+  } else {
+    for (const auto& t : cl.gpu_types_present())
+      if (type.empty() && cl.total_gpus_of(t) >= gpus) type = t;
+    if (type.empty()) throw usage_error("no GPU type of the cluster has " + std::to_string(gpus) + " GPUs");
+  }
+  cell c;
+  c.gpu_type = type;
+  c.num_gpus = gpus;
+  c.layout = choose_layout(cl, type, gpus, static_cast<int>(a.get_int("--nodes", 0, 1, 1 << 20)));
+  c.stages = pp;
+  for (const auto& n : cl.nodes())
+    if (n.gpu_type == type) {
+      c.intra_link_gb_per_s = n.intra_link_gb_per_s;
+      c.inter_node_gb_per_s = n.inter_node_gb_per_s;
+      break;
+    }
+  plan p;
+  p.stages = even_stage_split(m, pp, dp, tp);
+  p.micro_batch_samples = micro * dp;
+  p.num_micro_batches = global / (micro * dp);
+  p.schedule = sched == "gpipe" ? pipeline_schedule::gpipe : pipeline_schedule::one_f_one_b;
+  p.recompute = a.has("--recompute");
+  p.zero1 = a.has("--zero1");
+
+  const analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
+  const estimate_result r = est.estimate(m, c, p);
+  const nlohmann::json doc = estimate_json(r, c, p, model_name);
+  if (!r.infeasible_reason.empty()) {
+    std::cout << model_name << " on " << gpus << " x " << type << ": plan not feasible: " << r.infeasible_reason << "\n";
+  } else {
+    std::printf("%s on %d x %s, tp %d pp %d dp %d, micro-batch %lld x %lld, %s%s%s\n", model_name.c_str(), gpus,
+                type.c_str(), tp, pp, dp, static_cast<long long>(micro), static_cast<long long>(p.num_micro_batches),
+                to_string(p.schedule), p.recompute ? ", recompute" : "", p.zero1 ? ", ZeRO-1" : "");
+    std::printf("iteration %.2f ms (%.1f samples/s), %s; fits in memory: %s\n", r.iter_time_s * 1e3,
+                r.throughput_samples_per_s(static_cast<double>(global)), r.calibration.c_str(), r.fits ? "yes" : "no");
+    const auto& b = r.breakdown;
+    std::printf("  compute %.2f  overhead %.2f  tp comm %.2f  dp comm %.2f  pp comm %.2f  bubble %.2f  optimizer %.2f ms\n",
+                b.compute_s * 1e3, b.overhead_s * 1e3, b.tp_comm_s * 1e3, b.dp_comm_s * 1e3, b.pp_comm_s * 1e3,
+                b.bubble_s * 1e3, b.optimizer_s * 1e3);
+    for (std::size_t s = 0; s < r.stages.size(); ++s)
+      std::printf("  stage %zu: layers [%d, %d)  fwd %.2f bwd %.2f ms per micro-batch, peak memory %.2f GB%s\n", s,
+                  p.stages[s].first_layer, p.stages[s].end_layer, r.stages[s].fwd_s * 1e3, r.stages[s].bwd_s * 1e3,
+                  r.stages[s].peak_mem_bytes / 1e9, r.stages[s].fits ? "" : " (does not fit)");
+  }
+  if (a.has("--json")) io::save_json_file(doc, a.get("--json"));
+  return r.infeasible_reason.empty() ? 0 : 1;
+}
+
+}  // namespace cellsched::cli

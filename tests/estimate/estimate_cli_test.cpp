@@ -1,0 +1,110 @@
+// `cellsched estimate`: one plan to JSON with a breakdown, batch mode over a measurement table, and
+// errors for bad input (exit status 2, the file and line named).
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string output;
+};
+
+run_result run_cli(const std::string& arguments) {
+  const std::string out_file = (std::filesystem::temp_directory_path() / "cellsched_estimate_cli_out.txt").string();
+  const std::string cmd = std::string(CELLSCHED_CLI) + " estimate " + arguments + " > " + out_file + " 2>&1";
+  const int raw = std::system(cmd.c_str());
+  run_result r;
+  r.status = raw == -1 ? -1 : WEXITSTATUS(raw);
+  std::ifstream f(out_file);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  r.output = ss.str();
+  return r;
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / name).string();
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream f(path);
+  return nlohmann::json::parse(f);
+}
+
+const std::string data_dir = CELLSCHED_DATA_DIR;
+const std::string header =
+    "# GPUs,global batch,micro batch,hidden size,attention heads,# layers,sequence length,tensor parallelism,"
+    "data parallelism,pipeline parallelism,iteration time (ms)\n";
+
+}  // namespace
+
+TEST_CASE("estimate one plan: JSON with breakdown and stages", "[estimate][cli]") {
+  const std::string out = temp_path("cellsched_estimate_one.json");
+  const run_result r = run_cli("--cluster " + data_dir + "/clusters/dgx-a100-vtrain.json --model gpt3-1.3b --gpus 8 " +
+                               "--tp 2 --pp 2 --dp 2 --micro-batch 2 --global-batch 64 --recompute --json " + out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto j = read_json(out);
+  REQUIRE(j["kind"] == "estimate");
+  REQUIRE(j["gpu_type"] == "a100-80gb");
+  REQUIRE(j["calibration"] == "analytic");
+  REQUIRE(j["stages"].size() == 2);
+  REQUIRE(j["plan"]["num_micro_batches"] == 16);
+  const auto& b = j["breakdown_ms"];
+  const double sum = b["compute"].get<double>() + b["overhead"].get<double>() + b["tp_comm"].get<double>() +
+                     b["dp_comm"].get<double>() + b["pp_comm"].get<double>() + b["bubble"].get<double>() +
+                     b["optimizer"].get<double>();
+  REQUIRE(sum == Approx(j["iter_time_ms"].get<double>()).epsilon(1e-9));
+  REQUIRE(j["fits_in_memory"] == true);
+}
+
+TEST_CASE("estimate batch mode: rows in input order, unrepresentable rows carry a reason", "[estimate][cli]") {
+  const std::string csv = temp_path("cellsched_estimate_rows.csv");
+  {
+    std::ofstream f(csv);
+    f << header << "8,32,4,1024,16,24,1024,2,2,2,219.732754\n"
+      << "8,30,4,1024,16,24,1024,2,2,2,100.0\n"  // 30 is not a multiple of micro batch x dp
+      << "2,16,8,1024,16,24,1024,1,1,2,372.160408\n";
+  }
+  const std::string out = temp_path("cellsched_estimate_rows.json");
+  const run_result r = run_cli("--measurements " + csv + " --json " + out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  REQUIRE(r.output.find("median") != std::string::npos);
+  const auto j = read_json(out);
+  REQUIRE(j["rows"].size() == 3);
+  REQUIRE(j["rows"][0]["line"] == 2);
+  REQUIRE(j["rows"][0]["measured_iter_time_ms"] == 219.732754);
+  REQUIRE(j["rows"][0]["predicted_iter_time_ms"].get<double>() > 0.0);
+  REQUIRE(j["rows"][0]["fits_in_memory"] == true);
+  REQUIRE(j["rows"][1]["predicted_iter_time_ms"].is_null());
+  REQUIRE(j["rows"][1]["reason"].get<std::string>().find("global batch") != std::string::npos);
+  REQUIRE(j["rows"][2]["line"] == 4);
+  REQUIRE(j["summary"]["predicted_rows"] == 2);
+}
+
+TEST_CASE("estimate rejects bad input with exit status 2", "[estimate][cli]") {
+  const std::string csv = temp_path("cellsched_estimate_bad.csv");
+  {
+    std::ofstream f(csv);
+    f << header << "8,32,4,1024,16,24,1024,2,2,2,219.7\n8,32,four,1024,16,24,1024,2,2,2,219.7\n";
+  }
+  const run_result bad_csv = run_cli("--measurements " + csv);
+  REQUIRE(bad_csv.status == 2);
+  REQUIRE(bad_csv.output.find(":3") != std::string::npos);
+  REQUIRE(bad_csv.output.find("micro batch") != std::string::npos);
+  const std::string cluster = data_dir + "/clusters/dgx-a100-vtrain.json";
+  REQUIRE(run_cli("--cluster " + cluster + " --model gpt3-1.3b --gpus 8 --tp 2 --pp 2 --dp 1 --global-batch 8").status == 2);
+  REQUIRE(run_cli("--cluster " + cluster + " --model no-such-model --gpus 8 --tp 8 --global-batch 8").status == 2);
+  REQUIRE(run_cli("--measurements " + csv + " --tp 2").status == 2);
+  REQUIRE(run_cli("--help").status == 0);
+}
