@@ -1,0 +1,126 @@
+#pragma once
+// A chosen plan as launcher arguments: Megatron-LM flags and the torchrun node/GPU counts (SPEC.md §8).
+//
+// Megatron-LM numbers ranks tensor-parallel fastest, then data-parallel, then pipeline (its default
+// order "tp-cp-ep-dp-pp"), so pipeline stage s holds ranks [s*tp*dp, (s+1)*tp*dp): the same contiguous
+// stage placement and TP grouping as cell/placement.hpp, and torchrun's node-by-node rank assignment
+// puts them on the nodes the search assumed.
+//
+// Megatron-LM launches one (dp, tp) for every stage and no GPipe schedule; a plan outside that (per-stage
+// shapes, unequal stage GPU counts, GPipe, a heterogeneous Cell) is still rendered as far as it goes,
+// with `megatron_compatible` false and the reasons in `notes`.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cellsched/cell/cell.hpp"
+#include "cellsched/model/model.hpp"
+
+namespace cellsched {
+
+struct launch_args {
+  std::vector<std::string> megatron;   ///< flag, value, flag, value, ... (switches stand alone)
+  int nnodes = 0;
+  std::vector<int> nproc_per_node;     ///< per node, layout order
+  bool megatron_compatible = true;
+  std::vector<std::string> notes;
+
+  /// torchrun followed by the Megatron flags; with unequal nodes the first node's count (see notes).
+  [[nodiscard]] std::string command_line(const std::string& script = "pretrain_gpt.py") const {
+    std::string s = "torchrun --nnodes " + std::to_string(nnodes) + " --nproc-per-node " +
+                    std::to_string(nproc_per_node.empty() ? 0 : nproc_per_node.front()) + " " + script;
+    for (const auto& a : megatron) s += " " + (a.find_first_of(" |*\"") == std::string::npos ? a : "'" + a + "'");
+    return s;
+  }
+};
+
+/// Megatron-Core's --pipeline-model-parallel-layout string for the plan's stage split: stages separated by
+/// '|', E = embedding, t = transformer layer, L = loss/head, runs written t*N.
+[[nodiscard]] inline std::string megatron_layout_string(const model& m, const plan& p) {
+  std::string out;
+  for (std::size_t s = 0; s < p.stages.size(); ++s) {
+    if (s) out += "|";
+    int run = 0;
+    const auto flush = [&] {
+      if (run == 1) out += "t";
+      if (run > 1) out += "t*" + std::to_string(run);
+      run = 0;
+    };
+    for (int l = p.stages[s].first_layer; l < p.stages[s].end_layer; ++l) {
+      const std::string& kind = m.layers[static_cast<std::size_t>(l)].kind;
+      if (kind == "embedding") {
+        flush();
+        out += "E";
+      } else if (kind == "head" || kind == "loss") {
+        flush();
+        out += (out.empty() || out.back() == '|') ? "L" : ",L";
+      } else {
+        ++run;
+      }
+    }
+    flush();
+  }
+  return out;
+}
+
+/// Number of layers Megatron-LM counts in --num-layers (everything but embedding and head).
+[[nodiscard]] inline int megatron_num_layers(const model& m) {
+  int n = 0;
+  for (const auto& l : m.layers) n += (l.kind == "embedding" || l.kind == "head" || l.kind == "loss") ? 0 : 1;
+  return n;
+}
+
+[[nodiscard]] inline launch_args megatron_launch_args(const model& m, const cell& c, const plan& p) {
+  launch_args a;
+  a.nnodes = c.num_nodes();
+  a.nproc_per_node.assign(c.layout.begin(), c.layout.end());
+  const auto flag = [&](const std::string& f, const std::string& v) {
+    a.megatron.push_back(f);
+    if (!v.empty()) a.megatron.push_back(v);
+  };
+  const auto note = [&](const std::string& why, bool breaks) {
+    a.notes.push_back(why);
+    a.megatron_compatible = a.megatron_compatible && !breaks;
+  };
+  if (p.stages.empty()) {
+    note("the plan has no stages", true);
+    return a;
+  }
+  const stage_plan& s0 = p.stages.front();
+  bool uniform = true;
+  for (const auto& st : p.stages) uniform = uniform && st.dp == s0.dp && st.tp == s0.tp;
+  if (!uniform) note("stages use different (dp, tp); Megatron-LM launches one shape for all stages (shown: stage 0)", true);
+  if (c.heterogeneous()) note("stages run on different GPU types; launch each type's ranks on its own nodes", false);
+  for (std::size_t i = 1; i < c.layout.size(); ++i)
+    if (c.layout[i] != c.layout[0]) {
+      note("nodes hold different GPU counts: run torchrun per node with that node's --nproc-per-node", false);
+      break;
+    }
+  flag("--tensor-model-parallel-size", std::to_string(s0.tp));
+  flag("--pipeline-model-parallel-size", std::to_string(p.stages.size()));
+  flag("--micro-batch-size", std::to_string(p.micro_batch_samples / s0.dp));
+  flag("--global-batch-size", std::to_string(p.global_batch()));
+  flag("--num-layers", std::to_string(megatron_num_layers(m)));
+  if (m.hidden > 0) flag("--hidden-size", std::to_string(m.hidden));
+  if (m.heads > 0) flag("--num-attention-heads", std::to_string(m.heads));
+  if (m.seq_len > 0) {
+    flag("--seq-length", std::to_string(m.seq_len));
+    flag("--max-position-embeddings", std::to_string(m.seq_len));
+  }
+  if (m.compute_dtype == dtype::fp16) flag("--fp16", "");
+  if (m.compute_dtype == dtype::bf16) flag("--bf16", "");
+  if (p.stages.size() > 1) flag("--pipeline-model-parallel-layout", megatron_layout_string(m, p));
+  if (p.recompute) {
+    flag("--recompute-granularity", "full");
+    flag("--recompute-method", "uniform");
+    flag("--recompute-num-layers", "1");
+  }
+  if (p.zero1) flag("--use-distributed-optimizer", "");
+  if (p.schedule == pipeline_schedule::gpipe)
+    note("GPipe schedule: Megatron-LM runs 1F1B (same activations per step, fewer in flight)", true);
+  if (m.family == "wide_resnet") note("Megatron-LM trains transformers; use the shapes with your CNN launcher", true);
+  return a;
+}
+
+}  // namespace cellsched

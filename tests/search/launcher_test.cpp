@@ -1,0 +1,147 @@
+// Plans rendered as Megatron-LM / torchrun arguments and as JSON.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <cellsched/search/launcher_args.hpp>
+#include <cellsched/search/plan_json.hpp>
+
+using namespace cellsched;
+
+namespace {
+
+/// embedding, `blocks` transformer layers, head - the layer kinds the model builders produce.
+model gpt_like(int blocks) {
+  model m;
+  m.name = "gpt-like";
+  m.family = "dense_transformer";
+  m.compute_dtype = dtype::fp16;
+  m.hidden = 1024;
+  m.heads = 16;
+  m.seq_len = 2048;
+  layer e;
+  e.kind = "embedding";
+  m.layers.push_back(e);
+  for (int i = 0; i < blocks; ++i) {
+    layer t;
+    t.kind = "transformer";
+    m.layers.push_back(t);
+  }
+  layer h;
+  h.kind = "head";
+  m.layers.push_back(h);
+  return m;
+}
+
+std::string value_of(const launch_args& a, const std::string& flag) {
+  const auto it = std::find(a.megatron.begin(), a.megatron.end(), flag);
+  return it == a.megatron.end() || it + 1 == a.megatron.end() ? std::string("<absent>") : *(it + 1);
+}
+bool has(const launch_args& a, const std::string& flag) {
+  return std::find(a.megatron.begin(), a.megatron.end(), flag) != a.megatron.end();
+}
+
+}  // namespace
+
+TEST_CASE("a uniform plan renders as Megatron-LM flags and a torchrun line") {
+  const model m = gpt_like(6);  // 8 layers: E, t x 6, head
+  cell c;
+  c.gpu_type = "a100-40gb";
+  c.num_gpus = 8;
+  c.layout = {4, 4};
+  c.stages = 2;
+  plan p;
+  p.stages = {{0, 4, 2, 2}, {4, 8, 2, 2}};
+  p.micro_batch_samples = 8;
+  p.num_micro_batches = 16;
+  p.recompute = true;
+  p.zero1 = true;
+  const launch_args a = megatron_launch_args(m, c, p);
+  CHECK(a.megatron_compatible);
+  CHECK(a.notes.empty());
+  CHECK(value_of(a, "--tensor-model-parallel-size") == "2");
+  CHECK(value_of(a, "--pipeline-model-parallel-size") == "2");
+  CHECK(value_of(a, "--micro-batch-size") == "4");  // 8 samples over dp = 2
+  CHECK(value_of(a, "--global-batch-size") == "128");
+  CHECK(value_of(a, "--num-layers") == "6");
+  CHECK(value_of(a, "--hidden-size") == "1024");
+  CHECK(value_of(a, "--seq-length") == "2048");
+  CHECK(value_of(a, "--pipeline-model-parallel-layout") == "Et*3|t*3,L");
+  CHECK(value_of(a, "--recompute-granularity") == "full");
+  CHECK(has(a, "--use-distributed-optimizer"));
+  CHECK(has(a, "--fp16"));
+  CHECK(a.nnodes == 2);
+  CHECK(a.nproc_per_node == std::vector<int>{4, 4});
+  const std::string cmd = a.command_line();
+  CHECK(cmd.rfind("torchrun --nnodes 2 --nproc-per-node 4 pretrain_gpt.py ", 0) == 0);
+  CHECK(cmd.find("--pipeline-model-parallel-layout 'Et*3|t*3,L'") != std::string::npos);
+}
+
+TEST_CASE("one stage has no layout flag; no recomputation or ZeRO flags when off") {
+  const model m = gpt_like(2);
+  cell c;
+  c.gpu_type = "v100-32gb";
+  c.num_gpus = 4;
+  c.layout = {4};
+  c.stages = 1;
+  plan p;
+  p.stages = {{0, 4, 4, 1}};
+  p.micro_batch_samples = 16;
+  p.num_micro_batches = 2;
+  const launch_args a = megatron_launch_args(m, c, p);
+  CHECK(a.megatron_compatible);
+  CHECK_FALSE(has(a, "--pipeline-model-parallel-layout"));
+  CHECK_FALSE(has(a, "--recompute-granularity"));
+  CHECK_FALSE(has(a, "--use-distributed-optimizer"));
+  CHECK(value_of(a, "--micro-batch-size") == "4");
+}
+
+TEST_CASE("plans Megatron-LM cannot launch say so") {
+  const model m = gpt_like(4);
+  cell c;
+  c.gpu_type = "a100-40gb";
+  c.num_gpus = 6;
+  c.layout = {4, 2};
+  c.stages = 2;
+  plan p;
+  p.stages = {{0, 3, 2, 2}, {3, 6, 2, 1}};  // different shapes per stage
+  p.micro_batch_samples = 2;
+  p.num_micro_batches = 4;
+  p.schedule = pipeline_schedule::gpipe;
+  const launch_args a = megatron_launch_args(m, c, p);
+  CHECK_FALSE(a.megatron_compatible);
+  CHECK(a.notes.size() == 3);  // shapes, unequal nodes, GPipe
+
+  cell h = c;
+  h.node_gpu_types = {"a100-40gb", "v100-32gb"};
+  h.stage_gpu_types = {"a100-40gb", "v100-32gb"};
+  const nlohmann::json j = plan_to_json(h, p);
+  CHECK(j["stages"][1]["gpu_type"] == "v100-32gb");
+  CHECK(j["stages"][0]["samples_per_replica"] == 1);
+  CHECK(j["schedule"] == "gpipe");
+}
+
+TEST_CASE("a search result as JSON carries plan, estimate, launch or the reason") {
+  const model m = gpt_like(2);
+  cell_search_result r;
+  r.where.gpu_type = "a10";
+  r.where.num_gpus = 1;
+  r.where.layout = {1};
+  r.reason = "no plan fits in GPU memory";
+  nlohmann::json j = search_result_to_json(m, r);
+  CHECK(j["feasible"] == false);
+  CHECK(j["reason"] == "no plan fits in GPU memory");
+  CHECK_FALSE(j.contains("plan"));
+  r.feasible = true;
+  r.best_plan.stages = {{0, 4, 1, 1}};
+  r.best_plan.micro_batch_samples = 4;
+  r.best_plan.num_micro_batches = 2;
+  r.best_estimate.iter_time_s = 2.0;
+  j = search_result_to_json(m, r);
+  CHECK(j["throughput_samples_per_s"] == 4.0);
+  CHECK(j["estimate"]["iter_time_s"] == 2.0);
+  CHECK(j["launch"]["megatron_compatible"] == true);
+  CHECK(j["plan"]["global_batch"] == 8);
+}
