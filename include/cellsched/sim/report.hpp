@@ -1,0 +1,149 @@
+#pragma once
+// Reports of simulation runs: a comparison table for the terminal, JSON (every metric, the per-round
+// series and the finished jobs' JCTs) and CSV (one row per policy). Functions build text; the caller
+// decides where it goes.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cellsched/sim/metrics.hpp"
+#include "cellsched/sim/reference_results.hpp"
+#include "cellsched/sim/sim_types.hpp"
+
+namespace cellsched::sim {
+
+namespace report_detail {
+[[nodiscard]] inline std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+[[nodiscard]] inline std::string pad(const std::string& s, std::size_t w, bool left = false) {
+  if (s.size() >= w) return s;
+  return left ? s + std::string(w - s.size(), ' ') : std::string(w - s.size(), ' ') + s;
+}
+[[nodiscard]] inline std::string rows(const std::vector<std::vector<std::string>>& cells) {
+  std::vector<std::size_t> width;
+  for (const auto& row : cells)
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (width.size() <= c) width.push_back(0);
+      width[c] = std::max(width[c], row[c].size());
+    }
+  std::string out;
+  for (std::size_t r = 0; r < cells.size(); ++r) {
+    for (std::size_t c = 0; c < cells[r].size(); ++c) out += (c ? "  " : "") + pad(cells[r][c], width[c], c == 0);
+    out += '\n';
+    if (r == 0) {
+      std::size_t total = 0;
+      for (auto w : width) total += w + 2;
+      out += std::string(total > 2 ? total - 2 : 0, '-') + '\n';
+    }
+  }
+  return out;
+}
+}  // namespace report_detail
+
+/// The comparison table: one row per policy.
+[[nodiscard]] inline std::string format_table(const std::vector<run_metrics>& ms) {
+  using report_detail::fmt;
+  std::vector<std::vector<std::string>> cells = {{"policy", "finished", "avg JCT s", "padded JCT s", "queue s",
+                                                  "thr avg", "thr peak", "GPU util", "decide ms p50/p99", "wall s"}};
+  for (const auto& m : ms) {
+    cells.push_back({m.policy, std::to_string(m.finished) + "/" + std::to_string(m.submitted), fmt("%.0f", m.avg_jct_s),
+                     m.padded_avg_jct_s ? fmt("%.0f", *m.padded_avg_jct_s) : "-", fmt("%.0f", m.avg_queue_s),
+                     fmt("%.1f", m.avg_throughput), fmt("%.1f", m.peak_throughput),
+                     fmt("%.1f%%", 100.0 * m.gpu_utilisation),
+                     fmt("%.2f", m.decision_ms_median) + "/" + fmt("%.1f", m.decision_ms_p99), fmt("%.1f", m.wall_s)});
+  }
+  return report_detail::rows(cells);
+}
+
+/// Our figures beside the reference simulator's recorded ones, for policies it recorded.
+[[nodiscard]] inline std::string format_reference_comparison(const std::vector<run_metrics>& ms) {
+  using report_detail::fmt;
+  std::vector<std::vector<std::string>> cells = {{"policy", "finished", "ref", "avg JCT s", "ref", "diff",
+                                                  "thr avg", "ref", "thr peak", "ref"}};
+  for (const auto& m : ms) {
+    const recorded_result* r = find_reference_result(m.policy);
+    if (!r) continue;
+    cells.push_back({m.policy, std::to_string(m.finished), std::to_string(r->finished), fmt("%.0f", m.avg_jct_s),
+                     fmt("%.0f", r->avg_jct_s), fmt("%+.1f%%", 100.0 * (m.avg_jct_s - r->avg_jct_s) / r->avg_jct_s),
+                     fmt("%.1f", m.avg_throughput), fmt("%.1f", r->avg_throughput), fmt("%.1f", m.peak_throughput),
+                     r->peak_throughput > 0 ? fmt("%.1f", r->peak_throughput) : "-"});
+  }
+  return cells.size() > 1 ? report_detail::rows(cells) : std::string();
+}
+
+[[nodiscard]] inline nlohmann::json metrics_json(const run_metrics& m) {
+  nlohmann::json j;
+  j["policy"] = m.policy;
+  j["submitted_jobs"] = m.submitted;
+  j["finished_jobs"] = m.finished;
+  j["running_jobs_at_end"] = m.running;
+  j["pending_jobs_at_end"] = m.pending;
+  j["dropped_jobs"] = m.dropped;
+  j["avg_jct_s"] = m.avg_jct_s;
+  j["padded_avg_jct_s"] = m.padded_avg_jct_s ? nlohmann::json(*m.padded_avg_jct_s) : nlohmann::json(nullptr);
+  j["avg_queueing_s"] = m.avg_queue_s;
+  j["avg_throughput_samples_per_s"] = m.avg_throughput;
+  j["peak_throughput_samples_per_s"] = m.peak_throughput;
+  j["p99_throughput_samples_per_s"] = m.p99_throughput;
+  j["throughput_rounds_counted"] = m.counted_rounds;
+  j["gpu_utilisation"] = m.gpu_utilisation;
+  j["decision_ms_mean"] = m.decision_ms_mean;
+  j["decision_ms_median"] = m.decision_ms_median;
+  j["decision_ms_p99"] = m.decision_ms_p99;
+  j["decision_ms_max"] = m.decision_ms_max;
+  j["preemptions"] = m.preemptions;
+  j["migrations"] = m.migrations;
+  j["rounds"] = m.rounds;
+  j["wall_s"] = m.wall_s;
+  return j;
+}
+
+/// A document with every run: metrics, per-round series and finished JCTs.
+[[nodiscard]] inline nlohmann::json results_json(const std::vector<sim_run>& runs, const std::vector<run_metrics>& ms,
+                                                 const nlohmann::json& inputs) {
+  nlohmann::json doc;
+  doc["kind"] = "simulation_results";
+  doc["inputs"] = inputs;
+  doc["policies"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < runs.size() && i < ms.size(); ++i) {
+    nlohmann::json p = metrics_json(ms[i]);
+    if (const recorded_result* r = find_reference_result(ms[i].policy)) {
+      p["reference"] = {{"finished_jobs", r->finished}, {"avg_jct_s", r->avg_jct_s},
+                        {"avg_throughput_samples_per_s", r->avg_throughput}};
+      if (r->peak_throughput > 0) p["reference"]["peak_throughput_samples_per_s"] = r->peak_throughput;
+    }
+    p["round_s"] = runs[i].round_s;
+    p["start_s"] = runs[i].start_s;
+    p["series"] = {{"throughput_samples_per_s", runs[i].throughput},
+                   {"busy_gpus", runs[i].busy_gpus},
+                   {"decision_s", runs[i].decision_s}};
+    p["finished_jct_s"] = runs[i].finished_jct_s;
+    doc["policies"].push_back(std::move(p));
+  }
+  return doc;
+}
+
+/// One row per policy with the headline metrics.
+[[nodiscard]] inline std::string results_csv(const std::vector<run_metrics>& ms) {
+  std::string out =
+      "policy,submitted_jobs,finished_jobs,avg_jct_s,padded_avg_jct_s,avg_queueing_s,avg_throughput_samples_per_s,"
+      "peak_throughput_samples_per_s,p99_throughput_samples_per_s,gpu_utilisation,decision_ms_median,"
+      "decision_ms_p99,decision_ms_max,preemptions,migrations,rounds,wall_s\n";
+  using report_detail::fmt;
+  for (const auto& m : ms) {
+    out += m.policy + "," + std::to_string(m.submitted) + "," + std::to_string(m.finished) + "," + fmt("%.3f", m.avg_jct_s) +
+           "," + (m.padded_avg_jct_s ? fmt("%.3f", *m.padded_avg_jct_s) : "") + "," + fmt("%.3f", m.avg_queue_s) + "," +
+           fmt("%.3f", m.avg_throughput) + "," + fmt("%.3f", m.peak_throughput) + "," + fmt("%.3f", m.p99_throughput) +
+           "," + fmt("%.5f", m.gpu_utilisation) + "," + fmt("%.4f", m.decision_ms_median) + "," +
+           fmt("%.4f", m.decision_ms_p99) + "," + fmt("%.4f", m.decision_ms_max) + "," + std::to_string(m.preemptions) +
+           "," + std::to_string(m.migrations) + "," + std::to_string(m.rounds) + "," + fmt("%.3f", m.wall_s) + "\n";
+  }
+  return out;
+}
+
+}  // namespace cellsched::sim
