@@ -119,18 +119,24 @@ struct best_plan {
       by_family[family].push_back(ratio);
       row["predicted_s"] = best->iter_time_s;
       row["ratio"] = ratio;
-      row["plan"] = {{"pp", best->pp}, {"tp", best->tp}, {"dp", best->dp}, {"micro_batch", best->micro_batch},
+      row["plan"] = {{"pp", best->pp},
+                     {"tp", best->tp},
+                     {"dp", best->dp},
+                     {"micro_batch", best->micro_batch},
                      {"recompute", best->recompute}};
     }
     entries.push_back(std::move(row));
   }
-  nlohmann::json out = {{"source", path}, {"ratio_predicted_over_reference", ratio_stats(all)},
-                        {"no_feasible_plan", no_plan}, {"skipped_reference_infeasible", skipped}};
+  nlohmann::json out = {{"source", path},
+                        {"ratio_predicted_over_reference", ratio_stats(all)},
+                        {"no_feasible_plan", no_plan},
+                        {"skipped_reference_infeasible", skipped}};
   const auto print = [](const std::string& label, const nlohmann::json& s) {
     if (s.at("n") == 0) return;
-    std::printf("  %-14s n %3d  ratio median %.2f  p10 %.2f  p90 %.2f  min %.2f  max %.2f  geomean %.2f\n", label.c_str(),
-                s.at("n").get<int>(), s.at("median").get<double>(), s.at("p10").get<double>(), s.at("p90").get<double>(),
-                s.at("min").get<double>(), s.at("max").get<double>(), s.at("geomean").get<double>());
+    std::printf("  %-14s n %3d  ratio median %.2f  p10 %.2f  p90 %.2f  min %.2f  max %.2f  geomean %.2f\n",
+                label.c_str(), s.at("n").get<int>(), s.at("median").get<double>(), s.at("p10").get<double>(),
+                s.at("p90").get<double>(), s.at("min").get<double>(), s.at("max").get<double>(),
+                s.at("geomean").get<double>());
   };
   std::printf("Arena best-plan table (%s): predicted / reference iteration time\n", path.c_str());
   print("all", out["ratio_predicted_over_reference"]);
@@ -142,7 +148,8 @@ struct best_plan {
     out["by_family"][fam] = ratio_stats(v);
     print(fam, out["by_family"][fam]);
   }
-  std::printf("  entries with no feasible predicted plan: %zu; reference entries without a time: %zu\n", no_plan, skipped);
+  std::printf("  entries with no feasible predicted plan: %zu; reference entries without a time: %zu\n", no_plan,
+              skipped);
   out["entries"] = std::move(entries);
   return out;
 }

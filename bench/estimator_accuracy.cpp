@@ -35,11 +35,12 @@ json summary_json(const measurement_summary& s) { return measurement_summary_jso
 
 void print_summary(const char* label, const measurement_summary& s) {
   const double g = s.groups.empty() ? 1.0 : static_cast<double>(s.groups.size());
-  std::printf("  %-26s rows %4zu  |err| median %5.2f %%  p90 %5.2f %%  max %6.2f %%  groups %3zu: same best %5.1f %%, "
-              "within 5 %% %5.1f %%\n",
-              label, s.predicted_rows, 100 * s.median_abs_rel_error, 100 * s.p90_abs_rel_error,
-              100 * s.max_abs_rel_error, s.groups.size(), 100.0 * static_cast<double>(s.groups_same_best) / g,
-              100.0 * static_cast<double>(s.groups_within_5pct) / g);
+  std::printf(
+      "  %-26s rows %4zu  |err| median %5.2f %%  p90 %5.2f %%  max %6.2f %%  groups %3zu: same best %5.1f %%, "
+      "within 5 %% %5.1f %%\n",
+      label, s.predicted_rows, 100 * s.median_abs_rel_error, 100 * s.p90_abs_rel_error, 100 * s.max_abs_rel_error,
+      s.groups.size(), 100.0 * static_cast<double>(s.groups_same_best) / g,
+      100.0 * static_cast<double>(s.groups_within_5pct) / g);
 }
 
 json constants_json(const analytic_params& p) {
@@ -82,9 +83,9 @@ json evaluate_table(const std::string& path, const hardware_catalog& catalog, bo
   if (refit) {
     std::vector<measurement_case> cases;
     for (const auto& r : rows) cases.push_back(make_measurement_case(r, setup));
-    const analytic_params fitted =
-        fit_analytic_params(catalog, est.params(), cases, rows, [](std::size_t i) { return i % 2 == 0; },
-                            fitted_constants::overhead_constants());
+    const analytic_params fitted = fit_analytic_params(
+        catalog, est.params(), cases, rows, [](std::size_t i) { return i % 2 == 0; },
+        fitted_constants::overhead_constants());
     const analytic_estimator refitted(catalog, fitted);
     const auto p2 = predict_measurements(refitted, rows, setup);
     std::printf(" refitted on the even lines:\n");

@@ -71,11 +71,19 @@ inline const char* estimate_usage =
   for (std::size_t s = 0; s < r.stages.size(); ++s) {
     const auto& st = r.stages[s];
     const auto& sp = p.stages[s];
-    stages.push_back({{"first_layer", sp.first_layer}, {"end_layer", sp.end_layer}, {"dp", sp.dp}, {"tp", sp.tp},
-                      {"fwd_ms", st.fwd_s * 1e3}, {"bwd_ms", st.bwd_s * 1e3}, {"p2p_ms", st.p2p_s * 1e3},
-                      {"dp_sync_ms", st.dp_sync_s * 1e3}, {"peak_mem_gb", st.peak_mem_bytes / 1e9},
-                      {"weights_gb", st.weights_bytes / 1e9}, {"grads_gb", st.grads_bytes / 1e9},
-                      {"optimizer_gb", st.optimizer_bytes / 1e9}, {"activations_gb", st.activation_bytes / 1e9},
+    stages.push_back({{"first_layer", sp.first_layer},
+                      {"end_layer", sp.end_layer},
+                      {"dp", sp.dp},
+                      {"tp", sp.tp},
+                      {"fwd_ms", st.fwd_s * 1e3},
+                      {"bwd_ms", st.bwd_s * 1e3},
+                      {"p2p_ms", st.p2p_s * 1e3},
+                      {"dp_sync_ms", st.dp_sync_s * 1e3},
+                      {"peak_mem_gb", st.peak_mem_bytes / 1e9},
+                      {"weights_gb", st.weights_bytes / 1e9},
+                      {"grads_gb", st.grads_bytes / 1e9},
+                      {"optimizer_gb", st.optimizer_bytes / 1e9},
+                      {"activations_gb", st.activation_bytes / 1e9},
                       {"fits", st.fits}});
   }
   const auto& b = r.breakdown;
@@ -97,8 +105,12 @@ inline const char* estimate_usage =
           {"iter_time_ms", r.iter_time_s * 1e3},
           {"throughput_samples_per_s", r.throughput_samples_per_s(static_cast<double>(p.global_batch()))},
           {"breakdown_ms",
-           {{"compute", b.compute_s * 1e3}, {"overhead", b.overhead_s * 1e3}, {"tp_comm", b.tp_comm_s * 1e3},
-            {"dp_comm", b.dp_comm_s * 1e3}, {"pp_comm", b.pp_comm_s * 1e3}, {"bubble", b.bubble_s * 1e3},
+           {{"compute", b.compute_s * 1e3},
+            {"overhead", b.overhead_s * 1e3},
+            {"tp_comm", b.tp_comm_s * 1e3},
+            {"dp_comm", b.dp_comm_s * 1e3},
+            {"pp_comm", b.pp_comm_s * 1e3},
+            {"bubble", b.bubble_s * 1e3},
             {"optimizer", b.optimizer_s * 1e3}}},
           {"stages", stages},
           {"fits_in_memory", r.fits},
@@ -120,7 +132,8 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   if (a.has("--profile")) profiles.push_back(io::load_profile_file(a.get("--profile")));
 
   if (a.has("--measurements")) {
-    for (const char* flag : {"--cluster", "--model", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch"})
+    for (const char* flag :
+         {"--cluster", "--model", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch"})
       if (a.has(flag)) throw usage_error(std::string(flag) + " does not apply to --measurements");
     measurement_setup setup;
     if (a.has("--gpu-type")) setup.gpu_type = a.get("--gpu-type");
@@ -149,7 +162,8 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   std::string type;
   if (a.has("--gpu-type")) {
     const gpu_type* t = cl.catalog().find(a.get("--gpu-type"));
-    if (!t || cl.total_gpus_of(t->name) == 0) throw usage_error("the cluster has no GPU type '" + a.get("--gpu-type") + "'");
+    if (!t || cl.total_gpus_of(t->name) == 0)
+      throw usage_error("the cluster has no GPU type '" + a.get("--gpu-type") + "'");
     type = t->name;
   } else {
     for (const auto& t : cl.gpu_types_present())
@@ -179,7 +193,8 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   const estimate_result r = est.estimate(m, c, p);
   const nlohmann::json doc = estimate_json(r, c, p, model_name);
   if (!r.infeasible_reason.empty()) {
-    std::cout << model_name << " on " << gpus << " x " << type << ": plan not feasible: " << r.infeasible_reason << "\n";
+    std::cout << model_name << " on " << gpus << " x " << type << ": plan not feasible: " << r.infeasible_reason
+              << "\n";
   } else {
     std::printf("%s on %d x %s, tp %d pp %d dp %d, micro-batch %lld x %lld, %s%s%s\n", model_name.c_str(), gpus,
                 type.c_str(), tp, pp, dp, static_cast<long long>(micro), static_cast<long long>(p.num_micro_batches),
@@ -187,9 +202,10 @@ inline int run_estimate(const std::vector<std::string>& argv) {
     std::printf("iteration %.2f ms (%.1f samples/s), %s; fits in memory: %s\n", r.iter_time_s * 1e3,
                 r.throughput_samples_per_s(static_cast<double>(global)), r.calibration.c_str(), r.fits ? "yes" : "no");
     const auto& b = r.breakdown;
-    std::printf("  compute %.2f  overhead %.2f  tp comm %.2f  dp comm %.2f  pp comm %.2f  bubble %.2f  optimizer %.2f ms\n",
-                b.compute_s * 1e3, b.overhead_s * 1e3, b.tp_comm_s * 1e3, b.dp_comm_s * 1e3, b.pp_comm_s * 1e3,
-                b.bubble_s * 1e3, b.optimizer_s * 1e3);
+    std::printf(
+        "  compute %.2f  overhead %.2f  tp comm %.2f  dp comm %.2f  pp comm %.2f  bubble %.2f  optimizer %.2f ms\n",
+        b.compute_s * 1e3, b.overhead_s * 1e3, b.tp_comm_s * 1e3, b.dp_comm_s * 1e3, b.pp_comm_s * 1e3,
+        b.bubble_s * 1e3, b.optimizer_s * 1e3);
     for (std::size_t s = 0; s < r.stages.size(); ++s)
       std::printf("  stage %zu: layers [%d, %d)  fwd %.2f bwd %.2f ms per micro-batch, peak memory %.2f GB%s\n", s,
                   p.stages[s].first_layer, p.stages[s].end_layer, r.stages[s].fwd_s * 1e3, r.stages[s].bwd_s * 1e3,

@@ -36,8 +36,8 @@ inline int run_estimate_batch(const std::string& csv_path, const analytic_estima
                               const measurement_setup& setup, const std::string& json_out) {
   const auto rows = load_measurements_file(csv_path);
   const auto preds = predict_measurements(est, rows, setup);
-  std::printf("%6s %-22s %5s %6s %3s %3s %3s %3s %12s %12s %8s %s\n", "line", "model", "gpus", "batch", "mb", "tp", "dp",
-              "pp", "measured_ms", "predicted_ms", "error", "fits");
+  std::printf("%6s %-22s %5s %6s %3s %3s %3s %3s %12s %12s %8s %s\n", "line", "model", "gpus", "batch", "mb", "tp",
+              "dp", "pp", "measured_ms", "predicted_ms", "error", "fits");
   for (const auto& p : preds) {
     const auto& r = p.row;
     const std::string name = "h" + std::to_string(r.hidden) + "-l" + std::to_string(r.layers) + "-a" +
@@ -49,22 +49,22 @@ inline int run_estimate_batch(const std::string& csv_path, const analytic_estima
                   static_cast<long long>(r.pp), p.measured_ms, p.predicted_ms, 100 * p.rel_error,
                   p.fits_in_memory ? "yes" : "no");
     else
-      std::printf("%6zu %-22s %5lld %6lld %3lld %3lld %3lld %3lld %12.2f %12s not estimated: %s\n", r.line, name.c_str(),
-                  static_cast<long long>(r.gpus), static_cast<long long>(r.global_batch),
+      std::printf("%6zu %-22s %5lld %6lld %3lld %3lld %3lld %3lld %12.2f %12s not estimated: %s\n", r.line,
+                  name.c_str(), static_cast<long long>(r.gpus), static_cast<long long>(r.global_batch),
                   static_cast<long long>(r.micro_batch), static_cast<long long>(r.tp), static_cast<long long>(r.dp),
                   static_cast<long long>(r.pp), p.measured_ms, "-", p.reason.c_str());
   }
   const measurement_summary s = summarize_measurements(preds);
   print_measurement_summary(std::cout, s);
   if (!json_out.empty()) {
-    const nlohmann::json doc = {{"kind", "estimate_measurements"},
-                                {"source", csv_path},
-                                {"gpu_type", setup.gpu_type},
-                                {"calibration", preds.empty() || preds.front().calibration.empty()
-                                                    ? std::string("analytic")
-                                                    : preds.front().calibration},
-                                {"rows", measurement_rows_json(preds)},
-                                {"summary", measurement_summary_json(s, &preds)}};
+    const nlohmann::json doc = {
+        {"kind", "estimate_measurements"},
+        {"source", csv_path},
+        {"gpu_type", setup.gpu_type},
+        {"calibration",
+         preds.empty() || preds.front().calibration.empty() ? std::string("analytic") : preds.front().calibration},
+        {"rows", measurement_rows_json(preds)},
+        {"summary", measurement_summary_json(s, &preds)}};
     std::ofstream f(json_out);
     if (!f) throw input_error(json_out, "", "a writable output file");
     f << doc.dump(2) << "\n";

@@ -118,7 +118,9 @@ TEST_CASE("tensor parallelism adds its all-reduces forward and backward", "[esti
   // Megatron-LM's asynchronous backward all-reduce hides the backward ones: forward + recompute remain.
   analytic_params hidden = plain_params();
   hidden.tp_backward_hidden = 1.0;
-  REQUIRE(close(analytic_estimator(toy_catalog(), hidden).estimate(m, toy_cell(2), simple_plan(1, 2, 1, 2)).breakdown.tp_comm_s, 4e-5));
+  REQUIRE(close(
+      analytic_estimator(toy_catalog(), hidden).estimate(m, toy_cell(2), simple_plan(1, 2, 1, 2)).breakdown.tp_comm_s,
+      4e-5));
   REQUIRE(close(analytic_estimator(toy_catalog(), hidden).estimate(m, toy_cell(2), rec).breakdown.tp_comm_s, 8e-5));
   // Recomputation adds one forward's compute per micro-batch (forward time minus its 2e-5 s of all-reduces).
   REQUIRE(close(rr.breakdown.compute_s - r.breakdown.compute_s, 2.0 * (r.stages[0].fwd_s - 2e-5)));
@@ -168,14 +170,16 @@ TEST_CASE("plans the Cell cannot run are reported, not estimated", "[estimate][a
           std::string::npos);
   model m = one_gemm_model();
   m.layers[0].max_tp = 1;
-  REQUIRE(est.estimate(m, toy_cell(2), simple_plan(1, 2, 1, 1)).infeasible_reason.find("supports") != std::string::npos);
+  REQUIRE(est.estimate(m, toy_cell(2), simple_plan(1, 2, 1, 1)).infeasible_reason.find("supports") !=
+          std::string::npos);
   REQUIRE_FALSE(est.estimate(m, toy_cell(2), simple_plan(1, 2, 1, 1)).feasible());
 }
 
 TEST_CASE("memory that does not fit is flagged", "[estimate][analytic]") {
   model m = one_gemm_model();
   m.layers[0].params = 1e9;  // 16 GB of weights, gradients and Adam state on a 10 GB GPU
-  const estimate_result r = analytic_estimator(toy_catalog(), plain_params()).estimate(m, toy_cell(1), simple_plan(1, 1, 1, 1));
+  const estimate_result r =
+      analytic_estimator(toy_catalog(), plain_params()).estimate(m, toy_cell(1), simple_plan(1, 1, 1, 1));
   REQUIRE_FALSE(r.fits);
   REQUIRE_FALSE(r.stages[0].fits);
   REQUIRE(close(r.stages[0].peak_mem_bytes, 16e9));
@@ -215,7 +219,8 @@ TEST_CASE("fixed per-op costs: host-bound passes take the host time", "[estimate
   REQUIRE(close(r.breakdown.overhead_s, 1.2e-2 - 2.113929216e-4));
   // Half-overlapped host and device: each pass adds half the device time on top of the host time.
   prm.host_device_overlap = 0.5;
-  const estimate_result h = analytic_estimator(toy_catalog(), prm).estimate(one_gemm_model(), toy_cell(1), simple_plan(1, 1, 1, 2));
+  const estimate_result h =
+      analytic_estimator(toy_catalog(), prm).estimate(one_gemm_model(), toy_cell(1), simple_plan(1, 1, 1, 2));
   REQUIRE(close(h.iter_time_s, 1.2e-2 + 0.5 * 2.113929216e-4 + 3.6e-5));
   // A per-doubling sync cost at each of 2 forward tensor-parallel all-reduces (tp 4 = 2 doublings):
   // device side 2 x 2 x 1e-4 = 4e-4 on a device-bound forward.
@@ -223,8 +228,10 @@ TEST_CASE("fixed per-op costs: host-bound passes take the host time", "[estimate
   m.layers[0].tp_allreduces_fwd = 2;
   m.layers[0].tp_allreduce_bytes_per_sample = 1.0;  // negligible volume
   analytic_params sync = plain_params();
-  const double base = analytic_estimator(toy_catalog(), sync).estimate(m, toy_cell(4), simple_plan(1, 4, 1, 1)).stages[0].fwd_s;
+  const double base =
+      analytic_estimator(toy_catalog(), sync).estimate(m, toy_cell(4), simple_plan(1, 4, 1, 1)).stages[0].fwd_s;
   sync.device_sync_s = 1e-4;
-  const double with_sync = analytic_estimator(toy_catalog(), sync).estimate(m, toy_cell(4), simple_plan(1, 4, 1, 1)).stages[0].fwd_s;
+  const double with_sync =
+      analytic_estimator(toy_catalog(), sync).estimate(m, toy_cell(4), simple_plan(1, 4, 1, 1)).stages[0].fwd_s;
   REQUIRE(close(with_sync - base, 4e-4));
 }

@@ -72,7 +72,8 @@ TEST_CASE("GEMM curve fit recovers the efficiency curve", "[estimate][calibratio
 }
 
 TEST_CASE("memory bandwidth takes the best measured figure", "[estimate][calibration]") {
-  std::vector<bandwidth_point> pts{{"copy", 1e6, 1e-5, 100.0}, {"copy", 1e9, 0.6e-3, 1666.0}, {"triad", 1e9, 0.7e-3, 1500.0}};
+  std::vector<bandwidth_point> pts{
+      {"copy", 1e6, 1e-5, 100.0}, {"copy", 1e9, 0.6e-3, 1666.0}, {"triad", 1e9, 0.7e-3, 1500.0}};
   REQUIRE(fit_memory_bandwidth_gb_per_s(pts).value() == 1666.0);
   REQUIRE_FALSE(fit_memory_bandwidth_gb_per_s({}));
 }

@@ -31,9 +31,7 @@ run_result run_cli(const std::string& arguments) {
   return r;
 }
 
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / name).string();
-}
+std::string temp_path(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
 
 nlohmann::json read_json(const std::string& path) {
   std::ifstream f(path);
@@ -103,7 +101,9 @@ TEST_CASE("estimate rejects bad input with exit status 2", "[estimate][cli]") {
   REQUIRE(bad_csv.output.find(":3") != std::string::npos);
   REQUIRE(bad_csv.output.find("micro batch") != std::string::npos);
   const std::string cluster = data_dir + "/clusters/dgx-a100-vtrain.json";
-  REQUIRE(run_cli("--cluster " + cluster + " --model gpt3-1.3b --gpus 8 --tp 2 --pp 2 --dp 1 --global-batch 8").status == 2);
+  REQUIRE(
+      run_cli("--cluster " + cluster + " --model gpt3-1.3b --gpus 8 --tp 2 --pp 2 --dp 1 --global-batch 8").status ==
+      2);
   REQUIRE(run_cli("--cluster " + cluster + " --model no-such-model --gpus 8 --tp 8 --global-batch 8").status == 2);
   REQUIRE(run_cli("--measurements " + csv + " --tp 2").status == 2);
   REQUIRE(run_cli("--help").status == 0);

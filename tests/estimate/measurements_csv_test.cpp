@@ -23,7 +23,8 @@ std::string error_of(const std::string& text) {
 }  // namespace
 
 TEST_CASE("reads the single-node layout", "[estimate][measurements]") {
-  const auto rows = parse_measurements_csv("\xEF\xBB\xBF" + header + "8,32,4,1024,16,24,1024,2,2,2,219.732754\n\n", "t.csv");
+  const auto rows =
+      parse_measurements_csv("\xEF\xBB\xBF" + header + "8,32,4,1024,16,24,1024,2,2,2,219.732754\n\n", "t.csv");
   REQUIRE(rows.size() == 1);
   const auto& r = rows[0];
   REQUIRE((r.line == 2 && r.gpus == 8 && r.global_batch == 32 && r.micro_batch == 4 && r.hidden == 1024));
@@ -33,7 +34,8 @@ TEST_CASE("reads the single-node layout", "[estimate][measurements]") {
 }
 
 TEST_CASE("reads the layout with a leading parameter column", "[estimate][measurements]") {
-  const auto rows = parse_measurements_csv("Parameters (billion)," + header + "1.3,16,64,1,2048,16,24,2048,2,4,2,900.5\n");
+  const auto rows =
+      parse_measurements_csv("Parameters (billion)," + header + "1.3,16,64,1,2048,16,24,2048,2,4,2,900.5\n");
   REQUIRE(rows.size() == 1);
   REQUIRE(rows[0].params_billion == 1.3);
   REQUIRE(rows[0].gpus == 16);
@@ -43,11 +45,13 @@ TEST_CASE("reads the layout with a leading parameter column", "[estimate][measur
 TEST_CASE("bad measurement tables are rejected with the line and column", "[estimate][measurements]") {
   REQUIRE(error_of("").find("empty") != std::string::npos);
   REQUIRE(error_of("a,b,c\n").find("t.csv:1") != std::string::npos);
-  const std::string wrong_name = "# GPUs,global batch,micro batch,hidden,attention heads,# layers,sequence length,"
-                                 "tensor parallelism,data parallelism,pipeline parallelism,iteration time (ms)\n";
+  const std::string wrong_name =
+      "# GPUs,global batch,micro batch,hidden,attention heads,# layers,sequence length,"
+      "tensor parallelism,data parallelism,pipeline parallelism,iteration time (ms)\n";
   REQUIRE(error_of(wrong_name).find("hidden size") != std::string::npos);
   REQUIRE(error_of(header + "8,32,4,1024,16,24,1024,2,2,2\n").find("t.csv:2") != std::string::npos);
-  const std::string bad_number = error_of(header + "8,32,4,1024,16,24,1024,2,2,2,1.0\n8,32,x,1024,16,24,1024,2,2,2,1\n");
+  const std::string bad_number =
+      error_of(header + "8,32,4,1024,16,24,1024,2,2,2,1.0\n8,32,x,1024,16,24,1024,2,2,2,1\n");
   REQUIRE(bad_number.find("t.csv:3") != std::string::npos);
   REQUIRE(bad_number.find("micro batch") != std::string::npos);
   REQUIRE(error_of(header + "8,32,4,1024,16,24,1024,2,2,2,-5\n").find("iteration time") != std::string::npos);

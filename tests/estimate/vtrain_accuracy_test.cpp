@@ -16,7 +16,8 @@ using namespace cellsched;
 namespace {
 const std::vector<measurement_prediction>& vtrain_predictions() {
   static const std::vector<measurement_prediction> preds = [] {
-    const auto rows = load_measurements_file(std::string(CELLSCHED_DATA_DIR) + "/measurements/vtrain-a100-single-node.csv");
+    const auto rows =
+        load_measurements_file(std::string(CELLSCHED_DATA_DIR) + "/measurements/vtrain-a100-single-node.csv");
     return predict_measurements(analytic_estimator(builtin_catalog()), rows);
   }();
   return preds;
@@ -34,7 +35,8 @@ TEST_CASE("every vTrain row is representable and fits the GPU it ran on", "[esti
   }
 }
 
-TEST_CASE("vTrain single node: median error within 10 %, on all rows and on the held-out half", "[estimate][accuracy]") {
+TEST_CASE("vTrain single node: median error within 10 %, on all rows and on the held-out half",
+          "[estimate][accuracy]") {
   const auto& preds = vtrain_predictions();
   const measurement_summary all = summarize_measurements(preds);
   const measurement_summary held_out = summarize_measurements(preds, [](std::size_t i) { return i % 2 == 1; });

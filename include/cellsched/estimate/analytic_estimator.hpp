@@ -90,9 +90,9 @@ class analytic_estimator {
                                   : collective_time_s(collective_kind::all_reduce, grad_bytes, st.dp, dp_link);
       dp_sync = std::max(dp_sync, sync);
       const double opt_params = params_local / (p.zero1 ? static_cast<double>(st.dp) : 1.0);
-      optimizer = std::max(optimizer, params_.optimizer_efficiency *
-                                          memory_bound_time_s(opt_params * params_.optimizer_bytes_per_param,
-                                                              env.mem_bw_gb_per_s));
+      optimizer = std::max(
+          optimizer, params_.optimizer_efficiency *
+                         memory_bound_time_s(opt_params * params_.optimizer_bytes_per_param, env.mem_bw_gb_per_s));
 
       // Memory.
       const stage_memory mem = estimate_stage_memory(m, st, p, s, num_stages);
@@ -115,7 +115,8 @@ class analytic_estimator {
         const int next_pos = last_pos + 1;
         group_placement pair;
         pair.ranks = 2;
-        pair.nodes = node_of.at(static_cast<std::size_t>(last_pos)) == node_of.at(static_cast<std::size_t>(next_pos)) ? 1 : 2;
+        pair.nodes =
+            node_of.at(static_cast<std::size_t>(last_pos)) == node_of.at(static_cast<std::size_t>(next_pos)) ? 1 : 2;
         pair.concurrent_gpus_per_node = st.gpus();
         link_params l = env.link_for(pair, "send_recv", 2);
         l.latency_s = std::max(l.latency_s, params_.p2p_latency_s);
@@ -160,8 +161,8 @@ class analytic_estimator {
       next = st.end_layer;
       if (st.dp < 1 || st.tp < 1) return "stage " + std::to_string(s) + " needs dp >= 1 and tp >= 1";
       if (p.micro_batch_samples % st.dp != 0)
-        return "micro-batch of " + std::to_string(p.micro_batch_samples) + " samples does not split over dp=" +
-               std::to_string(st.dp);
+        return "micro-batch of " + std::to_string(p.micro_batch_samples) +
+               " samples does not split over dp=" + std::to_string(st.dp);
       for (int i = st.first_layer; i < st.end_layer && i < m.num_layers(); ++i) {
         const layer& l = m.layers[static_cast<std::size_t>(i)];
         if (st.tp > 1 && st.tp > l.max_tp)
@@ -173,7 +174,8 @@ class analytic_estimator {
       if (!g) return "GPU type '" + type + "' is not in the catalog";
       if (g->peak_tflops(m.compute_dtype) <= 0.0) return "GPU type '" + type + "' has no peak throughput figure";
     }
-    if (next != m.num_layers()) return "stages cover " + std::to_string(next) + " of " + std::to_string(m.num_layers()) + " layers";
+    if (next != m.num_layers())
+      return "stages cover " + std::to_string(next) + " of " + std::to_string(m.num_layers()) + " layers";
     return {};
   }
 
@@ -228,8 +230,8 @@ class analytic_estimator {
     const link_params tp_link = env.link_for(groups.tp, "all_reduce", st.tp);
     for (int i = st.first_layer; i < st.end_layer; ++i) {
       const layer& l = m.layers[static_cast<std::size_t>(i)];
-      const layer_work w = compute_layer_work(l, samples, st.tp, env.peak_tflops, env.mem_bw_gb_per_s,
-                                              env.element_bytes, env.curve);
+      const layer_work w =
+          compute_layer_work(l, samples, st.tp, env.peak_tflops, env.mem_bw_gb_per_s, env.element_bytes, env.curve);
       gemm_f += w.gemm_fwd_s;
       gemm_b += w.gemm_bwd_s;
       mem_f += w.mem_fwd_s;
@@ -244,7 +246,8 @@ class analytic_estimator {
       // Expert-parallel all-to-all (MoE): dispatch and combine, over the tensor-parallel group.
       if (st.tp > 1 && l.alltoall_bytes_per_sample > 0) {
         colls_f += 2;
-        comm_f += 2 * collective_time_s(collective_kind::all_to_all, l.alltoall_bytes_per_sample * samples, st.tp, tp_link);
+        comm_f +=
+            2 * collective_time_s(collective_kind::all_to_all, l.alltoall_bytes_per_sample * samples, st.tp, tp_link);
       }
     }
     // Backward: the two GEMM halves, 2x the element-wise traffic, the conjugate all-reduces

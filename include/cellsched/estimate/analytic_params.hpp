@@ -16,7 +16,7 @@ namespace cellsched {
 ///    Reproduce with `estimator_accuracy --refit` (bench/), which prints the fit and the held-out error.
 ///    They describe PyTorch/Megatron-LM on A100 hosts; other frameworks and hosts differ.
 struct analytic_params {
-  gemm_curve gemm;                     ///< default achieved-GEMM curve (a probe profile replaces it)
+  gemm_curve gemm;  ///< default achieved-GEMM curve (a probe profile replaces it)
   /// Streaming kernels reach ~80 % of datasheet HBM bandwidth (A100 80 GB: ~1.6 of 2.04 TB/s in
   /// copy/triad benchmarks).
   double mem_bw_efficiency = 0.80;
@@ -31,13 +31,13 @@ struct analytic_params {
   // Fixed per-operation costs (SPEC.md sec. 3, "fixed overheads"). An "op" is one GEMM or one group of
   // element-wise kernels of a layer in one pass (forward, recompute, or either backward half); a
   // transformer layer has 7 per pass.
-  double cpu_per_op_s = 118.1e-6;      ///< [fit] host time (Python, autograd, launches) per op
-  double gpu_per_op_s = 33.1e-6;       ///< [fit] device time per op that does not shrink with the work
+  double cpu_per_op_s = 118.1e-6;  ///< [fit] host time (Python, autograd, launches) per op
+  double gpu_per_op_s = 33.1e-6;   ///< [fit] device time per op that does not shrink with the work
   /// Waiting at a tensor-parallel collective for the slowest rank, per doubling of the group (log2 of the
   /// ranks: the expected maximum of the ranks' arrival jitter grows about that way). Host side while the
   /// host is the bottleneck, device side while the GPU is.
-  double host_sync_s = 14.1e-6;        ///< [fit]
-  double device_sync_s = 27.2e-6;      ///< [fit]
+  double host_sync_s = 14.1e-6;    ///< [fit]
+  double device_sync_s = 27.2e-6;  ///< [fit]
   /// Share of the backward tensor-parallel all-reduces hidden under the weight-gradient GEMMs
   /// (Megatron-LM's asynchronous all-reduce in column-parallel layers, on by default since 2022).
   double tp_backward_hidden = 1.0;
@@ -49,7 +49,7 @@ struct analytic_params {
   /// unscale/inf check (4), Adam (read 16, write 12), fp32 weight back to fp16 (4 + 2) = 44; minus the
   /// reads fused kernels share: ~36.
   double optimizer_bytes_per_param = 36.0;
-  double optimizer_efficiency = 1.0;   ///< scale on the optimizer-time term
+  double optimizer_efficiency = 1.0;      ///< scale on the optimizer-time term
   double iteration_overhead_s = 2.58e-3;  ///< [fit] per iteration: data loading, loss scaling, timers
   memory_reserve reserve;
 };

@@ -22,7 +22,7 @@ struct collective_fit {
   std::string op;
   int group_size = 2;
   int num_nodes = 1;
-  link_params link;   ///< fitted latency and bus bandwidth
+  link_params link;  ///< fitted latency and bus bandwidth
   std::size_t points = 0;
 };
 

@@ -19,11 +19,14 @@ enum class collective_kind { all_reduce, all_gather, reduce_scatter, send_recv, 
   if (ranks < 1) return 0.0;
   const double n = static_cast<double>(ranks);
   switch (kind) {
-    case collective_kind::all_reduce: return 2.0 * (n - 1.0) / n;
+    case collective_kind::all_reduce:
+      return 2.0 * (n - 1.0) / n;
     case collective_kind::all_gather:
     case collective_kind::reduce_scatter:
-    case collective_kind::all_to_all: return (n - 1.0) / n;
-    case collective_kind::send_recv: return 1.0;
+    case collective_kind::all_to_all:
+      return (n - 1.0) / n;
+    case collective_kind::send_recv:
+      return 1.0;
   }
   return 1.0;
 }
@@ -94,9 +97,8 @@ struct stage_groups {
     if (n >= static_cast<int>(stage_gpus_on_node.size())) stage_gpus_on_node.resize(static_cast<std::size_t>(n) + 1, 0);
     ++stage_gpus_on_node[static_cast<std::size_t>(n)];
   }
-  const int busiest = stage_gpus_on_node.empty()
-                          ? 1
-                          : *std::max_element(stage_gpus_on_node.begin(), stage_gpus_on_node.end());
+  const int busiest =
+      stage_gpus_on_node.empty() ? 1 : *std::max_element(stage_gpus_on_node.begin(), stage_gpus_on_node.end());
   for (int d = 0; d < dp; ++d) {
     std::set<int> nodes;
     for (int r = 0; r < tp; ++r) nodes.insert(node_at(first + d * tp + r));

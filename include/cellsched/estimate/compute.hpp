@@ -20,7 +20,7 @@ struct gemm_curve {
   double max_efficiency = 0.88;  ///< cuBLAS reaches 270-280 of 312 TFLOP/s on large fp16 GEMMs (A100)
   double m_half = 128.0;         ///< one tile row: a 128-row GEMM runs at about half efficiency
   double n_half = 128.0;
-  double k_half = 64.0;          ///< a few k-steps of the software pipeline
+  double k_half = 64.0;  ///< a few k-steps of the software pipeline
 };
 
 /// One GEMM as the GPU runs it: per-GPU dimensions after the tensor-parallel split and micro-batching.
@@ -100,11 +100,11 @@ struct gemm_dims {
 
 /// Work of one layer for one micro-batch on one GPU, split by kind.
 struct layer_work {
-  double gemm_fwd_s = 0.0;  ///< forward GEMMs
-  double gemm_bwd_s = 0.0;  ///< input-gradient + weight-gradient GEMMs
-  double mem_fwd_s = 0.0;   ///< forward memory-bound kernels
-  double mem_bwd_s = 0.0;   ///< backward memory-bound kernels
-  double other_fwd_s = 0.0; ///< FLOPs outside GEMMs at the curve's large-shape efficiency
+  double gemm_fwd_s = 0.0;   ///< forward GEMMs
+  double gemm_bwd_s = 0.0;   ///< input-gradient + weight-gradient GEMMs
+  double mem_fwd_s = 0.0;    ///< forward memory-bound kernels
+  double mem_bwd_s = 0.0;    ///< backward memory-bound kernels
+  double other_fwd_s = 0.0;  ///< FLOPs outside GEMMs at the curve's large-shape efficiency
 };
 
 /// Backward element-wise kernels read the saved input and the incoming gradient and write the outgoing

@@ -23,8 +23,8 @@ struct fitted_constants {
   [[nodiscard]] static Eigen::VectorXd pack(const analytic_params& p) {
     Eigen::VectorXd x(count);
     x << p.gemm.max_efficiency, p.mem_bw_efficiency, p.intra_link_efficiency, p.cpu_per_op_s * 1e6,
-        p.gpu_per_op_s * 1e6, p.host_sync_s * 1e6, p.optimizer_bytes_per_param / 10.0,
-        p.iteration_overhead_s * 1e3, p.host_device_overlap, p.device_sync_s * 1e6, p.tp_backward_hidden;
+        p.gpu_per_op_s * 1e6, p.host_sync_s * 1e6, p.optimizer_bytes_per_param / 10.0, p.iteration_overhead_s * 1e3,
+        p.host_device_overlap, p.device_sync_s * 1e6, p.tp_backward_hidden;
     return x;
   }
   [[nodiscard]] static analytic_params unpack(const Eigen::VectorXd& x, analytic_params p) {
@@ -45,12 +45,10 @@ struct fitted_constants {
 
 /// Fits the constants of `start` to minimise the squared relative error of the measurement cases
 /// selected by `use` (rows that are not representable are skipped). Deterministic.
-[[nodiscard]] inline analytic_params fit_analytic_params(const hardware_catalog& catalog, const analytic_params& start,
-                                                         const std::vector<measurement_case>& cases,
-                                                         const std::vector<measurement_row>& rows,
-                                                         const std::function<bool(std::size_t)>& use,
-                                                         const std::vector<int>& free = fitted_constants::overhead_constants(),
-                                                         int max_iterations = 60) {
+[[nodiscard]] inline analytic_params fit_analytic_params(
+    const hardware_catalog& catalog, const analytic_params& start, const std::vector<measurement_case>& cases,
+    const std::vector<measurement_row>& rows, const std::function<bool(std::size_t)>& use,
+    const std::vector<int>& free = fitted_constants::overhead_constants(), int max_iterations = 60) {
   std::vector<std::size_t> idx;
   for (std::size_t i = 0; i < cases.size(); ++i)
     if (use(i) && cases[i].reason.empty()) idx.push_back(i);

@@ -10,8 +10,8 @@
 namespace cellsched {
 
 /// The summary; with `preds` given, also one object per (model, GPUs, global batch) group.
-[[nodiscard]] inline nlohmann::json measurement_summary_json(const measurement_summary& s,
-                                                             const std::vector<measurement_prediction>* preds = nullptr) {
+[[nodiscard]] inline nlohmann::json measurement_summary_json(
+    const measurement_summary& s, const std::vector<measurement_prediction>* preds = nullptr) {
   nlohmann::json out = {{"rows", s.rows},
                         {"predicted_rows", s.predicted_rows},
                         {"median_abs_rel_error", s.median_abs_rel_error},
@@ -40,10 +40,18 @@ namespace cellsched {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& p : preds) {
     const auto& r = p.row;
-    nlohmann::json j = {{"line", r.line},       {"gpus", r.gpus},         {"global_batch", r.global_batch},
-                        {"micro_batch", r.micro_batch}, {"hidden", r.hidden}, {"heads", r.heads},
-                        {"layers", r.layers},   {"seq_len", r.seq_len},   {"tp", r.tp},
-                        {"dp", r.dp},           {"pp", r.pp},             {"measured_iter_time_ms", p.measured_ms}};
+    nlohmann::json j = {{"line", r.line},
+                        {"gpus", r.gpus},
+                        {"global_batch", r.global_batch},
+                        {"micro_batch", r.micro_batch},
+                        {"hidden", r.hidden},
+                        {"heads", r.heads},
+                        {"layers", r.layers},
+                        {"seq_len", r.seq_len},
+                        {"tp", r.tp},
+                        {"dp", r.dp},
+                        {"pp", r.pp},
+                        {"measured_iter_time_ms", p.measured_ms}};
     if (p.predicted()) {
       j["predicted_iter_time_ms"] = p.predicted_ms;
       j["rel_error"] = p.rel_error;

@@ -50,8 +50,10 @@ struct measurement_case {
 /// head with the last.
 [[nodiscard]] inline std::vector<stage_plan> megatron_even_stages(const model& m, int pp, int dp, int tp) {
   int first_block = 0, end_block = m.num_layers();
-  while (first_block < end_block && !is_transformer_block(m.layers[static_cast<std::size_t>(first_block)])) ++first_block;
-  while (end_block > first_block && !is_transformer_block(m.layers[static_cast<std::size_t>(end_block - 1)])) --end_block;
+  while (first_block < end_block && !is_transformer_block(m.layers[static_cast<std::size_t>(first_block)]))
+    ++first_block;
+  while (end_block > first_block && !is_transformer_block(m.layers[static_cast<std::size_t>(end_block - 1)]))
+    --end_block;
   const int blocks = end_block - first_block;
   std::vector<stage_plan> out;
   for (int s = 0; s < pp; ++s) {
@@ -91,7 +93,8 @@ struct measurement_case {
   if (r.gpus > s.gpus_per_node && r.gpus % s.gpus_per_node != 0)
     return fail("# GPUs does not fill whole nodes of " + std::to_string(s.gpus_per_node));
   const std::int64_t multiple = s.vocab_divisible_by * r.tp;
-  transformer_config tc = gpt_config(r.hidden, r.layers, r.heads, r.seq_len, (s.vocab + multiple - 1) / multiple * multiple);
+  transformer_config tc =
+      gpt_config(r.hidden, r.layers, r.heads, r.seq_len, (s.vocab + multiple - 1) / multiple * multiple);
   tc.compute_dtype = s.compute_dtype;
   out.m = build_dense_transformer(tc);
   out.c.gpu_type = s.gpu_type;
@@ -111,10 +114,10 @@ struct measurement_case {
 struct measurement_prediction {
   measurement_row row;
   double measured_ms = 0.0;
-  double predicted_ms = 0.0;       ///< 0 when not representable
-  double rel_error = 0.0;          ///< (predicted - measured) / measured
+  double predicted_ms = 0.0;  ///< 0 when not representable
+  double rel_error = 0.0;     ///< (predicted - measured) / measured
   bool fits_in_memory = false;
-  std::string reason;              ///< why the row was not predicted (empty when it was)
+  std::string reason;  ///< why the row was not predicted (empty when it was)
   std::string calibration;
   [[nodiscard]] bool predicted() const noexcept { return reason.empty(); }
 };
@@ -150,11 +153,11 @@ template <estimator E>
 
 /// One (model, GPU count, global batch) group of a table.
 struct measurement_group {
-  std::string key;                 ///< "h2048-l24-a16-s1024 gpus=8 batch=32"
+  std::string key;  ///< "h2048-l24-a16-s1024 gpus=8 batch=32"
   std::size_t rows = 0;
   std::size_t predicted_best = 0;  ///< index into the prediction list
   std::size_t measured_best = 0;
-  double slowdown = 0.0;           ///< measured time of predicted-best / measured best - 1
+  double slowdown = 0.0;  ///< measured time of predicted-best / measured best - 1
   [[nodiscard]] bool same_best() const noexcept { return predicted_best == measured_best; }
 };
 

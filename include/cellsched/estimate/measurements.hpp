@@ -17,8 +17,8 @@
 namespace cellsched {
 
 struct measurement_row {
-  std::size_t line = 0;          ///< 1-based line in the file
-  double params_billion = 0.0;   ///< 0 when the table has no such column
+  std::size_t line = 0;         ///< 1-based line in the file
+  double params_billion = 0.0;  ///< 0 when the table has no such column
   std::int64_t gpus = 0;
   std::int64_t global_batch = 0;
   std::int64_t micro_batch = 0;  ///< per data-parallel replica (Megatron-LM's --micro-batch-size)
@@ -35,10 +35,17 @@ struct measurement_row {
 namespace measurement_detail {
 
 inline const std::vector<std::string>& columns() {
-  static const std::vector<std::string> c = {
-      "# GPUs",          "global batch",       "micro batch",          "hidden size",
-      "attention heads", "# layers",           "sequence length",      "tensor parallelism",
-      "data parallelism", "pipeline parallelism", "iteration time (ms)"};
+  static const std::vector<std::string> c = {"# GPUs",
+                                             "global batch",
+                                             "micro batch",
+                                             "hidden size",
+                                             "attention heads",
+                                             "# layers",
+                                             "sequence length",
+                                             "tensor parallelism",
+                                             "data parallelism",
+                                             "pipeline parallelism",
+                                             "iteration time (ms)"};
   return c;
 }
 inline const std::string params_column = "Parameters (billion)";
@@ -74,7 +81,8 @@ inline const std::string params_column = "Parameters (billion)";
   } catch (const std::exception&) {
     throw input_error(file, column, "a number, got '" + text + "'", line);
   }
-  if (pos != text.size() || !std::isfinite(v)) throw input_error(file, column, "a finite number, got '" + text + "'", line);
+  if (pos != text.size() || !std::isfinite(v))
+    throw input_error(file, column, "a finite number, got '" + text + "'", line);
   if (v <= 0.0) throw input_error(file, column, "a value > 0, got '" + text + "'", line);
   return v;
 }
@@ -107,20 +115,26 @@ inline const std::string params_column = "Parameters (billion)";
       with_params = !cells.empty() && cells[0] == params_column;
       const std::size_t offset = with_params ? 1 : 0;
       if (cells.size() != want.size() + offset)
-        throw input_error(file, "header", "the " + std::to_string(want.size()) +
-                                              " vTrain columns (optionally after 'Parameters (billion)'), got " +
-                                              std::to_string(cells.size()) + " columns", line_no);
+        throw input_error(file, "header",
+                          "the " + std::to_string(want.size()) +
+                              " vTrain columns (optionally after 'Parameters (billion)'), got " +
+                              std::to_string(cells.size()) + " columns",
+                          line_no);
       for (std::size_t i = 0; i < want.size(); ++i)
         if (cells[i + offset] != want[i])
-          throw input_error(file, "header", "column " + std::to_string(i + offset + 1) + " named '" + want[i] +
-                                                "', got '" + cells[i + offset] + "'", line_no);
+          throw input_error(
+              file, "header",
+              "column " + std::to_string(i + offset + 1) + " named '" + want[i] + "', got '" + cells[i + offset] + "'",
+              line_no);
       have_header = true;
       continue;
     }
     const std::size_t offset = with_params ? 1 : 0;
     if (cells.size() != columns().size() + offset)
-      throw input_error(file, "row", std::to_string(columns().size() + offset) + " comma-separated values, got " +
-                                         std::to_string(cells.size()), line_no);
+      throw input_error(
+          file, "row",
+          std::to_string(columns().size() + offset) + " comma-separated values, got " + std::to_string(cells.size()),
+          line_no);
     measurement_row r;
     r.line = line_no;
     if (with_params) r.params_billion = parse_number(cells[0], file, params_column, line_no);

@@ -84,8 +84,8 @@ struct stage_memory {
   out.weights_bytes = local_params * pb.weights;
   out.grads_bytes = local_params * pb.grads;
   out.optimizer_bytes = local_params * pb.optimizer / (p.zero1 ? static_cast<double>(std::max(st.dp, 1)) : 1.0);
-  const double in_flight = static_cast<double>(
-      in_flight_micro_batches(p.schedule, stage_index, num_stages, p.num_micro_batches));
+  const double in_flight =
+      static_cast<double>(in_flight_micro_batches(p.schedule, stage_index, num_stages, p.num_micro_batches));
   out.activation_bytes = p.recompute ? in_flight * inputs + largest_layer : in_flight * full_acts;
   return out;
 }

@@ -17,11 +17,11 @@ struct stage_time {
 };
 
 struct pipeline_time {
-  double total_s = 0.0;       ///< first forward to last backward
+  double total_s = 0.0;            ///< first forward to last backward
   std::size_t critical_stage = 0;  ///< the stage with the largest fwd + bwd
-  double busy_s = 0.0;        ///< m x (fwd + bwd) of the critical stage
-  double p2p_s = 0.0;         ///< point-to-point transfers on the critical path
-  double bubble_s = 0.0;      ///< total - busy - p2p: fill and drain
+  double busy_s = 0.0;             ///< m x (fwd + bwd) of the critical stage
+  double p2p_s = 0.0;              ///< point-to-point transfers on the critical path
+  double bubble_s = 0.0;           ///< total - busy - p2p: fill and drain
 };
 
 /// Pipeline formulas for S stages and m micro-batches, `p2p_s[b]` the one-way transfer of one
@@ -36,8 +36,7 @@ struct pipeline_time {
 /// forward and its gradient backward during fill/drain, and each steady step waits for one of each.
 [[nodiscard]] inline pipeline_time pipeline_iteration_time(const std::vector<stage_time>& stages,
                                                            const std::vector<double>& p2p_s,
-                                                           std::int64_t num_micro_batches,
-                                                           pipeline_schedule schedule) {
+                                                           std::int64_t num_micro_batches, pipeline_schedule schedule) {
   pipeline_time out;
   if (stages.empty() || num_micro_batches <= 0) return out;
   const double m1 = static_cast<double>(num_micro_batches - 1);
@@ -58,8 +57,8 @@ struct pipeline_time {
     max_q = std::max(max_q, q);
   }
   out.p2p_s = 2.0 * sum_q + m1 * 2.0 * max_q;
-  const double compute = schedule == pipeline_schedule::gpipe ? sum_f + sum_b + m1 * (max_f + max_b)
-                                                              : sum_f + sum_b + m1 * max_fb;
+  const double compute =
+      schedule == pipeline_schedule::gpipe ? sum_f + sum_b + m1 * (max_f + max_b) : sum_f + sum_b + m1 * max_fb;
   out.total_s = compute + out.p2p_s;
   out.busy_s = static_cast<double>(num_micro_batches) * max_fb;
   out.bubble_s = std::max(0.0, out.total_s - out.busy_s - out.p2p_s);
