@@ -235,3 +235,13 @@ TEST_CASE("fixed per-op costs: host-bound passes take the host time", "[estimate
       analytic_estimator(toy_catalog(), sync).estimate(m, toy_cell(4), simple_plan(1, 4, 1, 1)).stages[0].fwd_s;
   REQUIRE(close(with_sync - base, 4e-4));
 }
+
+TEST_CASE("a profile for a GPU type the catalog lacks calibrates nothing", "[estimate][analytic]") {
+  probe_profile prof;
+  prof.gpu_type = "not-a-gpu";
+  prof.source = "other.json";
+  prof.memory.push_back({"copy", 1e9, 2e-3, 500.0});
+  const analytic_estimator est(toy_catalog(), std::vector<probe_profile>{prof});
+  const estimate_result r = est.estimate(one_gemm_model(), toy_cell(1), simple_plan(1, 1, 1, 1));
+  REQUIRE(r.calibration == "analytic");
+}

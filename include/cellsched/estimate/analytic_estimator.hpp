@@ -47,6 +47,10 @@ class analytic_estimator {
     }
   }
 
+  /// Default constants, calibrated by `profiles` where one exists for a GPU type.
+  analytic_estimator(hardware_catalog catalog, std::vector<probe_profile> profiles)
+      : analytic_estimator(std::move(catalog), analytic_params{}, std::move(profiles)) {}
+
   [[nodiscard]] const analytic_params& params() const noexcept { return params_; }
   [[nodiscard]] const hardware_catalog& catalog() const noexcept { return catalog_; }
 
