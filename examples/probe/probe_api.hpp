@@ -69,7 +69,8 @@ struct sweep_result {
 };
 
 /// Runs the sweeps of `opt.mode` within the budget: collectives over every group size (all ranks take
-/// part), then memory bandwidth and the GEMM grid on the first device of rank 0. Under MPI every rank
+/// part), then memory bandwidth and the GEMM grid on the first device of rank 0. Each sweep measures its
+/// first point whatever the budget, so the result is never empty. Under MPI every rank
 /// must call it; only rank 0's result holds the GEMM and memory points.
 [[nodiscard]] sweep_result run_sweeps(const system_info& sys, const sweep_options& opt);
 

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <cuda_runtime.h>
@@ -67,8 +68,9 @@ std::vector<collective_series> sweep_group(nccl_group& g, const system_info& sys
   const auto sizes = message_sizes_bytes(opt.mode);
   for (const auto& [name, op] : collective_op_names) {
     const std::string what = std::string(name) + " over " + std::to_string(g.ranks()) + " ranks";
+    bool first = true;  // every series gets its smallest size, so a spent budget still leaves a latency point
     auto keep_going = [&](std::int64_t bytes) {
-      if (time_left(deadline)) return true;
+      if (std::exchange(first, false) || time_left(deadline)) return true;
       notes.push_back("budget: " + what + " stopped before " + std::to_string(bytes) + " bytes");
       return false;
     };
@@ -148,7 +150,7 @@ void sweep_memory(const system_info& sys, const sweep_options& opt, clock_type::
   if (sizes.empty()) r.notes.push_back("memory: not enough free device memory for a DRAM-bound array");
   membw_probe probe;
   for (const auto b : sizes) {
-    if (clock_type::now() >= deadline) {
+    if (!r.memory.empty() && clock_type::now() >= deadline) {  // the first size always runs
       r.notes.push_back("budget: memory bandwidth stopped before arrays of " + std::to_string(b) + " bytes");
       break;
     }
@@ -165,7 +167,7 @@ void sweep_gemm(const system_info& sys, const sweep_options& opt, clock_type::ti
   gemm_probe probe;
   std::size_t done = 0;
   for (const auto& g : grid) {
-    if (clock_type::now() >= deadline) {
+    if (done > 0 && clock_type::now() >= deadline) {  // the first shape always runs
       r.notes.push_back("budget: GEMM sweep measured " + std::to_string(done) + " of " + std::to_string(grid.size()) +
                         " shapes");
       break;
