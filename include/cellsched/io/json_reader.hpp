@@ -19,14 +19,20 @@ namespace cellsched::io {
 
 using json = nlohmann::json;
 
-/// Parses a whole file as JSON; errors name the file (and byte position for syntax errors).
-[[nodiscard]] inline json load_json_file(const std::string& path) {
+/// The whole file as bytes; an unreadable file is an input_error naming it.
+[[nodiscard]] inline std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw input_error(path, "", "cannot open file for reading");
   std::stringstream buf;
   buf << in.rdbuf();
+  return buf.str();
+}
+
+/// Parses a whole file as JSON; errors name the file (and byte position for syntax errors).
+[[nodiscard]] inline json load_json_file(const std::string& path) {
+  const std::string text = read_text_file(path);
   try {
-    return json::parse(buf.str());
+    return json::parse(text);
   } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw input_error(path, "", std::string("valid JSON (") + e.what() + ")");
   }
