@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "cellsched/estimate/analytic_estimator.hpp"
 #include "cellsched/estimate/measurement_report.hpp"
 #include "cellsched/io/cluster_json.hpp"
+#include "cellsched/io/job_json.hpp"
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/io/profile_json.hpp"
 #include "cellsched/model/zoo.hpp"
@@ -21,12 +23,14 @@
 namespace cellsched::cli {
 
 inline const char* estimate_usage =
-    "usage: cellsched estimate --cluster FILE --model NAME --gpus N --tp T --pp P --dp D --micro-batch M\n"
-    "                          --global-batch G [--gpu-type TYPE] [--nodes K] [--schedule 1f1b|gpipe]\n"
+    "usage: cellsched estimate --cluster FILE (--model NAME --gpus N --global-batch G | --job FILE)\n"
+    "                          --tp T --pp P --dp D --micro-batch M [--gpu-type TYPE] [--nodes K] [--schedule "
+    "1f1b|gpipe]\n"
     "                          [--recompute] [--zero1] [--profile FILE] [--json OUT]\n"
     "       cellsched estimate --measurements FILE.csv [--gpu-type TYPE] [--profile FILE] [--json OUT]\n"
     "\n"
-    "One plan: N GPUs of one type of the cluster (the first type with N GPUs unless --gpu-type), on as few\n"
+    "One plan: a job file gives the model, global batch and, when it requests them, GPU count and type.\n"
+    "N GPUs of one type of the cluster (the first type with N GPUs unless --gpu-type), on as few\n"
     "nodes as possible (or K nodes of N/K GPUs), split tp x dp x pp = N; --micro-batch is the per-replica\n"
     "micro-batch (Megatron-LM's --micro-batch-size), --global-batch a multiple of micro-batch x dp. Layers\n"
     "are split evenly over the stages (Megatron-LM's rule). Prints the iteration time, its breakdown and\n"
@@ -120,8 +124,8 @@ inline const char* estimate_usage =
 
 inline int run_estimate(const std::vector<std::string>& argv) {
   const args a(argv,
-               {"--cluster", "--model", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp", "--micro-batch",
-                "--global-batch", "--schedule", "--profile", "--json", "--measurements"},
+               {"--cluster", "--model", "--job", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp",
+                "--micro-batch", "--global-batch", "--schedule", "--profile", "--json", "--measurements"},
                {"--recompute", "--zero1", "--help"});
   if (a.has("--help")) {
     std::cout << estimate_usage;
@@ -144,18 +148,28 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   }
 
   const cluster cl = io::load_cluster_file(a.require("--cluster"));
-  const std::string model_name = a.require("--model");
+  if (a.has("--model") == a.has("--job")) throw usage_error("give one of --model and --job");
+  std::optional<job> jb;
+  if (a.has("--job")) {
+    for (const char* flag : {"--gpus", "--global-batch"})
+      if (a.has(flag)) throw usage_error(std::string(flag) + " comes from the job file with --job");
+    jb = io::load_job_file(a.get("--job"), io::job_checks{&builtin_model_zoo(), &cl.catalog()});
+  }
+  const std::string model_name = jb ? jb->model : a.get("--model");
   const model m = builtin_model_zoo().build(model_name);
-  const int gpus = static_cast<int>(a.get_int("--gpus", 0, 1, 1 << 20));
-  if (!a.has("--gpus")) throw usage_error("--gpus is required");
+  if (jb && jb->requested_gpus <= 0)
+    throw usage_error("the job requests no GPU count; give --model, --gpus and --global-batch instead");
+  if (!jb && !a.has("--gpus")) throw usage_error("--gpus is required");
+  if (!jb && !a.has("--global-batch")) throw usage_error("--global-batch is required");
+  const int gpus = jb ? jb->requested_gpus : static_cast<int>(a.get_int("--gpus", 1, 1, 1 << 20));
   const int tp = static_cast<int>(a.get_int("--tp", 1, 1, 1 << 20));
   const int pp = static_cast<int>(a.get_int("--pp", 1, 1, 1 << 20));
   const int dp = static_cast<int>(a.get_int("--dp", 1, 1, 1 << 20));
-  if (tp * pp * dp != gpus) throw usage_error("--tp x --pp x --dp must equal --gpus");
+  if (tp * pp * dp != gpus)
+    throw usage_error("--tp x --pp x --dp must equal the GPU count (" + std::to_string(gpus) + ")");
   const std::int64_t micro = a.get_int("--micro-batch", 1);
-  const std::int64_t global = a.get_int("--global-batch", 0);
-  if (!a.has("--global-batch")) throw usage_error("--global-batch is required");
-  if (global % (micro * dp) != 0) throw usage_error("--global-batch must be a multiple of --micro-batch x --dp");
+  const std::int64_t global = jb ? jb->global_batch : a.get_int("--global-batch", 1);
+  if (global % (micro * dp) != 0) throw usage_error("the global batch must be a multiple of --micro-batch x --dp");
   const std::string sched = a.get("--schedule", "1f1b");
   if (sched != "1f1b" && sched != "gpipe") throw usage_error("--schedule must be 1f1b or gpipe");
 

@@ -65,6 +65,27 @@ TEST_CASE("estimate one plan: JSON with breakdown and stages", "[estimate][cli]"
   REQUIRE(j["fits_in_memory"] == true);
 }
 
+TEST_CASE("estimate a job file: model, batch, GPU count and type from the job", "[estimate][cli]") {
+  const std::string job_file = temp_path("cellsched_estimate_job.json");
+  {
+    std::ofstream f(job_file);
+    f << R"({"kind": "job", "id": "j1", "model": "gpt3-1.3b", "global_batch": 64, "iterations": 10,
+             "submit_time_s": 0, "requested_gpus": 8, "requested_gpu_type": "a100-80gb"})";
+  }
+  const std::string out = temp_path("cellsched_estimate_job_out.json");
+  const std::string cluster = data_dir + "/clusters/dgx-a100-vtrain.json";
+  const run_result r = run_cli("--cluster " + cluster + " --job " + job_file +
+                               " --tp 2 --pp 2 --dp 2 --micro-batch 2 --recompute --json " + out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto j = read_json(out);
+  REQUIRE(j["model"] == "gpt3-1.3b");
+  REQUIRE(j["num_gpus"] == 8);
+  REQUIRE(j["plan"]["global_batch"] == 64);
+  REQUIRE(run_cli("--cluster " + cluster + " --job " + job_file + " --gpus 8 --tp 8").status == 2);
+  REQUIRE(run_cli("--cluster " + cluster + " --job " + job_file + " --model gpt3-1.3b --tp 8").status == 2);
+}
+
 TEST_CASE("estimate batch mode: rows in input order, unrepresentable rows carry a reason", "[estimate][cli]") {
   const std::string csv = temp_path("cellsched_estimate_rows.csv");
   {
