@@ -9,6 +9,7 @@
 #include <cellsched/cell/placement.hpp>
 #include <cellsched/model/model.hpp>
 #include <cellsched/search/options.hpp>
+#include <cellsched/search/plan_space.hpp>
 
 namespace toy {
 
@@ -74,7 +75,7 @@ namespace toy {
     next = s.end_layer;
     if (p.micro_batch_samples % s.dp != 0) return "dp does not divide the micro-batch";
     for (int l = s.first_layer; l < s.end_layer; ++l)
-      if (s.tp > std::max(1, m.layers[static_cast<std::size_t>(l)].max_tp)) return "tp above a layer's max_tp";
+      if (!cellsched::layer_allows_tp(m.layers[static_cast<std::size_t>(l)], s.tp)) return "tp not allowed by a layer";
   }
   if (next != m.num_layers()) return "layers not all covered";
   return {};

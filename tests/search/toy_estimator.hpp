@@ -15,6 +15,7 @@
 #include <cellsched/cell/placement.hpp>
 #include <cellsched/estimate/concepts.hpp>
 #include <cellsched/model/model.hpp>
+#include <cellsched/search/plan_space.hpp>
 
 namespace toy {
 
@@ -61,7 +62,7 @@ struct toy_estimator {
       double fwd = 0.0, params = 0.0, act = 0.0, ckpt = 0.0, work = 0.0, tp_bytes = 0.0;
       for (int l = st.first_layer; l < st.end_layer; ++l) {
         const layer& ly = m.layers[static_cast<std::size_t>(l)];
-        if (st.tp > std::max(1, ly.max_tp)) r.infeasible_reason = "tp above max_tp";
+        if (!cellsched::layer_allows_tp(ly, st.tp)) r.infeasible_reason = "tp not allowed by a layer";
         fwd += ly.fwd_flops_per_sample() * b / (g.flops_per_s * st.tp * eff) + overhead_per_layer_s;
         params += ly.params;
         const double act_l = ly.activation_bytes_per_sample + ly.activation_bytes_per_sample_tp_split / st.tp;
@@ -152,7 +153,7 @@ static_assert(cellsched::estimator<toy_estimator>);
     ly.boundary_bytes_per_sample = 1e5 * (1.0 + u(rng));
     ly.tp_allreduces_fwd = 2;
     ly.tp_allreduce_bytes_per_sample = 1e5 * (1.0 + u(rng));
-    const int caps[] = {1, 2, 4, 8, 8, 8};
+    const int caps[] = {1, 2, 4, 6, 8, 12};
     ly.max_tp = caps[static_cast<std::size_t>(u(rng) * 5.999)];
     m.layers.push_back(ly);
   }

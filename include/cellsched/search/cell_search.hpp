@@ -8,7 +8,7 @@
 // order. Removing a candidate cannot change the minimum if the candidate is infeasible, or if some
 // retained feasible candidate precedes it in the order. Each prune removes only such candidates:
 //
-//   Structural filters (tp <= the largest max_tp of any layer, TP groups inside a node, dp dividing the
+//   Structural filters (tp allowed by some layer, TP groups inside a node, dp dividing the
 //   micro-batch): rules of the space, applied identically by both searches.
 //
 //   P1 memory (R-mem). For a fixed micro-batch count the split, shapes and micro-batching are fixed; if a

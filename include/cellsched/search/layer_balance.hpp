@@ -11,7 +11,8 @@
 //    unit of weight on that stage: GEMM efficiency, TP communication, overheads and, in heterogeneous
 //    Cells, the GPU type). Layers then cost r_s w_l / n_s and the split is recomputed; repeated
 //    `balance_rounds` times or until the split stops changing.
-// A layer whose max_tp is below the stage's tp costs +infinity there, so the split never puts it there.
+// A layer that does not allow the stage's tp (layer_allows_tp) costs +infinity there, so the split never
+// puts it there.
 // The result is a deterministic function of (Cell, shape class, G); both searches call this function.
 #include <algorithm>
 #include <cmath>
@@ -85,9 +86,9 @@ template <estimator E>
   const auto fill_costs = [&] {
     for (std::size_t s = 0; s < stages; ++s)
       for (int l = 0; l < layers; ++l)
-        cost[s][static_cast<std::size_t>(l)] = sc.stage_tp[s] > std::max(1, m.layers[static_cast<std::size_t>(l)].max_tp)
-                                                   ? std::numeric_limits<double>::infinity()
-                                                   : rate[s] * w[static_cast<std::size_t>(l)];
+        cost[s][static_cast<std::size_t>(l)] = layer_allows_tp(m.layers[static_cast<std::size_t>(l)], sc.stage_tp[s])
+                                                   ? rate[s] * w[static_cast<std::size_t>(l)]
+                                                   : std::numeric_limits<double>::infinity();
   };
   fill_costs();
   out.end_layer = min_max_split(cost, layers).end_layer;

@@ -1,7 +1,7 @@
 #pragma once
 // Contiguous split of L layers into S non-empty stages that minimises the largest stage cost, where
 // layer l costs cost[s][l] on stage s (stages may run at different speeds: different GPU counts, shapes
-// or GPU types). +infinity marks a layer that may not sit on a stage (e.g. tp above the layer's max_tp).
+// or GPU types). +infinity marks a layer that may not sit on a stage (e.g. a tp the layer does not allow).
 //
 // Feasibility of a bound T is decided exactly by a reachability pass over (stage, prefix) in O(S·L):
 // for a fixed end b the admissible starts a of stage s form one interval (costs are non-negative, so

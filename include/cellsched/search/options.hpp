@@ -12,7 +12,8 @@
 //   * stage s gets n_s >= 1 GPUs, sum n_s = the Cell's GPUs, stages contiguous on the layout
 //     (cell/placement.hpp); in a heterogeneous Cell a stage only uses GPUs of its own type;
 //   * dp_s * tp_s = n_s; a TP group never spans two nodes unless allow_tp_across_nodes;
-//   * tp_s <= layer::max_tp of every layer of stage s (heads for attention; the split respects it);
+//   * tp_s divides layer::max_tp of every layer of stage s (heads for attention: Megatron-LM needs
+//     heads % tp == 0; the split respects it);
 //   * m divides G and every dp_s divides the micro-batch's samples G/m (each replica gets a whole share,
 //     so dp_s <= G/m);
 //   * each stage holds at least one layer, so S <= layers.

@@ -66,11 +66,18 @@ struct cell_parts {
   return p;
 }
 
-/// Largest tensor degree any layer allows; a stage with a larger tp could hold no layer.
-[[nodiscard]] inline int model_tp_cap(const model& m) {
-  int cap = 1;
-  for (const auto& l : m.layers) cap = std::max(cap, l.max_tp);
-  return cap;
+/// Whether a layer can run with tensor degree tp: tp divides layer::max_tp (Megatron-LM needs the heads,
+/// and with them the hidden size, divisible by tp; Wide-ResNet's cap is a power of two of its channels).
+/// tp = 1 always works.
+[[nodiscard]] inline bool layer_allows_tp(const layer& l, int tp) noexcept {
+  return tp == 1 || (l.max_tp > 0 && l.max_tp % tp == 0);
+}
+
+/// Whether some layer allows tp; a stage with any other tp could hold no layer.
+[[nodiscard]] inline bool model_allows_tp(const model& m, int tp) noexcept {
+  for (const auto& l : m.layers)
+    if (layer_allows_tp(l, tp)) return true;
+  return false;
 }
 
 namespace plan_space_detail {
@@ -117,13 +124,13 @@ void for_each_gpu_split(const cell_parts& parts, gpu_split_policy policy, F&& f)
   }
 }
 
-/// Tensor degrees stage s may use: divisors of its GPUs up to the model's cap whose TP groups map onto
-/// the layout (search/options.hpp, structural rules).
-[[nodiscard]] inline std::vector<int> stage_tp_options(const std::vector<int>& slot_node, int first_slot, int gpus,
-                                                       int tp_cap, bool allow_tp_across_nodes) {
+/// Tensor degrees stage s may use: divisors of its GPUs that some layer allows and whose TP groups map
+/// onto the layout (search/options.hpp, structural rules).
+[[nodiscard]] inline std::vector<int> stage_tp_options(const model& m, const std::vector<int>& slot_node, int first_slot,
+                                                       int gpus, bool allow_tp_across_nodes) {
   std::vector<int> out;
-  for (int tp = 1; tp <= std::min(gpus, tp_cap); ++tp) {
-    if (gpus % tp != 0) continue;
+  for (int tp = 1; tp <= gpus; ++tp) {
+    if (gpus % tp != 0 || !model_allows_tp(m, tp)) continue;
     if (!allow_tp_across_nodes && !tp_groups_within_nodes(slot_node, first_slot, gpus, tp)) continue;
     out.push_back(tp);
   }
@@ -134,7 +141,6 @@ void for_each_gpu_split(const cell_parts& parts, gpu_split_policy policy, F&& f)
 template <class F>
 void for_each_shape(const model& m, const cell& c, const std::vector<int>& stage_gpus, const search_options& o, F&& f) {
   const std::vector<int> sn = slot_nodes(c.layout);
-  const int cap = model_tp_cap(m);
   const std::size_t stages = stage_gpus.size();
   // Group stages that must share a shape; each group's options are the intersection over its stages.
   std::vector<std::size_t> group_of(stages);
@@ -142,7 +148,7 @@ void for_each_shape(const model& m, const cell& c, const std::vector<int>& stage
   std::vector<std::pair<std::string, int>> keys;
   int slot = 0;
   for (std::size_t s = 0; s < stages; ++s) {
-    const auto opts = stage_tp_options(sn, slot, stage_gpus[s], cap, o.allow_tp_across_nodes);
+    const auto opts = stage_tp_options(m, sn, slot, stage_gpus[s], o.allow_tp_across_nodes);
     slot += stage_gpus[s];
     std::size_t g = keys.size();
     if (o.shapes == stage_shape_policy::uniform) {

@@ -1,0 +1,199 @@
+#pragma once
+// cellsched plan: every Cell of one job on a cluster, searched for its best plan and ranked; the chosen
+// Cell's plan stage by stage with its Megatron-LM / torchrun launch line.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "args.hpp"
+#include "cellsched/cell/enumerate.hpp"
+#include "cellsched/estimate/analytic_estimator.hpp"
+#include "cellsched/io/cluster_json.hpp"
+#include "cellsched/io/job_json.hpp"
+#include "cellsched/io/json_reader.hpp"
+#include "cellsched/io/model_json.hpp"
+#include "cellsched/io/profile_json.hpp"
+#include "cellsched/model/zoo.hpp"
+#include "cellsched/search/launcher_args.hpp"
+#include "cellsched/search/plan_json.hpp"
+#include "cellsched/search/plan_text.hpp"
+#include "cellsched/search/rank.hpp"
+
+namespace cellsched::cli {
+
+inline const char* plan_usage =
+    "usage: cellsched plan --cluster FILE (--model NAME | --model-file FILE) --batch N [options]\n"
+    "       cellsched plan --cluster FILE --job FILE [options]\n"
+    "\n"
+    "Enumerates the job's Cells on the cluster - every GPU type, every allowed GPU count the type can hold,\n"
+    "the node layouts allowed for it, every stage count up to min(GPUs, layers) - finds the best plan in\n"
+    "each (per-stage dp x tp, micro-batching, layer split balanced by estimated time, schedule,\n"
+    "recomputation, ZeRO-1) with the analytic estimator, and ranks the Cells by iteration time. Prints the\n"
+    "top Cells, then the best one's plan stage by stage and its Megatron-LM / torchrun launch line.\n"
+    "\n"
+    "options:\n"
+    "  --top K              Cells to print and write (default 10)\n"
+    "  --json OUT           write the ranking, the chosen plan and its launch arguments as JSON\n"
+    "  --per-allocation     list only the best Cell (stage count) of each allocation (types, GPUs, layout)\n"
+    "  --hetero             also two-type Cells (stages on different GPU types)\n"
+    "  --gpu-counts LIST    allowed GPU counts, comma-separated (default 1,2,4,8,16)\n"
+    "  --layouts fewest|uniform   fewest nodes (default) or every uniform layout\n"
+    "  --max-stages S       cap on pipeline stages\n"
+    "  --gpu-type TYPE      only Cells of this type\n"
+    "  --profile FILE       a probe profile calibrating its GPU type\n"
+    "Exit status: 0 a plan was found, 1 no Cell has a feasible plan, 2 bad input.\n";
+
+namespace plan_detail {
+
+[[nodiscard]] inline std::vector<int> parse_counts(const std::string& text) {
+  std::vector<int> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', pos), text.size());
+    const std::string item = text.substr(pos, comma - pos);
+    std::size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() || v < 1 || v > (1 << 20))
+      throw usage_error("--gpu-counts expects positive integers separated by commas, got '" + text + "'");
+    out.push_back(static_cast<int>(v));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+/// One ranking row: rank, types, GPUs, layout, stages, time, throughput, plan.
+inline void print_row(std::size_t rank, const cell_search_result& r) {
+  std::printf("%4zu  %-22s %5d  %-16s %3d  ", rank, cell_types_text(r.where).c_str(), r.where.num_gpus,
+              layout_text(r.where).c_str(), r.where.stages);
+  if (r.feasible)
+    std::printf("%10.3f %10.1f  %s\n", r.best_estimate.iter_time_s, r.throughput_samples_per_s(),
+                plan_summary(r.best_plan).c_str());
+  else
+    std::printf("%10s %10s  %s\n", "-", "-", r.reason.c_str());
+}
+
+}  // namespace plan_detail
+
+inline int run_plan(const std::vector<std::string>& argv) {
+  const args a(argv,
+               {"--cluster", "--model", "--model-file", "--batch", "--job", "--json", "--top", "--gpu-counts",
+                "--layouts", "--max-stages", "--gpu-type", "--profile"},
+               {"--hetero", "--per-allocation", "--help"});
+  if (a.has("--help")) {
+    std::cout << plan_usage;
+    return 0;
+  }
+  if (!a.positional().empty()) throw usage_error("unexpected argument '" + a.positional().front() + "'");
+  const cluster cl = io::load_cluster_file(a.require("--cluster"));
+
+  model m;
+  std::int64_t batch = 0;
+  if (a.has("--job")) {
+    for (const char* f : {"--model", "--model-file", "--batch"})
+      if (a.has(f)) throw usage_error(std::string(f) + " does not go with --job (the job file names both)");
+    const job j = io::load_job_file(a.get("--job"));
+    m = builtin_model_zoo().build(j.model);
+    batch = j.global_batch;
+  } else {
+    if (a.has("--model") == a.has("--model-file")) throw usage_error("give exactly one of --model, --model-file or --job");
+    m = a.has("--model") ? builtin_model_zoo().build(a.get("--model")) : io::load_model_file(a.get("--model-file"));
+    if (!a.has("--batch")) throw usage_error("--batch is required with --model / --model-file");
+    batch = a.get_int("--batch", 0);
+  }
+
+  cell_options co;
+  if (a.has("--gpu-counts")) co.gpu_counts = plan_detail::parse_counts(a.get("--gpu-counts"));
+  const std::string layouts = a.get("--layouts", "fewest");
+  if (layouts != "fewest" && layouts != "uniform") throw usage_error("--layouts must be fewest or uniform");
+  co.layouts = layouts == "uniform" ? layout_policy::all_uniform : layout_policy::fewest_nodes;
+  co.max_stages = static_cast<int>(a.get_int("--max-stages", 0, 1, 1 << 20));
+  co.heterogeneous = a.has("--hetero");
+  const std::size_t top = static_cast<std::size_t>(a.get_int("--top", 10, 1, 1 << 20));
+
+  std::vector<cell> cells = enumerate_cells(m, cl, co);
+  if (a.has("--gpu-type")) {
+    const gpu_type* t = cl.catalog().find(a.get("--gpu-type"));
+    if (!t || cl.total_gpus_of(t->name) == 0) throw usage_error("the cluster has no GPU type '" + a.get("--gpu-type") + "'");
+    std::erase_if(cells, [&](const cell& c) { return c.gpu_type != t->name && !c.heterogeneous(); });
+    std::erase_if(cells, [&](const cell& c) {
+      for (int s = 0; s < c.stages; ++s)
+        if (c.stage_gpu_type(s) == t->name) return false;
+      return true;
+    });
+  }
+  std::vector<probe_profile> profiles;
+  if (a.has("--profile")) profiles.push_back(io::load_profile_file(a.get("--profile")));
+  const analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
+  search_options so;
+  so.gpipe_never_faster = true;  // estimate/pipeline.hpp: GPipe >= 1F1B (tests/search checks it)
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<cell_search_result> ranked = rank_cells(est, m, batch, cells, so);
+  const double search_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  search_stats total;
+  std::size_t feasible = 0;
+  for (const auto& r : ranked) {
+    total += r.stats;
+    feasible += r.feasible ? 1 : 0;
+  }
+  if (a.has("--per-allocation")) {  // ranked best first: keep the first Cell of each allocation
+    std::vector<std::string> seen;
+    std::erase_if(ranked, [&](const cell_search_result& r) {
+      std::string key = cell_types_text(r.where) + " " + layout_text(r.where);
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) return true;
+      seen.push_back(std::move(key));
+      return false;
+    });
+  }
+
+  std::printf("%s, global batch %lld, on %s: %zu Cells, %zu feasible; searched in %.1f ms (%lld plans, %lld estimates)\n",
+              m.name.c_str(), static_cast<long long>(batch), cl.name().c_str(), cells.size(), feasible, search_ms,
+              static_cast<long long>(total.plans), static_cast<long long>(total.estimator_calls));
+  std::printf("%4s  %-22s %5s  %-16s %3s  %10s %10s  %s\n", "rank", "gpu type", "gpus", "layout", "pp", "iter s",
+              "samples/s", "plan");
+  for (std::size_t i = 0; i < ranked.size() && i < top; ++i) plan_detail::print_row(i + 1, ranked[i]);
+
+  nlohmann::json doc;
+  doc["kind"] = "plan_search";
+  doc["model"] = m.name;
+  doc["global_batch"] = batch;
+  doc["cluster"] = cl.name();
+  doc["cells"] = cells.size();
+  doc["feasible_cells"] = feasible;
+  doc["search_ms"] = search_ms;
+  doc["search"] = search_stats_to_json(total);
+  doc["ranking"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < ranked.size() && i < top; ++i) doc["ranking"].push_back(search_result_to_json(m, ranked[i]));
+
+  if (feasible == 0) {
+    std::printf("no Cell has a feasible plan\n");
+    if (a.has("--json")) io::save_json_file(doc, a.get("--json"));
+    return 1;
+  }
+  const cell_search_result& best = ranked.front();
+  const launch_args launch = megatron_launch_args(m, best.where, best.best_plan);
+  std::printf("\nchosen: %s x %d on %s, %d stages: %.3f s per iteration, %.1f samples/s (%s)\n",
+              cell_types_text(best.where).c_str(), best.where.num_gpus, layout_text(best.where).c_str(),
+              best.where.stages, best.best_estimate.iter_time_s, best.throughput_samples_per_s(),
+              best.best_estimate.calibration.c_str());
+  std::printf("  %s\n", plan_summary(best.best_plan).c_str());
+  for (const auto& line : stage_lines(best.where, best.best_plan, &best.best_estimate)) std::printf("  %s\n", line.c_str());
+  std::printf("launch:\n  %s\n", launch.command_line().c_str());
+  for (const auto& n : launch.notes) std::printf("  note: %s\n", n.c_str());
+  doc["chosen"] = search_result_to_json(m, best);
+  if (a.has("--json")) io::save_json_file(doc, a.get("--json"));
+  return 0;
+}
+
+}  // namespace cellsched::cli

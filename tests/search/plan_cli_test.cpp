@@ -1,0 +1,102 @@
+// cellsched plan: ranking, chosen plan, launch line, JSON, errors.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const fs::path scratch_dir = fs::temp_directory_path() / "cellsched_plan_cli";
+
+run_result plan(const std::string& args) {
+  fs::create_directories(scratch_dir);
+  const fs::path out = scratch_dir / "stdout.txt", err = scratch_dir / "stderr.txt";
+  const std::string cmd = std::string(CELLSCHED_CLI) + " plan " + args + " >" + out.string() + " 2>" + err.string();
+  const int raw = std::system(cmd.c_str());
+  run_result r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+const std::string arena = std::string(CELLSCHED_DATA_DIR) + "/clusters/arena-1280.json";
+const std::string small = std::string(CELLSCHED_DATA_DIR) + "/clusters/small-2type.json";
+
+}  // namespace
+
+TEST_CASE("plan ranks a job's Cells and prints the chosen plan's launch line", "[search][cli]") {
+  const std::string json = (scratch_dir / "plan.json").string();
+  const auto r = plan("--cluster " + arena + " --model bert__1.3B --batch 128 --top 5 --json " + json);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("bert__1.3B, global batch 128, on arena-1280: 124 Cells"));
+  CHECK_THAT(r.out, Catch::Contains("chosen: "));
+  CHECK_THAT(r.out, Catch::Contains("torchrun --nnodes "));
+  CHECK_THAT(r.out, Catch::Contains("--global-batch-size 128"));
+  const auto doc = nlohmann::json::parse(slurp(json));
+  CHECK(doc["kind"] == "plan_search");
+  CHECK(doc["cells"] == 124);
+  REQUIRE(doc["ranking"].size() == 5);
+  // Ranked best first; the chosen plan is the first of the ranking.
+  for (std::size_t i = 1; i < doc["ranking"].size(); ++i)
+    CHECK(doc["ranking"][i - 1]["estimate"]["iter_time_s"].get<double>() <=
+          doc["ranking"][i]["estimate"]["iter_time_s"].get<double>());
+  CHECK(doc["chosen"]["plan"] == doc["ranking"][0]["plan"]);
+  CHECK(doc["chosen"]["plan"]["global_batch"] == 128);
+  CHECK(doc["chosen"]["launch"]["megatron_args"].size() > 8);
+}
+
+TEST_CASE("plan --per-allocation lists one Cell per allocation; --hetero adds two-type Cells", "[search][cli]") {
+  const std::string json = (scratch_dir / "hetero.json").string();
+  const auto r = plan("--cluster " + small + " --model gpt3-1.3b --batch 64 --gpu-counts 4,8 --hetero --per-allocation "
+                      "--top 100 --json " + json);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto doc = nlohmann::json::parse(slurp(json));
+  std::set<std::string> allocations;
+  bool hetero = false;
+  for (const auto& c : doc["ranking"]) {
+    const std::string key = c["cell"]["gpu_type"].get<std::string>() + c["cell"]["layout"].dump() +
+                            (c["cell"].contains("node_gpu_types") ? c["cell"]["node_gpu_types"].dump() : "");
+    CHECK(allocations.insert(key).second);
+    if (c["cell"].contains("stage_gpu_types")) {
+      hetero = true;
+      if (c["feasible"]) CHECK(c["plan"]["stages"].back()["gpu_type"] != c["plan"]["stages"].front()["gpu_type"]);
+    }
+  }
+  CHECK(hetero);
+}
+
+TEST_CASE("plan reports bad input with exit status 2 and no feasible plan with 1", "[search][cli]") {
+  CHECK(plan("--cluster " + arena + " --model nope --batch 8").status == 2);
+  CHECK(plan("--cluster " + arena + " --model bert__1.3B").status == 2);
+  CHECK(plan("--cluster " + arena + " --model bert__1.3B --batch 8 --gpu-counts 2,x").status == 2);
+  const auto none = plan("--cluster " + arena + " --model gpt3-175b --batch 1536 --gpu-counts 1,2");
+  CHECK(none.status == 1);
+  CHECK_THAT(none.out, Catch::Contains("no Cell has a feasible plan"));
+  CHECK_THAT(none.out, Catch::Contains("no plan fits in GPU memory"));
+}
