@@ -94,8 +94,8 @@ inline int run_profile_probe(const args& a, probe::probe_mode mode, double budge
   const io::json doc = io::to_json(p);
   (void)io::parse_profile(doc, out);
   io::save_json_file(doc, out);
-  std::cout << "wrote " << out << " (" << p.gemm.size() << " GEMM shapes, " << p.memory.size()
-            << " memory points, " << p.collectives.size() << " collective series)\n";
+  std::cout << "wrote " << out << " (" << p.gemm.size() << " GEMM shapes, " << p.memory.size() << " memory points, "
+            << p.collectives.size() << " collective series)\n";
   print_profile_summary(std::cout, p, cat.find(p.gpu_type));
   return 0;
 }

@@ -93,9 +93,9 @@ struct cell_probe_request {
   r.pp = static_cast<int>(a.get_int("--pp", 1, 1, r.mdl.num_layers()));
   r.stage = static_cast<int>(a.get_int("--stage", 0, 0, r.pp - 1));
   r.recompute = a.has("--recompute");
-  r.type = a.has("--dtype")                      ? parse_dtype_flag(a.get("--dtype"))
+  r.type = a.has("--dtype")                     ? parse_dtype_flag(a.get("--dtype"))
            : r.mdl.compute_dtype == dtype::fp32 ? dtype::tf32
-                                                 : r.mdl.compute_dtype;
+                                                : r.mdl.compute_dtype;
   r.p.stages = {even_stage(r.mdl.num_layers(), r.pp, r.stage, tp)};
   r.p.micro_batch_samples = a.get_int("--micro-batch", 1, 1, 1 << 20);
   return r;
@@ -125,8 +125,8 @@ inline int run_cell_probe(const cell_probe_request& req, const args& a, const ha
     if (auto it = found.find(gpu->name); it != found.end()) profile = it->second;
   }
   const gemm_prediction_env env = prediction_env(*gpu, type, profile);
-  const auto predicted = probe::predicted_run_times_s(gemms, env.peak_tflops, env.mem_bw_gb_per_s,
-                                                      bytes_per_element(type), env.curve);
+  const auto predicted =
+      probe::predicted_run_times_s(gemms, env.peak_tflops, env.mem_bw_gb_per_s, bytes_per_element(type), env.curve);
 
   const auto problems = probe::distinct_problems(gemms, type);
   std::cerr << "cellsched probe --cell: " << mdl.name << " layers [" << p.stages[0].first_layer << ", "
@@ -149,10 +149,11 @@ inline int run_cell_probe(const cell_probe_request& req, const args& a, const ha
   }
   const double t_meas = probe::stage_gemm_time_s(gemms, measured, recompute);
   const double t_pred = probe::stage_gemm_time_s(gemms, predicted, recompute);
-  std::printf("stage GEMM time per micro-batch (forward + backward%s): measured %.3f ms, predicted %.3f ms "
-              "(%s), error %+.1f %%\n",
-              recompute ? " + recomputed forward" : "", t_meas * 1e3, t_pred * 1e3, env.source.c_str(),
-              100.0 * (t_pred - t_meas) / t_meas);
+  std::printf(
+      "stage GEMM time per micro-batch (forward + backward%s): measured %.3f ms, predicted %.3f ms "
+      "(%s), error %+.1f %%\n",
+      recompute ? " + recomputed forward" : "", t_meas * 1e3, t_pred * 1e3, env.source.c_str(),
+      100.0 * (t_pred - t_meas) / t_meas);
   return 0;
 }
 #endif

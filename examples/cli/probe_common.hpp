@@ -61,7 +61,8 @@ inline void print_profile_summary(std::ostream& os, const probe_profile& p, cons
       if (g.type == d) best = std::max(best, g.tflops);
     if (best <= 0.0) continue;
     os << "  GEMM " << to_string(d) << ": best " << best << " TFLOP/s";
-    if (t && t->peak_tflops(d) > 0.0) os << " = " << 100.0 * best / t->peak_tflops(d) << " % of the datasheet's dense peak " << t->peak_tflops(d);
+    if (t && t->peak_tflops(d) > 0.0)
+      os << " = " << 100.0 * best / t->peak_tflops(d) << " % of the datasheet's dense peak " << t->peak_tflops(d);
     os << "\n";
   }
   for (const char* k : {"copy", "triad"}) {
@@ -70,7 +71,8 @@ inline void print_profile_summary(std::ostream& os, const probe_profile& p, cons
       if (b.kernel == k) best = std::max(best, b.gb_per_s);
     if (best <= 0.0) continue;
     os << "  memory " << k << ": " << best << " GB/s";
-    if (t && t->mem_bw_gb_per_s > 0.0) os << " = " << 100.0 * best / t->mem_bw_gb_per_s << " % of " << t->mem_bw_gb_per_s;
+    if (t && t->mem_bw_gb_per_s > 0.0)
+      os << " = " << 100.0 * best / t->mem_bw_gb_per_s << " % of " << t->mem_bw_gb_per_s;
     os << "\n";
   }
   for (const auto& s : p.collectives) {

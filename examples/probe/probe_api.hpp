@@ -12,9 +12,9 @@
 namespace cellsched::probe {
 
 struct device_info {
-  int index = 0;              ///< CUDA device ordinal
-  std::string name;           ///< cudaDeviceProp::name, e.g. "NVIDIA H100 80GB HBM3"
-  std::int64_t mem_bytes = 0; ///< total device memory
+  int index = 0;               ///< CUDA device ordinal
+  std::string name;            ///< cudaDeviceProp::name, e.g. "NVIDIA H100 80GB HBM3"
+  std::int64_t mem_bytes = 0;  ///< total device memory
   std::int64_t free_bytes = 0;
   std::int64_t l2_bytes = 0;
   int sm_count = 0;

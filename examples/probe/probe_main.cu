@@ -155,8 +155,9 @@ void sweep_memory(const system_info& sys, const sweep_options& opt, clock_type::
       break;
     }
     const auto [copy, triad] = probe.measure(b, repeats_for(opt.mode));
-    say(opt, sys, "  arrays of " + std::to_string(b >> 20) + " MiB: copy " + std::to_string(copy.gb_per_s) +
-                      " GB/s, triad " + std::to_string(triad.gb_per_s) + " GB/s");
+    say(opt, sys,
+        "  arrays of " + std::to_string(b >> 20) + " MiB: copy " + std::to_string(copy.gb_per_s) + " GB/s, triad " +
+            std::to_string(triad.gb_per_s) + " GB/s");
     r.memory.push_back(copy);
     r.memory.push_back(triad);
   }
@@ -278,7 +279,8 @@ sweep_result run_sweeps(const system_info& sys, const sweep_options& opt) {
   // Budget shares, as absolute deadlines so time one phase leaves unused passes to the next:
   // collectives until 40 %, memory until 50 %, GEMMs until the end.
   auto at = [&](double share) {
-    return start + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(share * opt.budget_s));
+    return start +
+           std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(share * opt.budget_s));
   };
   if (opt.collectives) sweep_collectives(sys, opt, at(0.4), r);
   if (sys.rank == 0) {

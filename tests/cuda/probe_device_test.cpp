@@ -41,8 +41,10 @@ int main() {
   std::printf("device 0: %s -> %s\n", d.name.c_str(), type_name ? type_name->c_str() : "(not in the catalog)");
 
   // GEMMs: 2mnk / time = TFLOP/s, and no more than the dense datasheet peak (+5 % for boost clocks).
-  const std::vector<probe::gemm_problem> gemms{{4096, 4096, 4096, dtype::bf16}, {4096, 4096, 4096, dtype::fp16},
-                                               {2048, 2048, 2048, dtype::tf32}, {1, 8192, 8192, dtype::bf16}};
+  const std::vector<probe::gemm_problem> gemms{{4096, 4096, 4096, dtype::bf16},
+                                               {4096, 4096, 4096, dtype::fp16},
+                                               {2048, 2048, 2048, dtype::tf32},
+                                               {1, 8192, 8192, dtype::bf16}};
   const auto points = probe::measure_gemms(gemms, d.index, probe::repeats_for(probe::probe_mode::quick));
   check(points.size() == gemms.size(), "one point per GEMM");
   for (const auto& p : points) {

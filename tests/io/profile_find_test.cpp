@@ -32,9 +32,7 @@ probe_profile tiny(const std::string& gpu_type, const std::string& mode, const s
   return p;
 }
 
-void write(const fs::path& file, const probe_profile& p) {
-  std::ofstream(file) << io::to_json(p).dump(2);
-}
+void write(const fs::path& file, const probe_profile& p) { std::ofstream(file) << io::to_json(p).dump(2); }
 
 hardware_catalog small_catalog() {
   gpu_type h100;
@@ -80,8 +78,8 @@ TEST_CASE("find_profiles rejects mislabelled, unknown and invalid files", "[io][
   {
     const fs::path d = scratch_dir("unknown");
     write(d / "mi300x.json", tiny("mi300x", "full", "2025-01-01", 1000));
-    CHECK_THROWS_WITH(io::find_profiles(d.string(), &cat), Catch::Contains("mi300x.json") &&
-                                                                Catch::Contains("GPU type of the catalog"));
+    CHECK_THROWS_WITH(io::find_profiles(d.string(), &cat),
+                      Catch::Contains("mi300x.json") && Catch::Contains("GPU type of the catalog"));
     CHECK(io::find_profiles(d.string()).count("mi300x") == 1);
   }
   {

@@ -46,8 +46,7 @@ probe_profile sample_profile() {
 void expect_rejected(json doc, const std::string& pointer, const json& value, const std::string& field,
                      const std::string& expected) {
   if (value.is_discarded())
-    doc.at(json::json_pointer(pointer.substr(0, pointer.rfind('/'))))
-        .erase(pointer.substr(pointer.rfind('/') + 1));
+    doc.at(json::json_pointer(pointer.substr(0, pointer.rfind('/')))).erase(pointer.substr(pointer.rfind('/') + 1));
   else
     doc[json::json_pointer(pointer)] = value;
   INFO("mutation at " << pointer << " -> " << value.dump());
@@ -122,7 +121,8 @@ TEST_CASE("a collective's bus bandwidth must follow nccl-tests' factor for its o
   doc["collectives"][1]["op"] = "all_gather";
   CHECK_THROWS_WITH(io::parse_profile(doc, "x.json"),
                     Catch::Contains("collectives[1].points[0].bus_gb_per_s") && Catch::Contains("consistent"));
-  doc["collectives"][1]["points"][0]["bus_gb_per_s"] = doc["collectives"][1]["points"][0]["algo_gb_per_s"].get<double>() / 2;
+  doc["collectives"][1]["points"][0]["bus_gb_per_s"] =
+      doc["collectives"][1]["points"][0]["algo_gb_per_s"].get<double>() / 2;
   CHECK(io::parse_profile(doc, "x.json").collectives[1].op == "all_gather");
 }
 

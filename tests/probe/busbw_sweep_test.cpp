@@ -56,7 +56,9 @@ TEST_CASE("GEMM grids: quick is a prefix of full, shapes are distinct and cover 
   }
   // The quick points lie on the full grid, which is 9 m x 7 n x 7 k per dtype.
   CHECK(full.size() == 3 * 9 * 7 * 7);
-  const auto count_of = [&full](dtype t) { return std::count_if(full.begin(), full.end(), [t](auto& g) { return g.type == t; }); };
+  const auto count_of = [&full](dtype t) {
+    return std::count_if(full.begin(), full.end(), [t](auto& g) { return g.type == t; });
+  };
   CHECK(count_of(dtype::bf16) == count_of(dtype::fp16));
   CHECK(count_of(dtype::bf16) == count_of(dtype::tf32));
   CHECK(static_cast<std::size_t>(3 * count_of(dtype::bf16)) == full.size());

@@ -32,9 +32,9 @@ TEST_CASE("probe: bad arguments are usage errors (exit 2) whatever the build", "
   const auto both = probe("--quick --full");
   CHECK(both.status == 2);
   CHECK_THAT(both.err, Catch::Contains("exclude each other"));
-  CHECK(probe("--stage 1").status == 2);                   // belongs to --cell
+  CHECK(probe("--stage 1").status == 2);                        // belongs to --cell
   CHECK(probe("--cell --model gpt3-125m --full").status == 2);  // sweeps options do not apply to --cell
-  CHECK(probe("--cell").status == 2);                      // --model missing
+  CHECK(probe("--cell").status == 2);                           // --model missing
   CHECK(probe("--budget-s 0").status == 2);
   CHECK(probe("--budget-s abc").status == 2);
   CHECK(probe("stray").status == 2);

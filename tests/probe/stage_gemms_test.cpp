@@ -37,7 +37,8 @@ plan one_stage(int first, int end, int dp, int tp, std::int64_t micro_batch_samp
 
 }  // namespace
 
-TEST_CASE("stage GEMM shapes: rows = samples per replica x tokens, tp splits n or k, batches multiply", "[probe][stage]") {
+TEST_CASE("stage GEMM shapes: rows = samples per replica x tokens, tp splits n or k, batches multiply",
+          "[probe][stage]") {
   const model m = two_layer_model();
   // micro-batch of 8 samples over dp 2 -> 4 samples per GPU -> 2048 rows; tp 4.
   const auto g = stage_gemm_shapes(m, one_stage(1, 2, 2, 4, 8), 0);

@@ -117,8 +117,8 @@ inline void check_derived(json_reader& r, const std::string& key, double stored,
   s.num_nodes = static_cast<int>(r.integer("num_nodes", 1, s.group_size));
   const json& pts = r.array("points");
   for (std::size_t i = 0; i < pts.size(); ++i) {
-    s.points.push_back(parse_collective_point(json_reader(pts[i], r.file(), r.element_path("points", i)), *op,
-                                              s.group_size));
+    s.points.push_back(
+        parse_collective_point(json_reader(pts[i], r.file(), r.element_path("points", i)), *op, s.group_size));
     if (i > 0 && !(s.points[i].bytes > s.points[i - 1].bytes))
       throw input_error(r.file(), r.element_path("points", i) + ".bytes", "sizes in strictly ascending order");
   }
@@ -211,8 +211,12 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
   doc["notes"] = p.notes;
   json gemm = json::array();
   for (const auto& g : p.gemm)
-    gemm.push_back({{"m", g.m}, {"n", g.n}, {"k", g.k}, {"dtype", std::string(to_string(g.type))},
-                    {"time_s", g.time_s}, {"tflops", g.tflops}});
+    gemm.push_back({{"m", g.m},
+                    {"n", g.n},
+                    {"k", g.k},
+                    {"dtype", std::string(to_string(g.type))},
+                    {"time_s", g.time_s},
+                    {"tflops", g.tflops}});
   doc["gemm"] = std::move(gemm);
   json mem = json::array();
   for (const auto& b : p.memory)
@@ -222,9 +226,12 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
   for (const auto& s : p.collectives) {
     json pts = json::array();
     for (const auto& c : s.points)
-      pts.push_back({{"bytes", c.bytes}, {"time_s", c.time_s}, {"algo_gb_per_s", c.algo_gb_per_s},
+      pts.push_back({{"bytes", c.bytes},
+                     {"time_s", c.time_s},
+                     {"algo_gb_per_s", c.algo_gb_per_s},
                      {"bus_gb_per_s", c.bus_gb_per_s}});
-    coll.push_back({{"op", s.op}, {"group_size", s.group_size}, {"num_nodes", s.num_nodes}, {"points", std::move(pts)}});
+    coll.push_back(
+        {{"op", s.op}, {"group_size", s.group_size}, {"num_nodes", s.num_nodes}, {"points", std::move(pts)}});
   }
   doc["collectives"] = std::move(coll);
   return doc;
@@ -237,7 +244,7 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
 /// one type, a "full" profile beats a "quick" one, then the later date, then the later file name.
 /// Throws input_error when `dir` is not a directory or a file is not a valid profile.
 [[nodiscard]] inline std::map<std::string, probe_profile> find_profiles(const std::string& dir,
-                                                                       const hardware_catalog* catalog = nullptr) {
+                                                                        const hardware_catalog* catalog = nullptr) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw input_error(dir, "", "a directory of probe profiles");

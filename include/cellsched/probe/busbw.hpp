@@ -47,10 +47,13 @@ inline constexpr std::array<std::pair<std::string_view, collective_op>, 4> colle
   if (ranks < 1) return 0.0;
   const double n = static_cast<double>(ranks);
   switch (op) {
-    case collective_op::all_reduce: return 2.0 * (n - 1.0) / n;
+    case collective_op::all_reduce:
+      return 2.0 * (n - 1.0) / n;
     case collective_op::all_gather:
-    case collective_op::reduce_scatter: return (n - 1.0) / n;
-    case collective_op::send_recv: return 1.0;
+    case collective_op::reduce_scatter:
+      return (n - 1.0) / n;
+    case collective_op::send_recv:
+      return 1.0;
   }
   return 1.0;
 }

@@ -51,11 +51,16 @@ struct lt_types {
 
 [[nodiscard]] inline lt_types lt_types_for(dtype t) {
   switch (t) {
-    case dtype::fp16: return {CUDA_R_16F, CUBLAS_COMPUTE_32F};
-    case dtype::bf16: return {CUDA_R_16BF, CUBLAS_COMPUTE_32F};
-    case dtype::tf32: return {CUDA_R_32F, CUBLAS_COMPUTE_32F_FAST_TF32};
-    case dtype::fp32: return {CUDA_R_32F, CUBLAS_COMPUTE_32F};
-    case dtype::fp8: break;
+    case dtype::fp16:
+      return {CUDA_R_16F, CUBLAS_COMPUTE_32F};
+    case dtype::bf16:
+      return {CUDA_R_16BF, CUBLAS_COMPUTE_32F};
+    case dtype::tf32:
+      return {CUDA_R_32F, CUBLAS_COMPUTE_32F_FAST_TF32};
+    case dtype::fp32:
+      return {CUDA_R_32F, CUBLAS_COMPUTE_32F};
+    case dtype::fp8:
+      break;
   }
   throw std::invalid_argument("the GEMM probe does not measure fp8 (it needs scaling factors per tensor)");
 }
@@ -118,15 +123,15 @@ class gemm_probe {
     CELLSCHED_CUBLAS_CHECK(cublasLtMatrixLayoutCreate(&mm.c, ty.data, m, n, static_cast<std::int64_t>(m)));
     CELLSCHED_CUBLAS_CHECK(cublasLtMatmulPreferenceCreate(&mm.pref));
     const std::size_t ws = workspace_bytes;
-    CELLSCHED_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(mm.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
-                                                                &ws, sizeof(ws)));
+    CELLSCHED_CUBLAS_CHECK(
+        cublasLtMatmulPreferenceSetAttribute(mm.pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws)));
     cublasLtMatmulHeuristicResult_t heur{};
     int found = 0;
-    CELLSCHED_CUBLAS_CHECK(cublasLtMatmulAlgoGetHeuristic(handle_, mm.desc, mm.a, mm.b, mm.c, mm.c, mm.pref, 1,
-                                                          &heur, &found));
+    CELLSCHED_CUBLAS_CHECK(
+        cublasLtMatmulAlgoGetHeuristic(handle_, mm.desc, mm.a, mm.b, mm.c, mm.c, mm.pref, 1, &heur, &found));
     if (found < 1)
-      throw cuda_error("cuBLASLt has no algorithm for GEMM " + std::to_string(g.m) + "x" + std::to_string(g.n) +
-                       "x" + std::to_string(g.k) + " " + std::string(to_string(g.type)));
+      throw cuda_error("cuBLASLt has no algorithm for GEMM " + std::to_string(g.m) + "x" + std::to_string(g.n) + "x" +
+                       std::to_string(g.k) + " " + std::string(to_string(g.type)));
     const float alpha = 1.0f, beta = 0.0f;
     auto run = [&](cudaStream_t s) {
       CELLSCHED_CUBLAS_CHECK(cublasLtMatmul(handle_, mm.desc, &alpha, a_, mm.a, b_, mm.b, &beta, c_, mm.c, c_, mm.c,
@@ -175,9 +180,15 @@ class gemm_probe {
   }
   void fill(dtype type, void* buf, std::size_t bytes, std::uint32_t seed) {
     switch (type) {
-      case dtype::fp16: detail::fill_hash(static_cast<__half*>(buf), bytes / 2, seed, stream_); break;
-      case dtype::bf16: detail::fill_hash(static_cast<__nv_bfloat16*>(buf), bytes / 2, seed, stream_); break;
-      default: detail::fill_hash(static_cast<float*>(buf), bytes / 4, seed, stream_); break;
+      case dtype::fp16:
+        detail::fill_hash(static_cast<__half*>(buf), bytes / 2, seed, stream_);
+        break;
+      case dtype::bf16:
+        detail::fill_hash(static_cast<__nv_bfloat16*>(buf), bytes / 2, seed, stream_);
+        break;
+      default:
+        detail::fill_hash(static_cast<float*>(buf), bytes / 4, seed, stream_);
+        break;
     }
   }
 

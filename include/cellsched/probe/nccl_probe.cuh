@@ -63,7 +63,8 @@ struct collective_shape {
       return {per_rank * n, per_rank, static_cast<std::int64_t>(per_rank * n * sizeof(float))};
     }
     case collective_op::all_reduce:
-    case collective_op::send_recv: break;
+    case collective_op::send_recv:
+      break;
   }
   return {elems, elems, static_cast<std::int64_t>(elems * sizeof(float))};
 }
@@ -95,7 +96,8 @@ class nccl_group {
     MPI_Comm_size(comm, &ranks_);
     ncclUniqueId id{};
     if (rank == 0) CELLSCHED_NCCL_CHECK(ncclGetUniqueId(&id));
-    if (MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm) != MPI_SUCCESS) throw cuda_error("MPI_Bcast of the NCCL id failed");
+    if (MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, comm) != MPI_SUCCESS)
+      throw cuda_error("MPI_Bcast of the NCCL id failed");
     CELLSCHED_CUDA_CHECK(cudaSetDevice(device));
     ncclComm_t c = nullptr;
     CELLSCHED_NCCL_CHECK(ncclCommInitRank(&c, ranks_, id, rank));

@@ -25,19 +25,22 @@ enum class gemm_pass { forward, backward_data, backward_weight };
 
 [[nodiscard]] constexpr const char* to_string(gemm_pass p) noexcept {
   switch (p) {
-    case gemm_pass::forward: return "fwd";
-    case gemm_pass::backward_data: return "bwd_data";
-    case gemm_pass::backward_weight: return "bwd_weight";
+    case gemm_pass::forward:
+      return "fwd";
+    case gemm_pass::backward_data:
+      return "bwd_data";
+    case gemm_pass::backward_weight:
+      return "bwd_weight";
   }
   return "fwd";
 }
 
 /// One GEMM of a stage as one GPU runs it for one micro-batch.
 struct stage_gemm {
-  std::string layer;   ///< layer name
-  std::string name;    ///< gemm_shape name
+  std::string layer;  ///< layer name
+  std::string name;   ///< gemm_shape name
   gemm_pass pass = gemm_pass::forward;
-  gemm_dims dims;      ///< the estimator's dimensions (fractional where tp does not divide evenly)
+  gemm_dims dims;                    ///< the estimator's dimensions (fractional where tp does not divide evenly)
   std::int64_t m = 0, n = 0, k = 0;  ///< the shape to time: dims rounded up (the largest shard bounds the stage)
   [[nodiscard]] double count() const noexcept { return dims.count; }  ///< runs per micro-batch
 };

@@ -47,7 +47,9 @@ struct repeat_policy {
 
 /// Default wall-clock budget of a whole run, seconds. A sweep stops starting new points once it is spent
 /// and the profile's notes say what was skipped.
-[[nodiscard]] constexpr double default_budget_s(probe_mode m) noexcept { return m == probe_mode::full ? 1800.0 : 120.0; }
+[[nodiscard]] constexpr double default_budget_s(probe_mode m) noexcept {
+  return m == probe_mode::full ? 1800.0 : 120.0;
+}
 
 /// The dtypes a GEMM sweep covers: what mixed-precision training runs its matmuls in.
 inline constexpr dtype gemm_sweep_dtypes[] = {dtype::bf16, dtype::fp16, dtype::tf32};

@@ -80,8 +80,8 @@ class l2_flusher {
 /// With a flusher, L2 is flushed before each repeat, outside the timed interval; the flush also keeps
 /// the GPU busy while the host enqueues the work, so launch latency stays out of the measurement.
 template <class Work>
-[[nodiscard]] double time_median_s(Work&& work, cudaStream_t stream, repeat_policy policy, l2_flusher* flusher = nullptr,
-                                   int ops_per_repeat = 1) {
+[[nodiscard]] double time_median_s(Work&& work, cudaStream_t stream, repeat_policy policy,
+                                   l2_flusher* flusher = nullptr, int ops_per_repeat = 1) {
   for (int i = 0; i < policy.warmup; ++i) work(stream);
   CELLSCHED_CUDA_CHECK(cudaStreamSynchronize(stream));
   std::vector<double> times;
