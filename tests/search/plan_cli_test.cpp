@@ -1,47 +1,23 @@
 // cellsched plan: ranking, chosen plan, launch line, JSON, errors.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "../support/cli_run.hpp"
+
 namespace fs = std::filesystem;
+using cellsched::test::slurp;
 
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 const fs::path scratch_dir = fs::temp_directory_path() / "cellsched_plan_cli";
 
-run_result plan(const std::string& args) {
-  fs::create_directories(scratch_dir);
-  const fs::path out = scratch_dir / "stdout.txt", err = scratch_dir / "stderr.txt";
-  const std::string cmd = std::string(CELLSCHED_CLI) + " plan " + args + " >" + out.string() + " 2>" + err.string();
-  const int raw = std::system(cmd.c_str());
-  run_result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+cellsched::test::cli_result plan(const std::string& args) { return cellsched::test::run_cli("plan " + args, scratch_dir); }
 
 const std::string arena = std::string(CELLSCHED_DATA_DIR) + "/clusters/arena-1280.json";
 const std::string small = std::string(CELLSCHED_DATA_DIR) + "/clusters/small-2type.json";
@@ -99,4 +75,22 @@ TEST_CASE("plan reports bad input with exit status 2 and no feasible plan with 1
   CHECK(none.status == 1);
   CHECK_THAT(none.out, Catch::Contains("no Cell has a feasible plan"));
   CHECK_THAT(none.out, Catch::Contains("no plan fits in GPU memory"));
+}
+
+TEST_CASE("plan --job takes model and batch from a job file; a bad job file names its field", "[search][cli]") {
+  fs::create_directories(scratch_dir);
+  const fs::path job = scratch_dir / "job.json";
+  std::ofstream(job) << R"({"kind": "job", "id": "j1", "model": "bert__350M", "global_batch": 64, "iterations": 10,
+                            "submit_time_s": 0})";
+  const auto r = plan("--cluster " + small + " --job " + job.string() + " --top 1");
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("bert__350M, global batch 64, on small-2type"));
+  CHECK(plan("--cluster " + small + " --job " + job.string() + " --batch 8").status == 2);
+  const fs::path bad = scratch_dir / "bad-job.json";
+  std::ofstream(bad) << R"({"kind": "job", "id": "j1", "model": "bert__350M", "global_batch": 0, "iterations": 10,
+                            "submit_time_s": 0})";
+  const auto e = plan("--cluster " + small + " --job " + bad.string());
+  CHECK(e.status == 2);
+  CHECK_THAT(e.err, Catch::Contains("global_batch"));
 }
