@@ -13,6 +13,7 @@
 // The policy keeps its decision queue and the jobs' quotas between calls; the snapshot is the truth
 // about allocations. Decisions name exact GPU ids. Deterministic: no randomness is used.
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -42,6 +43,10 @@ class crius_policy {
   [[nodiscard]] decision decide(const snapshot<Oracle>& s) {
     using namespace crius_detail;
     if (s.topology != cluster_ || tv_.node_type.size() != s.topology->nodes().size()) build_topology(*s.topology);
+    if (static_cast<const void*>(s.oracle) != oracle_seen_) {
+      answer_cache_.clear();  // answers are remembered per oracle
+      oracle_seen_ = s.oracle;
+    }
     engine e;
     e.opt = &opts_;
     e.tv = &tv_;
@@ -62,6 +67,7 @@ class crius_policy {
       x.remaining_iterations = js.remaining_iterations;
       x.tune_debt_s = js.tune_debt_s;
       x.info_key = js.spec->model + "_" + std::to_string(js.spec->global_batch);
+      x.answers = &answer_cache_[js.spec->id];
       auto it = known_.find(js.spec->id);
       if (it != known_.end()) {
         x.q = it->second.q;
@@ -174,6 +180,7 @@ class crius_policy {
     running_.clear();
     pending_.clear();
     decision_queue_.clear();
+    answer_cache_.clear();
   }
   [[nodiscard]] int type_index(const std::string& name) const {
     for (std::size_t i = 0; i < tv_.type_names.size(); ++i)
@@ -280,6 +287,10 @@ class crius_policy {
       const auto& x = e.jobs[i];
       known_[s.jobs[i].spec->id] = {x.q, x.blocker, x.opportunism};
     }
+    for (auto it = answer_cache_.begin(); it != answer_cache_.end();) {
+      if (known_.count(it->first)) ++it;
+      else it = answer_cache_.erase(it);
+    }
     running_.clear();
     pending_.clear();
     decision_queue_.clear();
@@ -292,6 +303,9 @@ class crius_policy {
   const cluster* cluster_ = nullptr;
   crius_detail::topology_view tv_;
   std::unordered_map<std::string, remembered> known_;
+  /// Oracle answers per job id, kept across calls (an oracle's answers do not change with time).
+  std::unordered_map<std::string, std::unordered_map<std::uint32_t, crius_detail::oracle_answer>> answer_cache_;
+  const void* oracle_seen_ = nullptr;
   std::vector<std::string> running_;
   std::vector<std::string> pending_;
   std::vector<std::string> decision_queue_;

@@ -26,6 +26,12 @@ inline void erase_value(std::vector<int>& v, int x) {
 }
 [[nodiscard]] inline bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
+struct oracle_answer {
+  bool feasible = false;
+  double thr = 0.0;          ///< samples/s
+  double iter_time_s = 0.0;
+};
+
 struct job_entry {
   const job* spec = nullptr;
   quota q;                   ///< the GPUs it holds, or asks for / last held while pending
@@ -35,18 +41,14 @@ struct job_entry {
   std::int64_t remaining_iterations = 0;
   double tune_debt_s = 0.0;
   std::string info_key;      ///< "<model>_<batch>": restart passes skip keys that already failed
+  /// Oracle answers for this job by (type, nodes, GPUs per node), kept by the policy across calls.
+  std::unordered_map<std::uint32_t, oracle_answer>* answers = nullptr;
 };
 
 /// A job as one search branch sees it: which job, and the quota of the branch's copy of it.
 struct job_view {
   int id = 0;
   quota q;
-};
-
-struct oracle_answer {
-  bool feasible = false;
-  double thr = 0.0;          ///< samples/s
-  double iter_time_s = 0.0;
 };
 
 using oracle_fn = std::function<perf_answer(const job&, const std::string&, const node_layout&)>;
@@ -63,15 +65,21 @@ struct engine {
   std::vector<int> decision_queue;  ///< pending and opportunistic jobs, FIFO
   std::vector<int> suspended;       ///< jobs suspended during this call
   std::vector<int> dropped;         ///< deadline mode: dropped during this call
-  mutable std::unordered_map<std::uint64_t, oracle_answer> answers;
+  mutable std::unordered_map<std::uint64_t, oracle_answer> answers;  ///< for jobs without their own cache
 
   [[nodiscard]] int cap(int type) const { return tv->type_cap[static_cast<std::size_t>(type)]; }
 
   [[nodiscard]] const oracle_answer& ask(int job_index, int type, int nodes, int per_node) const {
-    const std::uint64_t key = (static_cast<std::uint64_t>(job_index) << 32) | (static_cast<std::uint64_t>(type) << 24) |
-                              (static_cast<std::uint64_t>(nodes & 0xfff) << 12) | static_cast<std::uint64_t>(per_node & 0xfff);
-    auto it = answers.find(key);
-    if (it != answers.end()) return it->second;
+    const std::uint32_t small = (static_cast<std::uint32_t>(type & 0xff) << 24) |
+                                (static_cast<std::uint32_t>(nodes & 0xfff) << 12) | static_cast<std::uint32_t>(per_node & 0xfff);
+    auto& cache_map = jobs[static_cast<std::size_t>(job_index)].answers;
+    const std::uint64_t key = (static_cast<std::uint64_t>(job_index) << 32) | small;
+    if (cache_map) {
+      auto it = cache_map->find(small);
+      if (it != cache_map->end()) return it->second;
+    } else if (auto it = answers.find(key); it != answers.end()) {
+      return it->second;
+    }
     oracle_answer a;
     if (type >= 0 && nodes > 0 && per_node > 0) {
       const job& j = *jobs[static_cast<std::size_t>(job_index)].spec;
@@ -81,6 +89,7 @@ struct engine {
       a.iter_time_s = p.iter_time_s;
       if (!(a.thr > 0)) a.feasible = false;
     }
+    if (cache_map) return cache_map->emplace(small, a).first->second;
     return answers.emplace(key, a).first->second;
   }
 

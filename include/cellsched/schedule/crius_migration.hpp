@@ -158,13 +158,28 @@ inline migration_result search_internal(const engine& e, table& t, const job_vie
 
   const int bound = std::min(global, local);
   int count = 0;
+  std::vector<slot> before;
   while (count < bound) {
-    const table before = t;
-    rhd_pass(e, t, partial, cap, detached);
+    // A pass only touches the nodes it pairs; keep theirs to detect a fixed point.
+    const std::vector<node_bubbles> paired = partial;
+    before.clear();
+    for (const auto& nb : paired) {
+      const auto first = t.begin() + tv.node_first[static_cast<std::size_t>(nb.node)];
+      before.insert(before.end(), first, first + tv.node_size[static_cast<std::size_t>(nb.node)]);
+    }
+    rhd_pass(e, t, paired, cap, detached);
     ++count;
     partial_nodes(t, tv, type, num, partial, idle);
     if (try_best()) return {true, true, best_gain, false, global - count, best};
-    if (t == before) count = bound;  // a fixed point: every later pass is the same no-op
+    bool same = true;
+    std::size_t k = 0;
+    for (const auto& nb : paired) {
+      const int first = tv.node_first[static_cast<std::size_t>(nb.node)];
+      for (int g = first; g < first + tv.node_size[static_cast<std::size_t>(nb.node)] && same; ++g)
+        same = t[static_cast<std::size_t>(g)] == before[k++];
+      if (!same) break;
+    }
+    if (same) count = bound;  // a fixed point: every later pass is the same no-op
   }
   double relaxed_gain = infeasible_gain;
   quota placed;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cellsched/schedule/crius_engine.hpp"
+#include "cellsched/schedule/crius_index.hpp"
 #include "cellsched/schedule/crius_migration.hpp"
 #include "cellsched/schedule/crius_table.hpp"
 
@@ -136,9 +137,8 @@ inline step_result type_change_step(const engine& e, job_view& target, const std
   quota chosen_new;
   int chosen_global = global;
   const owner_stats here = summarize(t, *e.tv, e.jobs.size());
-  std::vector<int> idle_by_type(e.tv->type_names.size(), 0);
-  for (int n = 0; n < e.tv->num_nodes(); ++n)
-    idle_by_type[static_cast<std::size_t>(e.tv->node_type[static_cast<std::size_t>(n)])] += bubbles(t, *e.tv, n);
+  const placement_index ix = index_table(t, *e.tv);
+  const std::vector<int>& idle_by_type = ix.idle_by_type;
   for (int j : cands) {
     const job_view real = e.view(j);
     job_stat s;
@@ -148,11 +148,18 @@ inline step_result type_change_step(const engine& e, job_view& target, const std
       if (nt == target_type || idle_by_type[static_cast<std::size_t>(nt)] < s.q.num) continue;
       const quota to = locality_within(nt, s.q.num, e.cap(nt), s.q.per_node, local);
       const double g = e.gain_of(real, to, s.q);
-      table trial = t;
       job_view moved{j, real.q};
       moved.q.type = nt;
       moved.q.num = s.q.num;
-      const migration_result m = migration_search(e, trial, moved, global, local, true);
+      // The job's own GPUs are of another type, so freeing them does not change where it can go.
+      migration_result m;
+      if (auto q = quick_place_search(e, ix, {}, moved, global)) {
+        m = q->m;
+        if (here.count[static_cast<std::size_t>(j)] > 0) m.gain -= e.gain_of(moved, s.q);
+      } else {
+        table trial = t;
+        m = migration_search(e, trial, moved, global, local, true);
+      }
       const double with_mgrt = g + m.gain;
       const bool better = j == target.id ? g > best_target : with_mgrt > best_other;
       if (better && m.feasible) {

@@ -5,9 +5,11 @@
 // undoing needless swaps (a job that ended up on different but equivalent whole nodes gets its old
 // nodes back, so it is not restarted for nothing).
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "cellsched/schedule/crius_engine.hpp"
+#include "cellsched/schedule/crius_index.hpp"
 #include "cellsched/schedule/crius_migration.hpp"
 #include "cellsched/schedule/crius_table.hpp"
 
@@ -15,60 +17,74 @@ namespace cellsched::crius_detail {
 
 struct upgrade_option {
   bool feasible = false;
-  table t;
+  table t;                   ///< the table after the move, unless `fast_nodes` describes it
   double gain = infeasible_gain;
   int global_left = 0;
+  quota placed;
+  bool fast = false;         ///< the move is: release the job, place it on `fast_nodes`
+  std::vector<int> fast_nodes;
 };
 
+/// The table after an upgrade option (built only for the option that is applied).
+[[nodiscard]] inline table materialize(const engine& e, int j, upgrade_option& o) {
+  if (!o.fast) return std::move(o.t);
+  table t = e.committed;
+  clear_owner(t, j);
+  place(t, *e.tv, j, o.placed.num, o.fast_nodes);
+  return t;
+}
+
 /// The best positive-gain single move of running job `j`: to another type with enough free GPUs, or
-/// to twice its GPUs.
+/// to twice its GPUs. `ix` indexes the committed table and `held` is j's GPUs per node there; options
+/// whose first migration step decides are scored without copying the table.
 [[nodiscard]] inline upgrade_option upgrade_search(const engine& e, int j, int global, int local,
-                                                  const std::vector<int>& idle_by_type) {
+                                                  const placement_index& ix, const node_counts& held) {
   const quota cur = e.jobs[static_cast<std::size_t>(j)].q;
   upgrade_option best;
-  // Room checks first (idle GPUs of each type, plus the job's own when it stays on its type), so a
-  // job with no possible move costs no table copy.
+  // Room checks first (idle GPUs of each type, plus the job's own when it stays on its type).
   const auto room = [&](int type, int need) {
-    return idle_by_type[static_cast<std::size_t>(type)] + (type == cur.type ? cur.num : 0) >= need;
+    return ix.idle_by_type[static_cast<std::size_t>(type)] + (type == cur.type ? cur.num : 0) >= need;
   };
-  bool any = false;
+  std::vector<job_view> options;
   if (!e.opt->disable_type_change)
-    for (int nt : e.tv->type_order) any = any || (nt != cur.type && room(nt, cur.num));
-  const bool grow = !e.opt->disable_scaling && cur.num < e.opt->max_gpus_per_job && room(cur.type, cur.num * 2);
-  if (!any && !grow) return best;
-  table base = e.committed;
-  clear_owner(base, j);
-  const auto consider = [&](const job_view& moved) {
-    table t = base;
+    for (int nt : e.tv->type_order)
+      if (nt != cur.type && room(nt, cur.num)) options.push_back({j, {nt, cur.num, cur.nodes, cur.per_node}});
+  if (!e.opt->disable_scaling && cur.num < e.opt->max_gpus_per_job && room(cur.type, cur.num * 2))
+    options.push_back({j, {cur.type, cur.num * 2, cur.nodes, cur.per_node}});
+  if (options.empty()) return best;
+
+  std::optional<table> base;  // committed without j, made only when a search needs the table
+  for (std::size_t k = 0; k < options.size(); ++k) {
+    const job_view& moved = options[k];
+    const bool grow = moved.q.type == cur.type;
+    const node_counts none;
+    if (auto q = quick_place_search(e, ix, moved.q.type == cur.type ? held : none, moved, global)) {
+      if (!q->m.feasible) continue;
+      const double g = e.gain_of(moved, q->m.placed, cur);
+      if (g > best.gain) {
+        best.gain = g;
+        best.global_left = q->m.global_left;
+        best.placed = q->m.placed;
+        best.fast_nodes = std::move(q->nodes);
+        best.fast = true;
+      }
+      continue;
+    }
+    if (!base) {
+      base = e.committed;
+      clear_owner(*base, j);
+    }
+    table t = *base;
     const migration_result m = place_search(e, t, moved, global, local);
-    const quota now = m.feasible ? m.placed : unplaced_stat(e, moved.q).q;
+    // (For growth the artifact reads the new layout with the job's current quota as fallback.)
+    const quota now = m.feasible ? m.placed : unplaced_stat(e, grow ? cur : moved.q).q;
     const double g = e.gain_of(moved, now, cur);
     if (m.feasible && g > best.gain) {
       best.gain = g;
       best.t = std::move(t);
       best.global_left = m.global_left;
-    }
-  };
-  if (!e.opt->disable_type_change) {
-    for (int nt : e.tv->type_order) {
-      if (nt == cur.type || !room(nt, cur.num)) continue;
-      job_view moved{j, cur};
-      moved.q.type = nt;
-      consider(moved);
-    }
-  }
-  if (grow) {
-    job_view moved{j, cur};
-    moved.q.num = cur.num * 2;
-    // (The artifact reads the new layout with the job's current quota as fallback.)
-    table t = base;
-    const migration_result m = place_search(e, t, moved, global, local);
-    const quota now = m.feasible ? m.placed : unplaced_stat(e, cur).q;
-    const double g = e.gain_of(moved, now, cur);
-    if (m.feasible && g > best.gain) {
-      best.gain = g;
-      best.t = std::move(t);
-      best.global_left = m.global_left;
+      best.placed = now;
+      best.fast = false;
     }
   }
   best.feasible = best.gain > 0;
@@ -82,20 +98,21 @@ inline void upgrade_trial(engine& e) {
   for (int step = 0; step < e.opt->max_upgrade_steps; ++step) {
     double best_gain = infeasible_gain;
     upgrade_option best;
-    std::vector<int> idle_by_type(e.tv->type_names.size(), 0);
-    for (int n = 0; n < e.tv->num_nodes(); ++n)
-      idle_by_type[static_cast<std::size_t>(e.tv->node_type[static_cast<std::size_t>(n)])] += bubbles(e.committed, *e.tv, n);
+    int chosen = -1;
+    const placement_index ix = index_table(e.committed, *e.tv);
+    const std::vector<node_counts> held = counts_by_job(e.committed, *e.tv, e.jobs.size());
     for (int j : e.running_queue) {
-      upgrade_option o = upgrade_search(e, j, global, e.opt->local_migrations, idle_by_type);
+      upgrade_option o = upgrade_search(e, j, global, e.opt->local_migrations, ix, held[static_cast<std::size_t>(j)]);
       bool ok = o.feasible;
-      if (ok && o.gain > best_gain) ok = e.alloc_feasible(e.view(j), e.stat(o.t, j, e.jobs[static_cast<std::size_t>(j)].q).q);
+      if (ok && o.gain > best_gain) ok = e.alloc_feasible(e.view(j), o.placed);
       if (ok && o.gain > best_gain) {
         best_gain = o.gain;
         best = std::move(o);
+        chosen = j;
       }
     }
     if (!best.feasible) break;
-    e.committed = std::move(best.t);
+    e.committed = materialize(e, chosen, best);
     e.update_running_quotas();
     global = best.global_left;
   }
