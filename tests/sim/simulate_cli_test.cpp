@@ -1,0 +1,116 @@
+// `cellsched simulate` end to end on a small cluster and trace: table on stdout, JSON/CSV/SVG files,
+// every job accounted for, clear errors for bad input.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct run_result {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct scratch {
+  fs::path dir;
+  explicit scratch(const std::string& name) : dir(fs::temp_directory_path() / ("cellsched_simulate_" + name)) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~scratch() { fs::remove_all(dir); }
+  [[nodiscard]] std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  }
+};
+
+run_result simulate(const scratch& s, const std::string& arguments) {
+  const fs::path out = s.dir / "stdout.txt", err = s.dir / "stderr.txt";
+  const std::string cmd = std::string(CELLSCHED_CLI) + " simulate " + arguments + " >" + out.string() + " 2>" + err.string();
+  const int raw = std::system(cmd.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+}
+
+const char* cluster_json = R"({"kind": "cluster", "name": "mini", "node_groups": [
+  {"gpu_type": "a100", "num_nodes": 2, "gpus_per_node": 4},
+  {"gpu_type": "a40", "num_nodes": 4, "gpus_per_node": 2}]})";
+
+// Reference CSV format; iterations are divided by 5 as the reference simulator does.
+const char* trace_csv =
+    "job_id,submission_time,num_iteration,model_name,deadline,batch_size,num_gpu,gpu_type\n"
+    "j1,1000,5000,moe__690M,90000,256,1,a100\n"
+    "j2,1100,5000,bert__760M,90000,128,2,a40\n"
+    "j3,1400,9000,wide_resnet__500M,90000,256,4,a100\n"
+    "j4,2000,3000,moe__1.3B,90000,256,2,a100\n"
+    "j5,2600,4000,bert__1.3B,90000,128,2,a40\n";
+
+}  // namespace
+
+TEST_CASE("cellsched simulate: a small run writes the table, JSON, CSV and plots", "[sim][cli]") {
+  scratch s("ok");
+  const std::string c = s.write("cluster.json", cluster_json);
+  const std::string t = s.write("trace.csv", trace_csv);
+  const std::string json = (s.dir / "out" / "results.json").string();
+  const auto r = simulate(s, "--cluster " + c + " --trace " + t + " --policy crius,crius-ddl --rounds 60 --quiet --json " +
+                                 json + " --plots " + (s.dir / "plots").string());
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE(r.out.find("crius ") != std::string::npos);
+  REQUIRE(r.out.find("crius-ddl") != std::string::npos);
+  REQUIRE(r.out.find("reference simulator") == std::string::npos);  // not the bundled experiment
+
+  const auto doc = nlohmann::json::parse(slurp(json));
+  REQUIRE(doc["inputs"]["iteration_divisor"] == 5);
+  REQUIRE(doc["policies"].size() == 2);
+  for (const auto& p : doc["policies"]) {
+    REQUIRE(p["submitted_jobs"] == 5);
+    REQUIRE(p["finished_jobs"].get<int>() + p["running_jobs_at_end"].get<int>() + p["pending_jobs_at_end"].get<int>() +
+                p["dropped_jobs"].get<int>() ==
+            5);
+    REQUIRE(p["series"]["throughput_samples_per_s"].size() == 60);
+    REQUIRE(p.contains("wall_s"));
+  }
+  REQUIRE(doc["policies"][0]["finished_jobs"] == 5);  // crius finishes all five within 5 hours
+  REQUIRE(fs::exists(s.dir / "out" / "results.csv"));
+  REQUIRE(fs::exists(s.dir / "out" / "results-jct-cdf.svg"));
+  REQUIRE(fs::exists(s.dir / "plots" / "throughput.svg"));
+}
+
+TEST_CASE("cellsched simulate: bad input exits 2 naming the problem", "[sim][cli]") {
+  scratch s("bad");
+  const std::string c = s.write("cluster.json", cluster_json);
+  const std::string t = s.write("trace.csv", trace_csv);
+  auto r = simulate(s, "--cluster " + c + " --trace " + t + " --policy nope");
+  REQUIRE(r.status == 2);
+  REQUIRE(r.err.find("unknown policy 'nope'") != std::string::npos);
+  r = simulate(s, "--cluster " + c + " --trace " + (s.dir / "missing.csv").string());
+  REQUIRE(r.status == 2);
+  REQUIRE(r.err.find("missing.csv") != std::string::npos);
+  const std::string bad_trace = s.write("bad.csv", std::string(trace_csv) + "j6,3000,x,moe__690M,1,256,1,a100\n");
+  r = simulate(s, "--cluster " + c + " --trace " + bad_trace + " --policy crius");
+  REQUIRE(r.status == 2);
+  REQUIRE(r.err.find("bad.csv") != std::string::npos);
+  r = simulate(s, "--cluster " + c + " --trace " + t + " --rounds 0");
+  REQUIRE(r.status == 2);
+  r = simulate(s, "--cluster " + c + " --trace " + t + " --failures 99@100");
+  REQUIRE(r.status == 2);
+  REQUIRE(r.err.find("--failures") != std::string::npos);
+}
