@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
     } else if (i + 1 < argc && k == "--out") {
       out = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: philly_reproduction [--policy NAME[,NAME...]] [--rounds N] [--exact-restarts] [--out FILE]\n");
+      std::fprintf(
+          stderr,
+          "usage: philly_reproduction [--policy NAME[,NAME...]] [--rounds N] [--exact-restarts] [--out FILE]\n");
       return 2;
     }
   }
@@ -73,9 +75,10 @@ int main(int argc, char** argv) {
     for (const auto& r : runs) ms.push_back(sim::compute_metrics(r));
     sim::pad_jct(ms, runs);
 
-    std::printf("Philly reproduction: %d GPUs, %zu jobs, %d rounds of %.0f s, preempted jobs %s their execution time\n\n",
-                topology.total_gpus(), trace.size(), opts.rounds, opts.round_s,
-                opts.carry_exec_time_across_preemption ? "keep (as the reference)" : "restart");
+    std::printf(
+        "Philly reproduction: %d GPUs, %zu jobs, %d rounds of %.0f s, preempted jobs %s their execution time\n\n",
+        topology.total_gpus(), trace.size(), opts.rounds, opts.round_s,
+        opts.carry_exec_time_across_preemption ? "keep (as the reference)" : "restart");
     std::printf("%-15s %9s %6s %11s %8s %7s %9s %8s %10s %8s\n", "policy", "finished", "ref", "avg JCT s", "ref",
                 "diff", "thr avg", "ref", "thr peak", "wall s");
     nlohmann::json doc = {{"bench", "philly_reproduction"},
@@ -94,7 +97,9 @@ int main(int argc, char** argv) {
       std::printf("%-15s %9zu %6s %11.0f %8s %7s %9.1f %8s %10.1f %8.1f\n", m.policy.c_str(), m.finished, ref_fin,
                   m.avg_jct_s, ref_jct, diff, m.avg_throughput, ref_thr, m.peak_throughput, m.wall_s);
       nlohmann::json p = sim::metrics_json(m);
-      if (r) p["reference"] = {{"finished_jobs", r->finished}, {"avg_jct_s", r->avg_jct_s}, {"avg_throughput", r->avg_throughput}};
+      if (r)
+        p["reference"] = {
+            {"finished_jobs", r->finished}, {"avg_jct_s", r->avg_jct_s}, {"avg_throughput", r->avg_throughput}};
       doc["policies"].push_back(std::move(p));
     }
     // Ordering by average JCT, ours against the reference's, over the policies both have.

@@ -34,8 +34,8 @@ struct size_result {
   std::vector<double> ms;
 };
 
-size_result measure(const cluster& c, const reference_perf_table& table, const std::vector<job>& templates,
-                    int active, int rounds) {
+size_result measure(const cluster& c, const reference_perf_table& table, const std::vector<job>& templates, int active,
+                    int rounds) {
   scheduler_state state(c);
   crius_policy policy;
   double now = 0.0;
@@ -96,8 +96,10 @@ int main(int argc, char** argv) {
   std::string out = std::string(CELLSCHED_BENCH_OUT_DIR) + "/policy_decision_time.json";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--rounds") rounds = std::max(1, std::atoi(v.c_str()));
-    else if (k == "--out") out = v;
+    if (k == "--rounds")
+      rounds = std::max(1, std::atoi(v.c_str()));
+    else if (k == "--out")
+      out = v;
     else if (k == "--sizes") {
       sizes.clear();
       for (std::size_t p = 0; p < v.size();) {
@@ -122,20 +124,31 @@ int main(int argc, char** argv) {
     table.bind_cluster(c);
     io::trace_options topts;
     topts.iteration_divisor = 5;
-    const std::vector<job> templates = io::load_trace_file(std::string(CELLSCHED_DATA_DIR) + "/traces/philly.csv", topts);
+    const std::vector<job> templates =
+        io::load_trace_file(std::string(CELLSCHED_DATA_DIR) + "/traces/philly.csv", topts);
 
-    std::printf("Crius decision time per round, %d GPUs (A100 x4 nodes, V100 x16, A40 x2, A10 x2), %d measured rounds\n\n",
-                c.total_gpus(), rounds);
-    std::printf("%8s %8s %8s %9s %10s %10s %10s\n", "active", "running", "pending", "busy GPUs", "median ms", "p90 ms", "max ms");
-    nlohmann::json doc = {{"bench", "policy_decision_time"}, {"policy", "crius"}, {"cluster_gpus", c.total_gpus()},
-                          {"measured_rounds", rounds}, {"results", nlohmann::json::array()}};
+    std::printf(
+        "Crius decision time per round, %d GPUs (A100 x4 nodes, V100 x16, A40 x2, A10 x2), %d measured rounds\n\n",
+        c.total_gpus(), rounds);
+    std::printf("%8s %8s %8s %9s %10s %10s %10s\n", "active", "running", "pending", "busy GPUs", "median ms", "p90 ms",
+                "max ms");
+    nlohmann::json doc = {{"bench", "policy_decision_time"},
+                          {"policy", "crius"},
+                          {"cluster_gpus", c.total_gpus()},
+                          {"measured_rounds", rounds},
+                          {"results", nlohmann::json::array()}};
     for (int n : sizes) {
       const size_result r = measure(c, table, templates, n, rounds);
       const double med = sim::percentile(r.ms, 50), p90 = sim::percentile(r.ms, 90);
       const double mx = r.ms.empty() ? 0.0 : *std::max_element(r.ms.begin(), r.ms.end());
       std::printf("%8d %8zu %8zu %9d %10.2f %10.2f %10.2f\n", n, r.running, r.pending, r.busy_gpus, med, p90, mx);
-      doc["results"].push_back({{"active_jobs", n}, {"running", r.running}, {"pending", r.pending},
-                                {"busy_gpus", r.busy_gpus}, {"median_ms", med}, {"p90_ms", p90}, {"max_ms", mx},
+      doc["results"].push_back({{"active_jobs", n},
+                                {"running", r.running},
+                                {"pending", r.pending},
+                                {"busy_gpus", r.busy_gpus},
+                                {"median_ms", med},
+                                {"p90_ms", p90},
+                                {"max_ms", mx},
                                 {"round_ms", r.ms}});
     }
     std::ofstream(out) << doc.dump(2) << "\n";

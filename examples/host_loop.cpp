@@ -55,7 +55,8 @@ int main() {
   std::map<std::string, host_job> jobs;
   std::vector<std::string> order;  // submission order
   std::vector<host_node> nodes;
-  for (const auto& n : topology.nodes()) nodes.push_back({true, std::vector<bool>(static_cast<std::size_t>(n.num_gpus), false)});
+  for (const auto& n : topology.nodes())
+    nodes.push_back({true, std::vector<bool>(static_cast<std::size_t>(n.num_gpus), false)});
 
   // HOST: submissions arrive from users (sbatch, a Job object, an API call). A few, at fixed times.
   struct arrival {
@@ -114,7 +115,8 @@ int main() {
     snap.topology = &topology;
     snap.oracle = &oracle;
     snap.events = events;
-    for (std::size_t n = 0; n < nodes.size(); ++n) snap.nodes.push_back({static_cast<node_id>(n), nodes[n].up, nodes[n].busy});
+    for (std::size_t n = 0; n < nodes.size(); ++n)
+      snap.nodes.push_back({static_cast<node_id>(n), nodes[n].up, nodes[n].busy});
     for (const auto& id : order) {
       const host_job& j = jobs.at(id);
       if (j.state != job_state::pending && j.state != job_state::running) continue;

@@ -92,7 +92,8 @@ inline std::vector<sim::failure_event> parse_failures(const std::string& list, c
   std::vector<sim::failure_event> out;
   for (const auto& item : split_list(list)) {
     const auto at = item.find('@');
-    if (at == std::string::npos || at == 0) throw usage_error("--failures expects NODE@TIME[-REPAIR], got '" + item + "'");
+    if (at == std::string::npos || at == 0)
+      throw usage_error("--failures expects NODE@TIME[-REPAIR], got '" + item + "'");
     int node = -1;
     try {
       std::size_t pos = 0;
@@ -102,7 +103,8 @@ inline std::vector<sim::failure_event> parse_failures(const std::string& list, c
       node = -1;
     }
     if (node < 0 || node >= static_cast<int>(c.nodes().size()))
-      throw usage_error("--failures: node must be in [0, " + std::to_string(c.nodes().size() - 1) + "] in '" + item + "'");
+      throw usage_error("--failures: node must be in [0, " + std::to_string(c.nodes().size() - 1) + "] in '" + item +
+                        "'");
     const std::string times = item.substr(at + 1);
     const auto dash = times.find('-', 1);
     const double fail_s = parse_time(times.substr(0, dash), item);
@@ -158,8 +160,8 @@ class progress_line {
 inline int run_simulate(const std::vector<std::string>& argv) {
   using namespace simulate_detail;
   const args a(argv,
-               {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds", "--iteration-divisor",
-                "--failures", "--json", "--csv", "--plots", "--jobs"},
+               {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds",
+                "--iteration-divisor", "--failures", "--json", "--csv", "--plots", "--jobs"},
                {"--help", "--exact-restarts", "--quiet"});
   const auto registry = sim::default_policy_registry<reference_perf_table>();
   if (a.has("--help")) {
@@ -204,8 +206,10 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     if (chosen.empty()) throw usage_error("--policy names no policy");
   } else {
     for (const auto& e : registry.entries()) {
-      if (e.available) chosen.push_back(&e);
-      else std::cerr << "simulate: skipping " << e.name << " (" << e.unavailable_reason << ")\n";
+      if (e.available)
+        chosen.push_back(&e);
+      else
+        std::cerr << "simulate: skipping " << e.name << " (" << e.unavailable_reason << ")\n";
     }
   }
 

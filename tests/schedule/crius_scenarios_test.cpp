@@ -106,7 +106,7 @@ TEST_CASE("crius-ddl: a deadline makes an allocation unacceptable", "[schedule][
     job d1 = make_job("D1", "mD", "a100", 2);
     d1.deadline_s = 20000.0;  // 20 s tuning + 300 s + 10,000 s fits
     job d2 = make_job("D2", "mD", "a100", 2);
-    d2.deadline_s = 5000.0;   // cannot fit
+    d2.deadline_s = 5000.0;  // cannot fit
     h->submit(d1);
     h->submit(d2);
     h->round();

@@ -96,7 +96,6 @@ TEST_CASE("reference table: bad files name the field", "[schedule][reference]") 
                       Catch::Contains("device key"));
   REQUIRE_THROWS_WITH(bad(R"({"optimal_iter_time_s": {"moe_1B_8": {"1_tpu_1_n_1_d": 1.0}}, "dp_mem_gb": {}})"),
                       Catch::Contains("GPU type known to the catalog"));
-  REQUIRE_THROWS_WITH(bad(R"({"optimal_iter_time_s": {}, "dp_mem_gb": {}, "extra": 1})"),
-                      Catch::Contains("extra"));
+  REQUIRE_THROWS_WITH(bad(R"({"optimal_iter_time_s": {}, "dp_mem_gb": {}, "extra": 1})"), Catch::Contains("extra"));
   REQUIRE_THROWS_WITH(bad(R"({"optimal_iter_time_s": {}})"), Catch::Contains("dp_mem_gb"));
 }

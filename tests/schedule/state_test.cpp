@@ -156,5 +156,6 @@ TEST_CASE("state: a failed node re-queues its jobs with their progress", "[sched
   require_sound(s);
   // Nothing lost: every submitted job is in exactly one state.
   REQUIRE(s.count(job_state::pending) + s.count(job_state::running) + s.count(job_state::finished) +
-              s.count(job_state::dropped) == 3);
+              s.count(job_state::dropped) ==
+          3);
 }

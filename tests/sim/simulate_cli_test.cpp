@@ -44,7 +44,8 @@ struct scratch {
 
 run_result simulate(const scratch& s, const std::string& arguments) {
   const fs::path out = s.dir / "stdout.txt", err = s.dir / "stderr.txt";
-  const std::string cmd = std::string(CELLSCHED_CLI) + " simulate " + arguments + " >" + out.string() + " 2>" + err.string();
+  const std::string cmd =
+      std::string(CELLSCHED_CLI) + " simulate " + arguments + " >" + out.string() + " 2>" + err.string();
   const int raw = std::system(cmd.c_str());
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
 }
@@ -69,8 +70,9 @@ TEST_CASE("cellsched simulate: a small run writes the table, JSON, CSV and plots
   const std::string c = s.write("cluster.json", cluster_json);
   const std::string t = s.write("trace.csv", trace_csv);
   const std::string json = (s.dir / "out" / "results.json").string();
-  const auto r = simulate(s, "--cluster " + c + " --trace " + t + " --policy crius,crius-ddl --rounds 60 --quiet --json " +
-                                 json + " --plots " + (s.dir / "plots").string());
+  const auto r =
+      simulate(s, "--cluster " + c + " --trace " + t + " --policy crius,crius-ddl --rounds 60 --quiet --json " + json +
+                      " --plots " + (s.dir / "plots").string());
   INFO(r.err);
   REQUIRE(r.status == 0);
   REQUIRE(r.out.find("crius ") != std::string::npos);

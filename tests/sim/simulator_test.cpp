@@ -77,10 +77,10 @@ TEST_CASE("simulator: re-tuning longer than a round becomes a debt that stalls p
   o.rounds = 10;
   // Unguided search: A (2 GPUs) pays min(300, 600) = 300 s, B (4 GPUs) 600 s: a debt of 300 s.
   const sim_run run = simulate(c, abc_trace(), oracle, pol, unguided_tuning_costs(), o);
-  REQUIRE(run.throughput[0] == 0.0);     // A: (300 - 300) / 300
+  REQUIRE(run.throughput[0] == 0.0);  // A: (300 - 300) / 300
   REQUIRE(run.throughput[1] == 1000.0);
-  REQUIRE(run.throughput[2] == 0.0);     // B placed: 600 s > 300 s, counts 0, debt 300
-  REQUIRE(run.throughput[3] == 0.0);     // debt 300 <= 300: (300 - 300) / 300
+  REQUIRE(run.throughput[2] == 0.0);  // B placed: 600 s > 300 s, counts 0, debt 300
+  REQUIRE(run.throughput[3] == 0.0);  // debt 300 <= 300: (300 - 300) / 300
   REQUIRE(run.throughput[4] == 1000.0);
   // B made no progress in round 3, so it finishes one round later than with guided tuning.
   REQUIRE(run.finished_jct_s == std::vector<double>{600.0, 1800.0, 1800.0});
@@ -156,7 +156,7 @@ TEST_CASE("metrics: padded JCT pads to the anchor's finished count with the larg
   std::vector<sim_run> runs = {crius, base};
   std::vector<run_metrics> m = {compute_metrics(crius), compute_metrics(base)};
   pad_jct(m, runs);
-  REQUIRE(*m[0].padded_avg_jct_s == 250.0);                  // the anchor keeps its plain mean
+  REQUIRE(*m[0].padded_avg_jct_s == 250.0);  // the anchor keeps its plain mean
   REQUIRE(*m[1].padded_avg_jct_s == (500 + 900 + 900 + 900) / 4.0);
   REQUIRE(m[1].avg_jct_s == 700.0);
   REQUIRE(percentile({1, 2, 3, 4}, 50) == 2.5);

@@ -39,7 +39,7 @@ class crius_policy {
   [[nodiscard]] const crius_options& options() const noexcept { return opts_; }
 
   template <class Oracle>
-    requires perf_oracle<Oracle>
+  requires perf_oracle<Oracle>
   [[nodiscard]] decision decide(const snapshot<Oracle>& s) {
     using namespace crius_detail;
     if (s.topology != cluster_ || tv_.node_type.size() != s.topology->nodes().size()) build_topology(*s.topology);
@@ -96,14 +96,18 @@ class crius_policy {
     // Queues from the previous call, reconciled with what the host reports.
     const auto idx = [&](const std::string& id) { return index.at(id); };
     const auto in_snapshot = [&](int i) { return i < static_cast<int>(s.jobs.size()); };
-    const auto running_now = [&](int i) { return in_snapshot(i) && s.jobs[static_cast<std::size_t>(i)].state == job_state::running; };
+    const auto running_now = [&](int i) {
+      return in_snapshot(i) && s.jobs[static_cast<std::size_t>(i)].state == job_state::running;
+    };
     std::vector<int> ended, host_stopped;
     for (const auto& id : running_) {
       const int i = idx(id);
       e.jobs[static_cast<std::size_t>(i)].running = true;
       e.running_queue.push_back(i);
-      if (!in_snapshot(i)) ended.push_back(i);
-      else if (!running_now(i)) host_stopped.push_back(i);
+      if (!in_snapshot(i))
+        ended.push_back(i);
+      else if (!running_now(i))
+        host_stopped.push_back(i);
     }
     for (const auto& id : pending_) {
       const int i = idx(id);
@@ -195,14 +199,16 @@ class crius_policy {
     for (std::size_t n = 0; n < s.nodes.size() && n < tv_.node_first.size(); ++n) {
       const int first = tv_.node_first[n];
       for (int k = 0; k < tv_.node_size[n]; ++k) {
-        const bool busy = !s.nodes[n].up || (static_cast<std::size_t>(k) < s.nodes[n].gpu_busy.size() && s.nodes[n].gpu_busy[static_cast<std::size_t>(k)]);
+        const bool busy = !s.nodes[n].up || (static_cast<std::size_t>(k) < s.nodes[n].gpu_busy.size() &&
+                                             s.nodes[n].gpu_busy[static_cast<std::size_t>(k)]);
         if (busy) e.committed[static_cast<std::size_t>(first + k)] = slot{down_owner, false};
       }
     }
     for (std::size_t i = 0; i < s.jobs.size(); ++i) {
       if (s.jobs[i].state != job_state::running || !s.jobs[i].alloc) continue;
       for (gpu_id g : s.jobs[i].alloc->gpus)
-        if (g >= 0 && g < s.topology->total_gpus()) e.committed[static_cast<std::size_t>(g)] = slot{static_cast<int>(i), false};
+        if (g >= 0 && g < s.topology->total_gpus())
+          e.committed[static_cast<std::size_t>(g)] = slot{static_cast<int>(i), false};
     }
   }
 
@@ -251,7 +257,8 @@ class crius_policy {
     std::vector<std::vector<gpu_id>> gpus(s.jobs.size());
     for (std::size_t g = 0; g < e.committed.size(); ++g) {
       const int o = e.committed[g].owner;
-      if (o >= 0 && o < static_cast<int>(s.jobs.size())) gpus[static_cast<std::size_t>(o)].push_back(static_cast<gpu_id>(g));
+      if (o >= 0 && o < static_cast<int>(s.jobs.size()))
+        gpus[static_cast<std::size_t>(o)].push_back(static_cast<gpu_id>(g));
     }
     for (std::size_t i = 0; i < s.jobs.size(); ++i) {
       const job_status& js = s.jobs[i];
@@ -288,8 +295,10 @@ class crius_policy {
       known_[s.jobs[i].spec->id] = {x.q, x.blocker, x.opportunism};
     }
     for (auto it = answer_cache_.begin(); it != answer_cache_.end();) {
-      if (known_.count(it->first)) ++it;
-      else it = answer_cache_.erase(it);
+      if (known_.count(it->first))
+        ++it;
+      else
+        it = answer_cache_.erase(it);
     }
     running_.clear();
     pending_.clear();

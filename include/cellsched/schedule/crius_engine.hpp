@@ -24,23 +24,25 @@ inline void erase_value(std::vector<int>& v, int x) {
   auto it = std::find(v.begin(), v.end(), x);
   if (it != v.end()) v.erase(it);
 }
-[[nodiscard]] inline bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+[[nodiscard]] inline bool contains(const std::vector<int>& v, int x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 struct oracle_answer {
   bool feasible = false;
-  double thr = 0.0;          ///< samples/s
+  double thr = 0.0;  ///< samples/s
   double iter_time_s = 0.0;
 };
 
 struct job_entry {
   const job* spec = nullptr;
-  quota q;                   ///< the GPUs it holds, or asks for / last held while pending
+  quota q;  ///< the GPUs it holds, or asks for / last held while pending
   bool running = false;
   bool blocker = false;      ///< pending, with opportunistic jobs queued behind it
   bool opportunism = false;  ///< running ahead of earlier pending jobs
   std::int64_t remaining_iterations = 0;
   double tune_debt_s = 0.0;
-  std::string info_key;      ///< "<model>_<batch>": restart passes skip keys that already failed
+  std::string info_key;  ///< "<model>_<batch>": restart passes skip keys that already failed
   /// Oracle answers for this job by (type, nodes, GPUs per node), kept by the policy across calls.
   std::unordered_map<std::uint32_t, oracle_answer>* answers = nullptr;
 };
@@ -60,18 +62,19 @@ struct engine {
   double now_s = 0.0;
   std::vector<job_entry> jobs;
   table committed;
-  std::vector<int> running_queue;   ///< in the order jobs started
+  std::vector<int> running_queue;  ///< in the order jobs started
   std::vector<int> pending_queue;
-  std::vector<int> decision_queue;  ///< pending and opportunistic jobs, FIFO
-  std::vector<int> suspended;       ///< jobs suspended during this call
-  std::vector<int> dropped;         ///< deadline mode: dropped during this call
+  std::vector<int> decision_queue;                                   ///< pending and opportunistic jobs, FIFO
+  std::vector<int> suspended;                                        ///< jobs suspended during this call
+  std::vector<int> dropped;                                          ///< deadline mode: dropped during this call
   mutable std::unordered_map<std::uint64_t, oracle_answer> answers;  ///< for jobs without their own cache
 
   [[nodiscard]] int cap(int type) const { return tv->type_cap[static_cast<std::size_t>(type)]; }
 
   [[nodiscard]] const oracle_answer& ask(int job_index, int type, int nodes, int per_node) const {
     const std::uint32_t small = (static_cast<std::uint32_t>(type & 0xff) << 24) |
-                                (static_cast<std::uint32_t>(nodes & 0xfff) << 12) | static_cast<std::uint32_t>(per_node & 0xfff);
+                                (static_cast<std::uint32_t>(nodes & 0xfff) << 12) |
+                                static_cast<std::uint32_t>(per_node & 0xfff);
     auto& cache_map = jobs[static_cast<std::size_t>(job_index)].answers;
     const std::uint64_t key = (static_cast<std::uint64_t>(job_index) << 32) | small;
     if (cache_map) {
@@ -83,7 +86,8 @@ struct engine {
     oracle_answer a;
     if (type >= 0 && nodes > 0 && per_node > 0) {
       const job& j = *jobs[static_cast<std::size_t>(job_index)].spec;
-      const perf_answer p = oracle(j, tv->type_names[static_cast<std::size_t>(type)], node_layout(static_cast<std::size_t>(nodes), per_node));
+      const perf_answer p = oracle(j, tv->type_names[static_cast<std::size_t>(type)],
+                                   node_layout(static_cast<std::size_t>(nodes), per_node));
       a.feasible = p.feasible;
       a.thr = p.throughput_samples_per_s(static_cast<double>(j.global_batch));
       a.iter_time_s = p.iter_time_s;
@@ -105,7 +109,8 @@ struct engine {
       const double t = opt->tune_s_per_gpu * j.q.num;
       overhead = t < opt->tune_cap_s ? t : opt->tune_cap_s;
     }
-    const double work = static_cast<double>(static_cast<std::int64_t>(static_cast<double>(e.remaining_iterations) * a.iter_time_s));
+    const double work =
+        static_cast<double>(static_cast<std::int64_t>(static_cast<double>(e.remaining_iterations) * a.iter_time_s));
     return now_s + overhead + opt->round_s + work <= *e.spec->deadline_s;
   }
 
@@ -133,7 +138,8 @@ struct engine {
     return stat_of(t, *tv, owner, fallback);
   }
   [[nodiscard]] int search_depth() const {
-    return static_cast<int>(running_queue.size()) <= opt->busy_running_jobs ? opt->search_depth : opt->busy_search_depth;
+    return static_cast<int>(running_queue.size()) <= opt->busy_running_jobs ? opt->search_depth
+                                                                            : opt->busy_search_depth;
   }
 
   /// Running jobs' quotas follow the committed table.

@@ -15,9 +15,9 @@
 namespace cellsched::crius_detail {
 
 struct placement_index {
-  std::vector<int> bubbles;                          ///< free GPUs per node
-  std::vector<int> idle_by_type;                     ///< free GPUs per type
-  std::vector<std::vector<int>> idle_nodes;          ///< per type, fully free nodes in node order
+  std::vector<int> bubbles;                            ///< free GPUs per node
+  std::vector<int> idle_by_type;                       ///< free GPUs per type
+  std::vector<std::vector<int>> idle_nodes;            ///< per type, fully free nodes in node order
   std::vector<std::vector<std::vector<int>>> by_free;  ///< per type, per free count 1..cap-1, nodes in order
 };
 
@@ -27,14 +27,17 @@ struct placement_index {
   ix.idle_nodes.resize(tv.type_names.size());
   ix.idle_by_type.assign(tv.type_names.size(), 0);
   ix.by_free.resize(tv.type_names.size());
-  for (std::size_t k = 0; k < tv.type_names.size(); ++k) ix.by_free[k].resize(static_cast<std::size_t>(tv.type_cap[k]) + 1);
+  for (std::size_t k = 0; k < tv.type_names.size(); ++k)
+    ix.by_free[k].resize(static_cast<std::size_t>(tv.type_cap[k]) + 1);
   for (int v = 0; v < tv.num_nodes(); ++v) {
     const int b = bubbles(t, tv, v);
     const auto type = static_cast<std::size_t>(tv.node_type[static_cast<std::size_t>(v)]);
     ix.bubbles[static_cast<std::size_t>(v)] = b;
     ix.idle_by_type[type] += b;
-    if (b == tv.type_cap[type]) ix.idle_nodes[type].push_back(v);
-    else if (b > 0 && b < tv.type_cap[type]) ix.by_free[type][static_cast<std::size_t>(b)].push_back(v);
+    if (b == tv.type_cap[type])
+      ix.idle_nodes[type].push_back(v);
+    else if (b > 0 && b < tv.type_cap[type])
+      ix.by_free[type][static_cast<std::size_t>(b)].push_back(v);
   }
   return ix;
 }
@@ -50,8 +53,8 @@ struct fast_placement {
   std::vector<int> nodes;
 };
 
-[[nodiscard]] inline fast_placement try_fast_place(const placement_index& ix, const topology_view& tv, int type, int num,
-                                                   const node_counts& released) {
+[[nodiscard]] inline fast_placement try_fast_place(const placement_index& ix, const topology_view& tv, int type,
+                                                   int num, const node_counts& released) {
   fast_placement out;
   const auto ti = static_cast<std::size_t>(type);
   const int cap = tv.type_cap[ti];
@@ -63,7 +66,8 @@ struct fast_placement {
   // Nodes of this type whose free count the release changes.
   std::vector<std::pair<int, int>> changed;  // (node, free after release)
   for (const auto& [n, c] : released)
-    if (tv.node_type[static_cast<std::size_t>(n)] == type) changed.emplace_back(n, ix.bubbles[static_cast<std::size_t>(n)] + c);
+    if (tv.node_type[static_cast<std::size_t>(n)] == type)
+      changed.emplace_back(n, ix.bubbles[static_cast<std::size_t>(n)] + c);
   // Idle nodes: the index's, plus released nodes that become idle, in node order.
   const int needed = num <= cap ? 1 : num / cap;
   std::vector<int> idle;
@@ -101,7 +105,8 @@ struct fast_placement {
 }
 
 /// Each job's (node, count) list in one pass.
-[[nodiscard]] inline std::vector<node_counts> counts_by_job(const table& t, const topology_view& tv, std::size_t num_jobs) {
+[[nodiscard]] inline std::vector<node_counts> counts_by_job(const table& t, const topology_view& tv,
+                                                            std::size_t num_jobs) {
   std::vector<node_counts> out(num_jobs);
   for (int v = 0; v < tv.num_nodes(); ++v) {
     const int first = tv.node_first[static_cast<std::size_t>(v)];

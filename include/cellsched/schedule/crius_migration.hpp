@@ -17,9 +17,9 @@ struct migration_result {
   bool feasible = false;
   bool migrated = false;  ///< some RHD pass ran
   double gain = infeasible_gain;
-  bool relaxed = false;   ///< placed with a relaxed locality
-  int global_left = 0;    ///< migration budget left
-  quota placed;           ///< where the job went (when feasible)
+  bool relaxed = false;  ///< placed with a relaxed locality
+  int global_left = 0;   ///< migration budget left
+  quota placed;          ///< where the job went (when feasible)
 };
 
 /// What stat_of reports for a job that holds no GPUs in the table: its quota, at the node count its
@@ -55,7 +55,8 @@ inline bool rhd_pair(const engine& e, table& t, int n1, int b1, int n2, int b2, 
     const int dst = b1 >= b2 ? n2 : n1;
     for (const owner_count& oc : record_and_clear(t, tv, {src})) {
       const std::vector<int> job_nodes = nodes_of(prev, tv, oc.owner);
-      if (job_nodes.size() > 1 && !is_fake(oc.owner) && std::find(job_nodes.begin(), job_nodes.end(), dst) != job_nodes.end())
+      if (job_nodes.size() > 1 && !is_fake(oc.owner) &&
+          std::find(job_nodes.begin(), job_nodes.end(), dst) != job_nodes.end())
         return fail();
       if (!place(t, tv, oc.owner, oc.count, {dst})) return fail();
     }
@@ -64,7 +65,8 @@ inline bool rhd_pair(const engine& e, table& t, int n1, int b1, int n2, int b2, 
   // One node fills: re-place the jobs of both, largest first.
   std::vector<owner_count> jobs = record_and_clear(t, tv, {n1, n2});
   if (jobs.empty()) return true;
-  std::stable_sort(jobs.begin(), jobs.end(), [](const owner_count& a, const owner_count& b) { return a.count > b.count; });
+  std::stable_sort(jobs.begin(), jobs.end(),
+                   [](const owner_count& a, const owner_count& b) { return a.count > b.count; });
   const int first = jobs[0].nodes.size() > 1 ? (b1 <= b2 ? n1 : n2) : jobs[0].nodes[0];
   const int second = first != n1 ? n1 : n2;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -86,7 +88,8 @@ inline bool rhd_pair(const engine& e, table& t, int n1, int b1, int n2, int b2, 
 }
 
 /// One RHD pass over a list of partly used nodes: pair i-th with i-th from the end.
-inline void rhd_pass(const engine& e, table& t, const std::vector<node_bubbles>& list, int cap, detached_table* detached) {
+inline void rhd_pass(const engine& e, table& t, const std::vector<node_bubbles>& list, int cap,
+                     detached_table* detached) {
   for (std::size_t i = 0; i < list.size() / 2; ++i) {
     const node_bubbles& a = list[i];
     const node_bubbles& b = list[list.size() - 1 - i];
@@ -95,7 +98,8 @@ inline void rhd_pass(const engine& e, table& t, const std::vector<node_bubbles>&
 }
 
 /// Halve GPUs per node until a layout is feasible and fits on idle or partly used nodes.
-inline bool place_relaxed(const engine& e, table& t, const job_view& j, const job_stat& s, double& gain, quota& placed) {
+inline bool place_relaxed(const engine& e, table& t, const job_view& j, const job_stat& s, double& gain,
+                          quota& placed) {
   const int type = s.q.type;
   const int num = s.q.num;
   const int cap = e.cap(type);
@@ -183,7 +187,8 @@ inline migration_result search_internal(const engine& e, table& t, const job_vie
   }
   double relaxed_gain = infeasible_gain;
   quota placed;
-  if (place_relaxed(e, t, j, s, relaxed_gain, placed)) return {true, count > 0, relaxed_gain, true, global - bound, placed};
+  if (place_relaxed(e, t, j, s, relaxed_gain, placed))
+    return {true, count > 0, relaxed_gain, true, global - bound, placed};
   return {false, count > 0, infeasible_gain, false, global, {}};
 }
 

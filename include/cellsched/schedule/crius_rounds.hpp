@@ -24,8 +24,10 @@ inline void untag_blockers_above(engine& e, std::size_t idx) {
     if (at(e, e.decision_queue[k]).opportunism) return;
   for (std::size_t k = idx; k-- > 0;) {
     job_entry& x = at(e, e.decision_queue[k]);
-    if (x.blocker) x.blocker = false;
-    else break;  // an earlier opportunistic job (or, defensively, a plain pending one)
+    if (x.blocker)
+      x.blocker = false;
+    else
+      break;  // an earlier opportunistic job (or, defensively, a plain pending one)
   }
 }
 
@@ -54,7 +56,8 @@ inline void suspend_job(engine& e, int j) {
     x.opportunism = false;
     const auto idx = static_cast<std::size_t>(it - e.decision_queue.begin());
     bool below = false;
-    for (std::size_t k = idx + 1; k < e.decision_queue.size(); ++k) below = below || rounds_impl::at(e, e.decision_queue[k]).opportunism;
+    for (std::size_t k = idx + 1; k < e.decision_queue.size(); ++k)
+      below = below || rounds_impl::at(e, e.decision_queue[k]).opportunism;
     if (!below) {
       x.blocker = false;
       rounds_impl::untag_blockers_above(e, idx);
@@ -97,7 +100,8 @@ inline void suspend_job(engine& e, int j) {
   }
   std::vector<int> out;
   for (int o : order)
-    if (e.jobs[static_cast<std::size_t>(o)].opportunism && after_n[static_cast<std::size_t>(o)] != before_n[static_cast<std::size_t>(o)])
+    if (e.jobs[static_cast<std::size_t>(o)].opportunism &&
+        after_n[static_cast<std::size_t>(o)] != before_n[static_cast<std::size_t>(o)])
       out.push_back(o);
   return out;
 }
@@ -145,8 +149,10 @@ inline void pending_restart_trial(engine& e) {
       std::vector<int> untag;
       for (int q : e.decision_queue) {
         const job_entry& y = e.jobs[static_cast<std::size_t>(q)];
-        if (y.opportunism && y.running) untag.push_back(q);
-        else break;
+        if (y.opportunism && y.running)
+          untag.push_back(q);
+        else
+          break;
       }
       for (int q : untag) {
         erase_value(e.decision_queue, q);
@@ -169,7 +175,8 @@ inline void fit_new_jobs(engine& e, const std::vector<int>& arrivals) {
     fit_result r = fit_one_job(e, e.committed, e.view(j), global, e.opt->local_migrations);
     bool feasible = r.feasible;
     if (e.opt->disable_opportunistic && feasible) {
-      for (int p : e.pending_queue) feasible = feasible && e.jobs[static_cast<std::size_t>(p)].q.type != e.jobs[static_cast<std::size_t>(j)].q.type;
+      for (int p : e.pending_queue)
+        feasible = feasible && e.jobs[static_cast<std::size_t>(p)].q.type != e.jobs[static_cast<std::size_t>(j)].q.type;
     }
     if (!feasible) {
       e.pending_queue.push_back(j);

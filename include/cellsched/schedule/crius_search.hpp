@@ -36,8 +36,8 @@ struct search_plan {
 /// Outcome of one shrink or type-change step.
 struct step_result {
   bool feasible = false;
-  table placed;              ///< the table with the target placed (when feasible)
-  bool modified = false;     ///< a job was shrunk / moved
+  table placed;           ///< the table with the target placed (when feasible)
+  bool modified = false;  ///< a job was shrunk / moved
   modification mod;
   double mgrt_gain = infeasible_gain;
   bool relaxed = false;
@@ -53,16 +53,18 @@ inline bool no_infeasible_job(const engine& e, const std::vector<modification>& 
   for (const auto& m : mods) {
     const bool ok = e.alloc_feasible(e.view(m.job), m.now);
     const auto it = std::find(bad.begin(), bad.end(), m.job);
-    if (!ok && it == bad.end()) bad.push_back(m.job);
-    else if (it != bad.end()) bad.erase(it);
+    if (!ok && it == bad.end())
+      bad.push_back(m.job);
+    else if (it != bad.end())
+      bad.erase(it);
   }
   return bad.empty();
 }
 
 /// Halves one job of `cur_type` (among those with the most GPUs, the one losing least throughput),
 /// then, if `cur_type` is the target's type, runs a migration search for the target on a copy.
-inline step_result shrink_step(const engine& e, job_view& target, int cur_type, const std::vector<int>& cands,
-                               table& t, double& gain, int global, int local) {
+inline step_result shrink_step(const engine& e, job_view& target, int cur_type, const std::vector<int>& cands, table& t,
+                               double& gain, int global, int local) {
   step_result r;
   r.global_with_mgrt = global;
   const int target_type = e.stat(t, target.id, target.q).q.type;
@@ -223,20 +225,24 @@ inline std::vector<search_plan> downgrade_search(const engine& e, const job_view
           if (!type_exists(*e.tv, cur_type)) continue;
           search_plan next = plan;
           const std::vector<int> cands = running_owners(next.t, target.id, e.jobs.size());
-          step_result s = search_impl::shrink_step(e, next.target, cur_type, cands, next.t, next.gain, next.global_left, local);
+          step_result s =
+              search_impl::shrink_step(e, next.target, cur_type, cands, next.t, next.gain, next.global_left, local);
           if (s.modified) next.mods.push_back(s.mod);
           if (s.feasible && search_impl::no_infeasible_job(e, next.mods))
-            feasible.push_back({std::move(s.placed), next.target, next.gain + s.mgrt_gain, s.global_with_mgrt, next.mods});
+            feasible.push_back(
+                {std::move(s.placed), next.target, next.gain + s.mgrt_gain, s.global_with_mgrt, next.mods});
           if ((!s.feasible || s.relaxed) && s.modified) output.push_back(std::move(next));
         }
       }
       if (!e.opt->disable_type_change) {
         search_plan next = plan;
         const std::vector<int> cands = running_owners(next.t, target.id, e.jobs.size());
-        step_result s = search_impl::type_change_step(e, next.target, cands, next.t, next.gain, next.global_left, local);
+        step_result s =
+            search_impl::type_change_step(e, next.target, cands, next.t, next.gain, next.global_left, local);
         if (s.modified) next.mods.push_back(s.mod);
         if (s.feasible && search_impl::no_infeasible_job(e, next.mods))
-          feasible.push_back({std::move(s.placed), next.target, next.gain + s.mgrt_gain, s.global_with_mgrt, next.mods});
+          feasible.push_back(
+              {std::move(s.placed), next.target, next.gain + s.mgrt_gain, s.global_with_mgrt, next.mods});
         if ((!s.feasible || s.relaxed) && s.modified) output.push_back(std::move(next));
       }
     }

@@ -13,7 +13,7 @@
 namespace cellsched::crius_detail {
 
 inline constexpr int empty_owner = -1;
-inline constexpr int down_owner = -2;   ///< GPUs of a failed node: busy, owned by nobody
+inline constexpr int down_owner = -2;  ///< GPUs of a failed node: busy, owned by nobody
 /// Introspective migration marks free GPUs busy under a per-type placeholder owner.
 [[nodiscard]] inline constexpr int fake_owner(int type) noexcept { return -100 - type; }
 [[nodiscard]] inline constexpr bool is_fake(int owner) noexcept { return owner <= -100; }
@@ -277,8 +277,8 @@ inline std::vector<owner_count> record_and_clear(table& t, const topology_view& 
 
 /// Halves a job's GPUs in place: on one node it keeps its first half; across nodes it leaves the
 /// half of its nodes with the fewest free GPUs (stable order).
-inline void shrink_in_table(table& t, const topology_view& tv, std::vector<int> job_nodes, const quota& prev,
-                            int owner, int new_num) {
+inline void shrink_in_table(table& t, const topology_view& tv, std::vector<int> job_nodes, const quota& prev, int owner,
+                            int new_num) {
   if (prev.nodes == 1) {
     if (job_nodes.empty()) return;
     int kept = 0;

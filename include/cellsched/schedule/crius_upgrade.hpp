@@ -17,11 +17,11 @@ namespace cellsched::crius_detail {
 
 struct upgrade_option {
   bool feasible = false;
-  table t;                   ///< the table after the move, unless `fast_nodes` describes it
+  table t;  ///< the table after the move, unless `fast_nodes` describes it
   double gain = infeasible_gain;
   int global_left = 0;
   quota placed;
-  bool fast = false;         ///< the move is: release the job, place it on `fast_nodes`
+  bool fast = false;  ///< the move is: release the job, place it on `fast_nodes`
   std::vector<int> fast_nodes;
 };
 
@@ -38,7 +38,7 @@ struct upgrade_option {
 /// to twice its GPUs. `ix` indexes the committed table and `held` is j's GPUs per node there; options
 /// whose first migration step decides are scored without copying the table.
 [[nodiscard]] inline upgrade_option upgrade_search(const engine& e, int j, int global, int local,
-                                                  const placement_index& ix, const node_counts& held) {
+                                                   const placement_index& ix, const node_counts& held) {
   const quota cur = e.jobs[static_cast<std::size_t>(j)].q;
   upgrade_option best;
   // Room checks first (idle GPUs of each type, plus the job's own when it stays on its type).
@@ -142,8 +142,10 @@ inline void introspective_migration(engine& e) {
         const int first = e.tv->node_first[static_cast<std::size_t>(n)];
         for (int g = first; g < first + e.tv->node_size[static_cast<std::size_t>(n)]; ++g) {
           slot& s = t[static_cast<std::size_t>(g)];
-          if (s.owner == j) s = slot{};
-          else if (s.idle) s = slot{fake_owner(e.tv->node_type[static_cast<std::size_t>(n)]), false};
+          if (s.owner == j)
+            s = slot{};
+          else if (s.idle)
+            s = slot{fake_owner(e.tv->node_type[static_cast<std::size_t>(n)]), false};
         }
       }
       const migration_result m = migration_search(e, t, v, global, e.opt->local_migrations, false);
@@ -172,7 +174,8 @@ inline void introspective_migration(engine& e) {
 }
 
 /// Nodes holding each job's GPUs, in node order (nodes_of for every job in one pass).
-[[nodiscard]] inline std::vector<std::vector<int>> nodes_by_job(const table& t, const topology_view& tv, std::size_t num_jobs) {
+[[nodiscard]] inline std::vector<std::vector<int>> nodes_by_job(const table& t, const topology_view& tv,
+                                                                std::size_t num_jobs) {
   std::vector<std::vector<int>> out(num_jobs);
   for (int v = 0; v < tv.num_nodes(); ++v) {
     const int first = tv.node_first[static_cast<std::size_t>(v)];
@@ -204,11 +207,14 @@ inline void undo_needless_moves(engine& e, const table& prev) {
     if (before.empty() || before == after) continue;
     const quota& q = e.jobs[static_cast<std::size_t>(j)].q;
     if (q.num / static_cast<int>(before.size()) < e.cap(q.type)) continue;
-    if (after.empty() || tv.node_type[static_cast<std::size_t>(after[0])] != tv.node_type[static_cast<std::size_t>(before[0])]) continue;
+    if (after.empty() ||
+        tv.node_type[static_cast<std::size_t>(after[0])] != tv.node_type[static_cast<std::size_t>(before[0])])
+      continue;
     const auto count_on = [&](const table& tb, int v) {
       int c = 0;
       const int first = tv.node_first[static_cast<std::size_t>(v)];
-      for (int g = first; g < first + tv.node_size[static_cast<std::size_t>(v)]; ++g) c += tb[static_cast<std::size_t>(g)].owner == j ? 1 : 0;
+      for (int g = first; g < first + tv.node_size[static_cast<std::size_t>(v)]; ++g)
+        c += tb[static_cast<std::size_t>(g)].owner == j ? 1 : 0;
       return c;
     };
     if (before.size() != after.size() || count_on(prev, before[0]) != count_on(t, after[0])) continue;

@@ -44,12 +44,12 @@ struct reference_model_family {
 
 /// Constants of the lookup rules, with the reference simulator's values.
 struct reference_table_options {
-  double locality_scale = 0.9;       ///< LOCALITY_SCALE_FACTOR, per halving of GPUs per node
-  double size_scale = 1.8;           ///< PARAM_NUM_SCALE_FACTOR, per model-size step
-  double max_iter_time_s = 300.0;    ///< one scheduling round; longer iterations are infeasible
-  double dp_mem_margin = 1.2;        ///< DP memory rule: infeasible if margin * m > fraction * GPU memory
-  double dp_mem_fraction = 0.8;      ///< XLA pre-allocation fraction
-  int throughput_decimals = 3;       ///< PREC
+  double locality_scale = 0.9;     ///< LOCALITY_SCALE_FACTOR, per halving of GPUs per node
+  double size_scale = 1.8;         ///< PARAM_NUM_SCALE_FACTOR, per model-size step
+  double max_iter_time_s = 300.0;  ///< one scheduling round; longer iterations are infeasible
+  double dp_mem_margin = 1.2;      ///< DP memory rule: infeasible if margin * m > fraction * GPU memory
+  double dp_mem_fraction = 0.8;    ///< XLA pre-allocation fraction
+  int throughput_decimals = 3;     ///< PREC
 };
 
 class reference_perf_table {
@@ -109,7 +109,8 @@ class reference_perf_table {
     }
     root.finish();
     // Reference node capacities (arena-cluster.json node_capacity_gpus_per_node) and GPU memory.
-    for (const auto& [name, cap] : std::vector<std::pair<std::string, int>>{{"a100", 4}, {"v100", 16}, {"a40", 2}, {"a10", 2}}) {
+    for (const auto& [name, cap] :
+         std::vector<std::pair<std::string, int>>{{"a100", 4}, {"v100", 16}, {"a40", 2}, {"a10", 2}}) {
       if (const gpu_type* g = catalog.find(name)) t.node_cap_[g->name] = cap;
     }
     for (const auto& g : catalog.types()) t.mem_gb_[g.name] = g.mem_gb;
@@ -233,7 +234,8 @@ class reference_perf_table {
     if (b == std::string::npos || s == std::string::npos || s == 0 || b + 1 >= key.size())
       throw input_error(origin, field, "a config key <model>_<size>_<global batch>");
     for (std::size_t i = b + 1; i < key.size(); ++i)
-      if (key[i] < '0' || key[i] > '9') throw input_error(origin, field, "a config key ending in an integer batch size");
+      if (key[i] < '0' || key[i] > '9')
+        throw input_error(origin, field, "a config key ending in an integer batch size");
     return configs_[key];
   }
 
@@ -309,11 +311,11 @@ class reference_perf_table {
   }
 
   reference_table_options opts_;
-  hardware_catalog catalog_;                   ///< resolves aliases in queries
+  hardware_catalog catalog_;  ///< resolves aliases in queries
   std::unordered_map<std::string, config> configs_;
-  std::vector<std::string> types_;             ///< canonical GPU type names in the table
-  std::map<std::string, int> node_cap_;        ///< canonical type -> GPUs per node
-  std::map<std::string, double> mem_gb_;       ///< canonical type -> GPU memory, GB
+  std::vector<std::string> types_;        ///< canonical GPU type names in the table
+  std::map<std::string, int> node_cap_;   ///< canonical type -> GPUs per node
+  std::map<std::string, double> mem_gb_;  ///< canonical type -> GPU memory, GB
   std::size_t num_entries_ = 0;
 };
 

@@ -23,20 +23,20 @@ namespace cellsched {
 struct job_record {
   job spec;
   job_state state = job_state::pending;
-  std::optional<allocation> alloc;   ///< while running
+  std::optional<allocation> alloc;  ///< while running
   std::optional<plan> current_plan;
   std::int64_t remaining_iterations = 0;
   bool opportunistic = false;
   double queued_s = 0.0;
   double tune_debt_s = 0.0;
-  double finish_time_s = -1.0;       ///< when it was seen finished (finished jobs)
-  std::string drop_reason;           ///< dropped jobs
+  double finish_time_s = -1.0;  ///< when it was seen finished (finished jobs)
+  std::string drop_reason;      ///< dropped jobs
   /// Progress accounting kept by whoever runs the jobs: the remaining iterations at the last (re)start
   /// and the execution seconds credited since then (the reference simulator re-credits all of them at
   /// the current speed each round).
   std::int64_t base_iterations = 0;
   double exec_s = 0.0;
-  int restarts = 0;                  ///< preemptions and failures survived
+  int restarts = 0;  ///< preemptions and failures survived
 };
 
 /// What apply() did, by job id.
@@ -72,7 +72,8 @@ class scheduler_state {
     return it == index_.end() ? nullptr : &jobs_[it->second];
   }
   [[nodiscard]] std::size_t count(job_state s) const {
-    return static_cast<std::size_t>(std::count_if(jobs_.begin(), jobs_.end(), [&](const job_record& r) { return r.state == s; }));
+    return static_cast<std::size_t>(
+        std::count_if(jobs_.begin(), jobs_.end(), [&](const job_record& r) { return r.state == s; }));
   }
   [[nodiscard]] int busy_gpus() const {
     return static_cast<int>(std::count_if(gpu_owner_.begin(), gpu_owner_.end(), [](int o) { return o >= 0; }));
@@ -98,7 +99,8 @@ class scheduler_state {
   /// A running job completed: its GPUs are released.
   void finish(const std::string& id, double now_s) {
     job_record& r = require(id, "finish");
-    if (r.state != job_state::running) throw std::logic_error("scheduler_state: finishing job '" + id + "' that is not running");
+    if (r.state != job_state::running)
+      throw std::logic_error("scheduler_state: finishing job '" + id + "' that is not running");
     release(r);
     r.state = job_state::finished;
     r.remaining_iterations = 0;
@@ -133,9 +135,12 @@ class scheduler_state {
     std::map<std::string, bool> preempted;
     for (const auto& id : d.preempt) {
       const job_record* r = find(id);
-      if (!r) errors.push_back("preempt: unknown job '" + id + "'");
-      else if (r->state != job_state::running) errors.push_back("preempt: job '" + id + "' is not running");
-      else if (preempted.count(id)) errors.push_back("preempt: job '" + id + "' listed twice");
+      if (!r)
+        errors.push_back("preempt: unknown job '" + id + "'");
+      else if (r->state != job_state::running)
+        errors.push_back("preempt: job '" + id + "' is not running");
+      else if (preempted.count(id))
+        errors.push_back("preempt: job '" + id + "' listed twice");
       else {
         preempted[id] = true;
         clear_owner(final_owner, index_.at(id));
@@ -143,14 +148,19 @@ class scheduler_state {
     }
     for (const auto& dj : d.dropped) {
       const job_record* r = find(dj.job_id);
-      if (!r) errors.push_back("dropped: unknown job '" + dj.job_id + "'");
+      if (!r)
+        errors.push_back("dropped: unknown job '" + dj.job_id + "'");
       else if (r->state != job_state::pending && r->state != job_state::running)
         errors.push_back("dropped: job '" + dj.job_id + "' is " + to_string(r->state));
-      else clear_owner(final_owner, index_.at(dj.job_id));
+      else
+        clear_owner(final_owner, index_.at(dj.job_id));
     }
     for (const auto& p : d.run) {
       const job_record* r = find(p.job_id);
-      if (!r) { errors.push_back("run: unknown job '" + p.job_id + "'"); continue; }
+      if (!r) {
+        errors.push_back("run: unknown job '" + p.job_id + "'");
+        continue;
+      }
       if (r->state != job_state::pending && r->state != job_state::running)
         errors.push_back("run: job '" + p.job_id + "' is " + to_string(r->state));
       if (++in_run[p.job_id] > 1) errors.push_back("run: job '" + p.job_id + "' listed twice");
@@ -226,7 +236,8 @@ class scheduler_state {
       const auto it = index_.find(r.spec.id);
       if (it == index_.end() || it->second != i) v.push_back("job '" + r.spec.id + "' missing from the index");
       if ((r.state == job_state::running) != r.alloc.has_value())
-        v.push_back("job '" + r.spec.id + "' is " + to_string(r.state) + (r.alloc ? " but holds GPUs" : " without GPUs"));
+        v.push_back("job '" + r.spec.id + "' is " + to_string(r.state) +
+                    (r.alloc ? " but holds GPUs" : " without GPUs"));
       if (r.remaining_iterations < 0 || r.remaining_iterations > r.spec.iterations)
         v.push_back("job '" + r.spec.id + "' has " + std::to_string(r.remaining_iterations) + " iterations left");
       if (!r.alloc) continue;

@@ -15,8 +15,8 @@ class any_policy {
  public:
   any_policy() = default;
   template <class P>
-    requires(!std::is_same_v<std::decay_t<P>, any_policy> && policy<std::decay_t<P>, Oracle>)
-  explicit any_policy(P&& p) : self_(std::make_unique<model<std::decay_t<P>>>(std::forward<P>(p))) {}
+  requires(!std::is_same_v<std::decay_t<P>, any_policy> && policy<std::decay_t<P>, Oracle>) explicit any_policy(P&& p)
+      : self_(std::make_unique<model<std::decay_t<P>>>(std::forward<P>(p))) {}
 
   [[nodiscard]] decision decide(const snapshot<Oracle>& s) { return self_->decide(s); }
   [[nodiscard]] std::string name() const { return self_ ? self_->name() : std::string(); }

@@ -10,7 +10,7 @@
 namespace cellsched::sim {
 
 template <class Oracle>
-  requires perf_oracle<Oracle>
+requires perf_oracle<Oracle>
 [[nodiscard]] policy_registry<Oracle> default_policy_registry() {
   policy_registry<Oracle> r;
   r.template add<crius_policy>("crius", "Crius: Cells, migration, shrink/type-change search, opportunistic runs",

@@ -24,17 +24,17 @@ struct run_metrics {
   std::string policy;
   std::size_t submitted = 0;
   std::size_t finished = 0;
-  std::size_t running = 0;   ///< at the end of the run
-  std::size_t pending = 0;   ///< at the end of the run
+  std::size_t running = 0;  ///< at the end of the run
+  std::size_t pending = 0;  ///< at the end of the run
   std::size_t dropped = 0;
-  double avg_jct_s = 0.0;                    ///< finished jobs only
-  std::optional<double> padded_avg_jct_s;    ///< see pad_jct()
-  double avg_queue_s = 0.0;                  ///< all submitted jobs
-  double avg_throughput = 0.0;               ///< samples/s, rounds above the threshold
+  double avg_jct_s = 0.0;                  ///< finished jobs only
+  std::optional<double> padded_avg_jct_s;  ///< see pad_jct()
+  double avg_queue_s = 0.0;                ///< all submitted jobs
+  double avg_throughput = 0.0;             ///< samples/s, rounds above the threshold
   double peak_throughput = 0.0;
   double p99_throughput = 0.0;
-  std::size_t counted_rounds = 0;            ///< rounds above the threshold
-  double gpu_utilisation = 0.0;              ///< 0..1, over the counted rounds
+  std::size_t counted_rounds = 0;  ///< rounds above the threshold
+  double gpu_utilisation = 0.0;    ///< 0..1, over the counted rounds
   double decision_ms_mean = 0.0;
   double decision_ms_median = 0.0;
   double decision_ms_p99 = 0.0;
@@ -45,9 +45,12 @@ struct run_metrics {
   double wall_s = 0.0;
 };
 
-/// numpy.percentile with linear interpolation; `v` need not be sorted. 0 for an empty list.
-[[nodiscard]] inline double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0.0;
+/// numpy.percentile with linear interpolation; `values` need not be sorted. 0 for an empty list.
+[[nodiscard]] inline double percentile(const std::vector<double>& values, double q) {
+  if (values.empty()) return 0.0;
+  std::vector<double> v;
+  v.reserve(values.size());
+  v.insert(v.end(), values.begin(), values.end());
   std::sort(v.begin(), v.end());
   const double pos = q / 100.0 * static_cast<double>(v.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(pos));
@@ -74,10 +77,18 @@ struct run_metrics {
   for (const auto& j : run.jobs) {
     queue_sum += j.queued_s;
     switch (j.state) {
-      case job_state::finished: ++m.finished; break;
-      case job_state::running: ++m.running; break;
-      case job_state::pending: ++m.pending; break;
-      case job_state::dropped: ++m.dropped; break;
+      case job_state::finished:
+        ++m.finished;
+        break;
+      case job_state::running:
+        ++m.running;
+        break;
+      case job_state::pending:
+        ++m.pending;
+        break;
+      case job_state::dropped:
+        ++m.dropped;
+        break;
     }
   }
   m.avg_queue_s = m.submitted ? queue_sum / static_cast<double>(m.submitted) : 0.0;

@@ -21,7 +21,7 @@ template <class Oracle>
 struct policy_entry {
   std::string name;
   std::string summary;
-  cost_options costs;                        ///< what the simulator charges for (re)placing a job
+  cost_options costs;  ///< what the simulator charges for (re)placing a job
   bool available = true;
   std::string unavailable_reason;            ///< e.g. "built without COIN-OR CBC"
   std::function<any_policy<Oracle>()> make;  ///< a fresh policy object (policies keep state across rounds)

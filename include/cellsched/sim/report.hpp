@@ -63,8 +63,8 @@ namespace report_detail {
 /// Our figures beside the reference simulator's recorded ones, for policies it recorded.
 [[nodiscard]] inline std::string format_reference_comparison(const std::vector<run_metrics>& ms) {
   using report_detail::fmt;
-  std::vector<std::vector<std::string>> cells = {{"policy", "finished", "ref", "avg JCT s", "ref", "diff",
-                                                  "thr avg", "ref", "thr peak", "ref"}};
+  std::vector<std::vector<std::string>> cells = {
+      {"policy", "finished", "ref", "avg JCT s", "ref", "diff", "thr avg", "ref", "thr peak", "ref"}};
   for (const auto& m : ms) {
     const recorded_result* r = find_reference_result(m.policy);
     if (!r) continue;
@@ -113,7 +113,8 @@ namespace report_detail {
   for (std::size_t i = 0; i < runs.size() && i < ms.size(); ++i) {
     nlohmann::json p = metrics_json(ms[i]);
     if (const recorded_result* r = find_reference_result(ms[i].policy)) {
-      p["reference"] = {{"finished_jobs", r->finished}, {"avg_jct_s", r->avg_jct_s},
+      p["reference"] = {{"finished_jobs", r->finished},
+                        {"avg_jct_s", r->avg_jct_s},
                         {"avg_throughput_samples_per_s", r->avg_throughput}};
       if (r->peak_throughput > 0) p["reference"]["peak_throughput_samples_per_s"] = r->peak_throughput;
     }
@@ -136,12 +137,13 @@ namespace report_detail {
       "decision_ms_p99,decision_ms_max,preemptions,migrations,rounds,wall_s\n";
   using report_detail::fmt;
   for (const auto& m : ms) {
-    out += m.policy + "," + std::to_string(m.submitted) + "," + std::to_string(m.finished) + "," + fmt("%.3f", m.avg_jct_s) +
-           "," + (m.padded_avg_jct_s ? fmt("%.3f", *m.padded_avg_jct_s) : "") + "," + fmt("%.3f", m.avg_queue_s) + "," +
-           fmt("%.3f", m.avg_throughput) + "," + fmt("%.3f", m.peak_throughput) + "," + fmt("%.3f", m.p99_throughput) +
-           "," + fmt("%.5f", m.gpu_utilisation) + "," + fmt("%.4f", m.decision_ms_median) + "," +
-           fmt("%.4f", m.decision_ms_p99) + "," + fmt("%.4f", m.decision_ms_max) + "," + std::to_string(m.preemptions) +
-           "," + std::to_string(m.migrations) + "," + std::to_string(m.rounds) + "," + fmt("%.3f", m.wall_s) + "\n";
+    out += m.policy + "," + std::to_string(m.submitted) + "," + std::to_string(m.finished) + "," +
+           fmt("%.3f", m.avg_jct_s) + "," + (m.padded_avg_jct_s ? fmt("%.3f", *m.padded_avg_jct_s) : "") + "," +
+           fmt("%.3f", m.avg_queue_s) + "," + fmt("%.3f", m.avg_throughput) + "," + fmt("%.3f", m.peak_throughput) +
+           "," + fmt("%.3f", m.p99_throughput) + "," + fmt("%.5f", m.gpu_utilisation) + "," +
+           fmt("%.4f", m.decision_ms_median) + "," + fmt("%.4f", m.decision_ms_p99) + "," +
+           fmt("%.4f", m.decision_ms_max) + "," + std::to_string(m.preemptions) + "," + std::to_string(m.migrations) +
+           "," + std::to_string(m.rounds) + "," + fmt("%.3f", m.wall_s) + "\n";
   }
   return out;
 }

@@ -29,8 +29,8 @@ struct sim_progress {
 };
 
 struct sim_options {
-  int rounds = 2000;             ///< rounds to run (the reference runs 2,000)
-  double round_s = 300.0;        ///< round length (SCHEDULING_INTERVAL)
+  int rounds = 2000;       ///< rounds to run (the reference runs 2,000)
+  double round_s = 300.0;  ///< round length (SCHEDULING_INTERVAL)
   /// Deadlines are loosened at submission: now + stretch x (deadline - now) (reference simulator: 5).
   double deadline_stretch = 5.0;
   /// The reference simulator keeps a preempted job's accumulated execution time when it restarts and
@@ -47,9 +47,9 @@ struct sim_options {
 /// One job's fate.
 struct job_outcome {
   std::string id;
-  double submit_s = 0.0;     ///< recorded submission: the start of its arrival window
-  double finish_s = -1.0;    ///< round start at which it was seen finished; -1 if not
-  double queued_s = 0.0;     ///< time at round ends spent pending
+  double submit_s = 0.0;   ///< recorded submission: the start of its arrival window
+  double finish_s = -1.0;  ///< round start at which it was seen finished; -1 if not
+  double queued_s = 0.0;   ///< time at round ends spent pending
   job_state state = job_state::pending;
   int restarts = 0;
   [[nodiscard]] bool finished() const noexcept { return state == job_state::finished; }
@@ -59,17 +59,17 @@ struct job_outcome {
 /// Everything a run records; metrics are computed from it.
 struct sim_run {
   std::string policy;
-  double start_s = 0.0;                  ///< T0: submission time of the first job
+  double start_s = 0.0;  ///< T0: submission time of the first job
   double round_s = 300.0;
   int total_gpus = 0;
-  std::vector<double> throughput;        ///< per round, samples/s after re-tuning discounts, 3 decimals
-  std::vector<int> busy_gpus;            ///< per round, after the decision
-  std::vector<double> decision_s;        ///< per round, wall time of the policy's decide()
-  std::vector<double> finished_jct_s;    ///< JCTs in the order jobs finished
-  std::vector<job_outcome> jobs;         ///< every submitted job, in submission order
+  std::vector<double> throughput;      ///< per round, samples/s after re-tuning discounts, 3 decimals
+  std::vector<int> busy_gpus;          ///< per round, after the decision
+  std::vector<double> decision_s;      ///< per round, wall time of the policy's decide()
+  std::vector<double> finished_jct_s;  ///< JCTs in the order jobs finished
+  std::vector<job_outcome> jobs;       ///< every submitted job, in submission order
   std::size_t preemptions = 0;
-  std::size_t migrations = 0;            ///< running jobs moved to other GPUs
-  double wall_s = 0.0;                   ///< wall time of the whole run
+  std::size_t migrations = 0;  ///< running jobs moved to other GPUs
+  double wall_s = 0.0;         ///< wall time of the whole run
 };
 
 }  // namespace cellsched::sim

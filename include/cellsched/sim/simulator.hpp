@@ -60,7 +60,7 @@ namespace detail {
 /// policy (the policy also sees it in its snapshot). Throws std::logic_error if the policy returns an
 /// invalid decision.
 template <class Oracle, class Policy>
-  requires policy<Policy, Oracle>
+requires policy<Policy, Oracle>
 [[nodiscard]] sim_run simulate(const cluster& topology, std::vector<job> trace, const Oracle& oracle, Policy& pol,
                                const cost_options& costs, const sim_options& opts = {}) {
   using clock = std::chrono::steady_clock;
@@ -86,8 +86,8 @@ template <class Oracle, class Policy>
   const auto credit = [&](job_record& r) -> std::int64_t {
     const perf_answer a = oracle.query(r.spec, r.alloc->gpu_type, r.alloc->layout);
     if (!a.feasible || !(a.iter_time_s > 0)) return r.remaining_iterations;
-    const auto left = r.base_iterations -
-                      static_cast<std::int64_t>(cellsched::detail::floor_div(r.exec_s, a.iter_time_s));
+    const auto left =
+        r.base_iterations - static_cast<std::int64_t>(cellsched::detail::floor_div(r.exec_s, a.iter_time_s));
     r.remaining_iterations = std::clamp<std::int64_t>(left, 0, r.spec.iterations);
     return left;
   };

@@ -28,11 +28,20 @@ namespace svg_detail {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -48,13 +57,17 @@ namespace svg_detail {
 }
 [[nodiscard]] inline std::string tick_label(double v) {
   char buf[32];
-  if (std::fabs(v) >= 1000 && std::fmod(v, 1000.0) == 0) std::snprintf(buf, sizeof buf, "%.0fk", v / 1000);
-  else if (std::fabs(v - std::round(v)) < 1e-9) std::snprintf(buf, sizeof buf, "%.0f", v);
-  else std::snprintf(buf, sizeof buf, "%g", v);
+  if (std::fabs(v) >= 1000 && std::fmod(v, 1000.0) == 0)
+    std::snprintf(buf, sizeof buf, "%.0fk", v / 1000);
+  else if (std::fabs(v - std::round(v)) < 1e-9)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
 inline const char* color(std::size_t i) {
-  static const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+  static const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                  "#9467bd", "#8c564b", "#e377c2", "#17becf"};
   return palette[i % 8];
 }
 
@@ -77,9 +90,11 @@ inline const char* color(std::size_t i) {
   ymax = std::max(ys, std::ceil(ymax / ys) * ys);
   const auto px = [&](double x) { return left + pw * x / xmax; };
   const auto py = [&](double y) { return top + ph * (1.0 - y / ymax); };
-  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(W) + "\" height=\"" + num(H) +
-                  "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  o += "<text x=\"" + num(left + pw / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + escape(title) + "</text>\n";
+  std::string o =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(W) + "\" height=\"" + num(H) +
+      "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  o += "<text x=\"" + num(left + pw / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + escape(title) +
+       "</text>\n";
   for (double x = 0; x <= xmax + xs / 2; x += xs) {
     o += "<line x1=\"" + num(px(x)) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px(x)) + "\" y2=\"" + num(top + ph) +
          "\" stroke=\"#e5e5e5\"/>\n<text x=\"" + num(px(x)) + "\" y=\"" + num(top + ph + 18) +
@@ -92,18 +107,20 @@ inline const char* color(std::size_t i) {
   }
   o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(pw) + "\" height=\"" + num(ph) +
        "\" fill=\"none\" stroke=\"black\"/>\n";
-  o += "<text x=\"" + num(left + pw / 2) + "\" y=\"" + num(H - 16) + "\" text-anchor=\"middle\">" + escape(x_label) + "</text>\n";
-  o += "<text transform=\"translate(20," + num(top + ph / 2) + ") rotate(-90)\" text-anchor=\"middle\">" + escape(y_label) +
+  o += "<text x=\"" + num(left + pw / 2) + "\" y=\"" + num(H - 16) + "\" text-anchor=\"middle\">" + escape(x_label) +
        "</text>\n";
+  o += "<text transform=\"translate(20," + num(top + ph / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
+       escape(y_label) + "</text>\n";
   for (std::size_t i = 0; i < series.size(); ++i) {
     const auto& s = series[i];
     std::string pts;
     for (std::size_t k = 0; k < s.x.size() && k < s.y.size(); ++k) pts += num(px(s.x[k])) + "," + num(py(s.y[k])) + " ";
-    o += "<polyline fill=\"none\" stroke=\"" + std::string(color(i)) + "\" stroke-width=\"1.5\" points=\"" + pts + "\"/>\n";
+    o += "<polyline fill=\"none\" stroke=\"" + std::string(color(i)) + "\" stroke-width=\"1.5\" points=\"" + pts +
+         "\"/>\n";
     const double ly = top + 16 + 20.0 * static_cast<double>(i);
-    o += "<line x1=\"" + num(left + pw + 14) + "\" y1=\"" + num(ly - 4) + "\" x2=\"" + num(left + pw + 38) + "\" y2=\"" +
-         num(ly - 4) + "\" stroke=\"" + color(i) + "\" stroke-width=\"3\"/>\n<text x=\"" + num(left + pw + 44) +
-         "\" y=\"" + num(ly) + "\">" + escape(s.name) + "</text>\n";
+    o += "<line x1=\"" + num(left + pw + 14) + "\" y1=\"" + num(ly - 4) + "\" x2=\"" + num(left + pw + 38) +
+         "\" y2=\"" + num(ly - 4) + "\" stroke=\"" + color(i) + "\" stroke-width=\"3\"/>\n<text x=\"" +
+         num(left + pw + 44) + "\" y=\"" + num(ly) + "\">" + escape(s.name) + "</text>\n";
   }
   o += "</svg>\n";
   return o;
@@ -125,7 +142,8 @@ inline const char* color(std::size_t i) {
     }
     s.push_back(std::move(p));
   }
-  return line_chart_svg("JCT of finished jobs (CDF)", "job completion time (hours)", "fraction of finished jobs", s, 1.0);
+  return line_chart_svg("JCT of finished jobs (CDF)", "job completion time (hours)", "fraction of finished jobs", s,
+                        1.0);
 }
 
 /// Cluster throughput per round (samples/s) against time since the first submission (hours).
