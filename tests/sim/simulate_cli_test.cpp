@@ -2,33 +2,20 @@
 // every job accounted for, clear errors for bad input.
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "../support/cli_run.hpp"
+
 namespace fs = std::filesystem;
+using cellsched::test::slurp;
 
 namespace {
 
-struct run_result {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
+/// A scratch folder for one test, removed afterwards.
 struct scratch {
   fs::path dir;
   explicit scratch(const std::string& name) : dir(fs::temp_directory_path() / ("cellsched_simulate_" + name)) {
@@ -42,12 +29,8 @@ struct scratch {
   }
 };
 
-run_result simulate(const scratch& s, const std::string& arguments) {
-  const fs::path out = s.dir / "stdout.txt", err = s.dir / "stderr.txt";
-  const std::string cmd =
-      std::string(CELLSCHED_CLI) + " simulate " + arguments + " >" + out.string() + " 2>" + err.string();
-  const int raw = std::system(cmd.c_str());
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+cellsched::test::cli_result simulate(const scratch& s, const std::string& arguments) {
+  return cellsched::test::run_cli("simulate " + arguments, s.dir / "io");
 }
 
 const char* cluster_json = R"({"kind": "cluster", "name": "mini", "node_groups": [

@@ -177,15 +177,9 @@ inline void introspective_migration(engine& e) {
 [[nodiscard]] inline std::vector<std::vector<int>> nodes_by_job(const table& t, const topology_view& tv,
                                                                 std::size_t num_jobs) {
   std::vector<std::vector<int>> out(num_jobs);
-  for (int v = 0; v < tv.num_nodes(); ++v) {
-    const int first = tv.node_first[static_cast<std::size_t>(v)];
-    for (int g = first; g < first + tv.node_size[static_cast<std::size_t>(v)]; ++g) {
-      const int o = t[static_cast<std::size_t>(g)].owner;
-      if (o < 0) continue;
-      auto& list = out[static_cast<std::size_t>(o)];
-      if (list.empty() || list.back() != v) list.push_back(v);
-    }
-  }
+  const std::vector<node_counts> counts = counts_by_job(t, tv, num_jobs);
+  for (std::size_t j = 0; j < num_jobs; ++j)
+    for (const auto& nc : counts[j]) out[j].push_back(nc.first);
   return out;
 }
 
