@@ -5,6 +5,7 @@
 //
 // usage: philly_reproduction [--policy NAME[,NAME...]] [--rounds N] [--exact-restarts] [--out FILE]
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
       if (r) {
         std::snprintf(ref_fin, sizeof ref_fin, "%d", r->finished);
         std::snprintf(ref_jct, sizeof ref_jct, "%.0f", r->avg_jct_s);
-        std::snprintf(diff, sizeof diff, "%+.1f%%", 100.0 * (m.avg_jct_s - r->avg_jct_s) / r->avg_jct_s);
+        const double d = 100.0 * (m.avg_jct_s - r->avg_jct_s) / r->avg_jct_s;
+        std::snprintf(diff, sizeof diff, "%+.1f%%", std::fabs(d) < 0.05 ? 0.0 : d);
         std::snprintf(ref_thr, sizeof ref_thr, "%.1f", r->avg_throughput);
       }
       std::printf("%-15s %9zu %6s %11.0f %8s %7s %9.1f %8s %10.1f %8.1f\n", m.policy.c_str(), m.finished, ref_fin,

@@ -70,6 +70,8 @@ TEST_CASE("reports: table, JSON and CSV", "[sim][report]") {
 
   const std::string cmp = format_reference_comparison(ms);
   REQUIRE(cmp.find("41648") != std::string::npos);
+  REQUIRE(cmp.find("by average JCT, ours:      crius < fcfs") != std::string::npos);
+  REQUIRE(cmp.find("(same order)") != std::string::npos);
 }
 
 TEST_CASE("plots: one line per policy, escaped names, finite coordinates", "[sim][report]") {

@@ -2,8 +2,11 @@
 // Reports of simulation runs: a comparison table for the terminal, JSON (every metric, the per-round
 // series and the finished jobs' JCTs) and CSV (one row per policy). Functions build text; the caller
 // decides where it goes.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -65,15 +68,31 @@ namespace report_detail {
   using report_detail::fmt;
   std::vector<std::vector<std::string>> cells = {
       {"policy", "finished", "ref", "avg JCT s", "ref", "diff", "thr avg", "ref", "thr peak", "ref"}};
+  std::vector<std::pair<double, std::string>> ours, theirs;
   for (const auto& m : ms) {
     const recorded_result* r = find_reference_result(m.policy);
     if (!r) continue;
+    ours.emplace_back(m.avg_jct_s, m.policy);
+    theirs.emplace_back(r->avg_jct_s, m.policy);
+    double diff = 100.0 * (m.avg_jct_s - r->avg_jct_s) / r->avg_jct_s;
+    if (std::fabs(diff) < 0.05) diff = 0.0;  // no "-0.0%"
     cells.push_back({m.policy, std::to_string(m.finished), std::to_string(r->finished), fmt("%.0f", m.avg_jct_s),
-                     fmt("%.0f", r->avg_jct_s), fmt("%+.1f%%", 100.0 * (m.avg_jct_s - r->avg_jct_s) / r->avg_jct_s),
-                     fmt("%.1f", m.avg_throughput), fmt("%.1f", r->avg_throughput), fmt("%.1f", m.peak_throughput),
+                     fmt("%.0f", r->avg_jct_s), fmt("%+.1f%%", diff), fmt("%.1f", m.avg_throughput),
+                     fmt("%.1f", r->avg_throughput), fmt("%.1f", m.peak_throughput),
                      r->peak_throughput > 0 ? fmt("%.1f", r->peak_throughput) : "-"});
   }
-  return cells.size() > 1 ? report_detail::rows(cells) : std::string();
+  if (cells.size() <= 1) return std::string();
+  std::string out = report_detail::rows(cells);
+  if (ours.size() > 1) {
+    std::sort(ours.begin(), ours.end());
+    std::sort(theirs.begin(), theirs.end());
+    std::string a, b;
+    for (const auto& x : ours) a += (a.empty() ? "" : " < ") + x.second;
+    for (const auto& x : theirs) b += (b.empty() ? "" : " < ") + x.second;
+    out += "\nby average JCT, ours:      " + a + "\nby average JCT, reference: " + b +
+           (a == b ? "  (same order)\n" : "  (different order)\n");
+  }
+  return out;
 }
 
 [[nodiscard]] inline nlohmann::json metrics_json(const run_metrics& m) {
