@@ -86,7 +86,7 @@ TEST_CASE("simulator: re-tuning longer than a round becomes a debt that stalls p
   REQUIRE(run.finished_jct_s == std::vector<double>{600.0, 1800.0, 1800.0});
 }
 
-TEST_CASE("simulator: a failed node re-queues its jobs, which resume and finish; nothing is lost", "[sim]") {
+TEST_CASE("simulator: a failed node re-queues its jobs, which resume and finish, nothing lost", "[sim]") {
   const cluster c = testing_fixtures::small_cluster(2, 0, 0, 0);
   const sim_testing::constant_oracle oracle{1.0};
   sim_testing::fifo_single_node pol;
