@@ -24,10 +24,17 @@ job sjob(const std::string& id, double t, int n = 1) { return make_job(id, "m", 
 
 }  // namespace
 
-TEST_CASE("Sia: a lone job takes the largest configuration; the fairness exponent shares GPUs", "[baselines][sia]") {
+static sia_options published() {
+  sia_options o;
+  o.penalty = sia_penalty::paper;
+  o.rescale_running_jobs = true;
+  return o;
+}
+
+TEST_CASE("Sia (published form): the fairness exponent shares GPUs", "[baselines][sia]") {
   for (double p : {0.5, 1.0}) {
     mini_host h(make_cluster({{"a", 1, 4}}), linear("m", "a", 4));
-    sia_options opts;
+    sia_options opts = published();
     opts.fairness_p = p;
     sia_policy pol(opts);
     h.submit(sjob("A", 0));
@@ -69,13 +76,13 @@ TEST_CASE("Sia: drops a job that runs nowhere at its requested count", "[baselin
   CHECK(h.dropped("odd"));
 }
 
-TEST_CASE("Sia: earlier partitions keep the capacity they hold", "[baselines][sia]") {
+TEST_CASE("Sia (published form): earlier partitions keep the capacity they hold", "[baselines][sia]") {
   // Five jobs arrive one after another on 8 GPUs. In one program each newcomer is admitted by shrinking
   // a running job (the gain sqrt(n) + 1 beats the penalised loss). With two jobs per program the running
   // jobs of the first program keep their GPUs, so from the third job on nothing is left for newcomers.
   for (int per : {200, 2}) {
     mini_host h(make_cluster({{"a", 2, 4}}), linear("m", "a", 4));
-    sia_options opts;
+    sia_options opts = published();
     opts.max_jobs_per_milp = per;
     sia_policy pol(opts);
     int running = 0, used = 0;
@@ -90,6 +97,31 @@ TEST_CASE("Sia: earlier partitions keep the capacity they hold", "[baselines][si
     CHECK(running == (per == 200 ? 5 : 2));
     CHECK(used == 8);
   }
+}
+
+TEST_CASE("Sia (reference form): running jobs keep their count; a newcomer takes the best configuration that fits",
+          "[baselines][sia]") {
+  table_oracle o = linear("m", "fast", 4);
+  for (int n = 1; n <= 4; n *= 2) o.set("m", "slow", {n}, 120.0 / (5.0 * n));
+  mini_host h(make_cluster({{"fast", 1, 4}, {"slow", 1, 4}}), o);
+  sia_policy pol;
+  h.submit(make_job("A", "m", 0, "slow", 1, 100000, 120));
+  REQUIRE(h.step(pol).empty());
+  CHECK(h.type_of("A") == "fast");  // asked for one slow GPU; Sia gives the largest, fastest configuration
+  CHECK(h.gpus_of("A") == 4);
+  h.set_time(3600);
+  h.submit(make_job("B", "m", 3600, "fast", 1, 100000, 120));
+  REQUIRE(h.step(pol).empty());
+  CHECK(h.gpus_of("A") == 4);  // never rescaled while running
+  CHECK(h.type_of("B") == "slow");
+  CHECK(h.gpus_of("B") == 4);
+  h.submit(make_job("C", "m", 3600, "fast", 1, 100000, 120));
+  REQUIRE(h.step(pol).empty());
+  CHECK_FALSE(h.running("C"));  // no GPU left anywhere: it waits
+  h.finish("A");
+  REQUIRE(h.step(pol).empty());
+  CHECK(h.running("C"));
+  CHECK(h.gpus_of("B") == 4);
 }
 
 #else

@@ -15,7 +15,16 @@
 #include <vector>
 
 #ifdef CELLSCHED_HAVE_CBC
+#include <CbcHeuristic.hpp>
+#include <CbcHeuristicFPump.hpp>
+#include <CbcHeuristicLocal.hpp>
 #include <CbcModel.hpp>
+#include <CglClique.hpp>
+#include <CglFlowCover.hpp>
+#include <CglGomory.hpp>
+#include <CglKnapsackCover.hpp>
+#include <CglMixedIntegerRounding2.hpp>
+#include <CglProbing.hpp>
 #include <CoinMessageHandler.hpp>
 #include <CoinPackedMatrix.hpp>
 #include <CoinPackedVector.hpp>
@@ -184,6 +193,33 @@ inline double to_coin(double v, double inf) { return std::isinf(v) ? (v > 0 ? in
     for (std::size_t i = 0; i < opt.start.size(); ++i) start_obj += opt.start[i] * m.objective()[i];
     model.setBestSolution(opt.start.data(), n, m.is_maximize() ? -start_obj : start_obj, true);
   }
+  // CBC's usual cut generators and primal heuristics (as its stand-alone solver uses): on the
+  // assignment-with-capacity programs of the baselines they cut the search tree by one to two orders of
+  // magnitude against plain branch and bound.
+  CglProbing probing;
+  probing.setUsingObjective(1);
+  probing.setMaxPass(3);
+  probing.setMaxProbe(100);
+  probing.setMaxLook(50);
+  CglGomory gomory;
+  CglKnapsackCover knapsack;
+  CglClique clique;
+  clique.setStarCliqueReport(false);
+  clique.setRowCliqueReport(false);
+  CglMixedIntegerRounding2 mir;
+  CglFlowCover flow;
+  model.addCutGenerator(&probing, -1, "Probing");
+  model.addCutGenerator(&gomory, -1, "Gomory");
+  model.addCutGenerator(&knapsack, -1, "Knapsack");
+  model.addCutGenerator(&clique, -1, "Clique");
+  model.addCutGenerator(&mir, -1, "MIR2");
+  model.addCutGenerator(&flow, -1, "FlowCover");
+  CbcRounding rounding(model);
+  CbcHeuristicFPump pump(model);
+  CbcHeuristicLocal local(model);
+  model.addHeuristic(&rounding);
+  model.addHeuristic(&pump);
+  model.addHeuristic(&local);
   model.initialSolve();
   if (model.solver()->isProvenPrimalInfeasible()) {
     out.status = milp_status::infeasible;

@@ -11,13 +11,23 @@
 //   artifact used GLPK through cvxpy);
 // * G is Sia's normalised goodput: N_min · thr / min thr over the job's feasible configurations (N_min the
 //   fewest GPUs it can run on); statistical efficiency is 1 because batch sizes are fixed;
-// * restart penalty r = max((T − N·δ)/(T + δ), 0.01), T the job's execution time so far, N its restarts,
-//   δ = 600 s, applied (as in the Sia paper) to every configuration other than the job's current one;
-//   the artifact scaled all of a job's configurations by r, which leaves its choice unpenalised;
+// * restart penalty r = max((T − N·δ)/(T + δ), 0.01), T the job's execution time so far, N its
+//   (re)starts, δ = 600 s. Two forms (sia_options::penalty):
+//   - `artifact` (default, reproduces the reference figures): as the artifact computes it, r scales all of
+//     a job's configurations, N counts the job's first start, and a job that has not run gets 0.01;
+//     r then acts as a per-job weight rather than a price on moving;
+//   - `paper`: as the Sia paper defines it, r scales only the configurations other than the current one;
+// * running jobs keep their GPU count unless sia_options::rescale_running_jobs: in the artifact a running
+//   job's new count is recorded but never applied (it is re-placed with its old count when its type
+//   changes), so the reference figures come from type changes only;
 // * the running jobs whose configuration changed, then the candidate, are re-placed at best locality,
 //   else relaxed locality; if one cannot be placed the admission fails and nothing moves;
 // * waiting jobs are all retried in order when GPUs free up (no blocking); a new job that cannot run on
 //   any type at its requested count is dropped.
+// A candidate is admitted only if it can be placed: when the free GPUs of all types together are fewer
+// than its smallest configuration needs and running jobs keep their counts, no program can place it and
+// none is solved (exact: moves keep the GPUs in use constant); likewise during retries when the best
+// layout of every configuration fails the data rule (placement would reject whatever the program chose).
 // Data rule (as in the artifact): throughputs are best-plan figures without the data-parallel memory
 // check; placements of new arrivals skip that check, placements during retries apply it.
 // Without COIN-OR CBC the policy is unavailable: available() is false and decide() starts nothing.
@@ -39,6 +49,9 @@
 
 namespace cellsched {
 
+/// How the restart penalty enters the program (see the header comment).
+enum class sia_penalty { artifact, paper };
+
 struct sia_options {
   std::vector<int> gpu_counts = baselines::default_gpu_counts();
   double fairness_p = 0.5;            ///< p_fairness
@@ -48,6 +61,8 @@ struct sia_options {
   double placement_bonus = 1.0;       ///< λ: objective gain for placing the candidate (artifact: -not_alloc_penalty)
   int max_moved_jobs = 5;             ///< MAX_MGRT_JOB_NUM
   int max_jobs_per_milp = 200;        ///< MAX_JOB_NUM_PARTITION
+  sia_penalty penalty = sia_penalty::artifact;
+  bool rescale_running_jobs = false;  ///< let the program change running jobs' GPU counts (Sia as published)
 };
 
 class sia_policy {
@@ -155,18 +170,36 @@ class sia_policy {
       if (n_min == 0 || out[i].gpus < n_min) n_min = out[i].gpus;
       if (thr_min == 0.0 || thr[i] < thr_min) thr_min = thr[i];
     }
-    const double exec_s = std::max(0.0, s.now_s - jb.submit_time_s - js.queued_s);
+    const double exec_s = running ? std::max(0.0, s.now_s - jb.submit_time_s - js.queued_s) : 0.0;
     const auto it = restarts_.find(jb.id);
-    const double restarts = it == restarts_.end() ? 0.0 : it->second;
+    const bool artifact = opts_.penalty == sia_penalty::artifact;
+    // The artifact counts a running job's first start among its re-schedulings.
+    const double restarts = (it == restarts_.end() ? 0.0 : it->second) + (artifact && running ? 1.0 : 0.0);
     const double r = std::max((exec_s - restarts * opts_.restart_penalty_s) / (exec_s + opts_.restart_penalty_s),
                               opts_.min_realloc_factor);
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (thr[i] <= 0) continue;
       const double g = n_min * thr[i] / thr_min;
       const bool current = out[i].type == cur_type && out[i].gpus == cur_n;
-      out[i].value = std::min(std::pow(g * (running && !current ? r : 1.0), opts_.fairness_p), opts_.goodput_clip);
+      const double f = artifact ? r : (running && !current ? r : 1.0);
+      out[i].value = std::min(std::pow(g * f, opts_.fairness_p), opts_.goodput_clip);
     }
+    if (running && !opts_.rescale_running_jobs)
+      out.erase(std::remove_if(out.begin(), out.end(), [&](const config& c) { return c.gpus != cur_n; }), out.end());
     return out;
+  }
+
+  // Whether the best layout of some configuration passes the data rule; placement gives up on a
+  // configuration whose best layout fails it, so otherwise every admission fails at placement.
+  template <class Oracle>
+  [[nodiscard]] static bool placeable_under_dp_rule(const snapshot<Oracle>& s, baselines::perf_cache<Oracle>& perf, int cand,
+                                                    const std::vector<config>& cfg) {
+    const job& jb = *s.jobs[static_cast<std::size_t>(cand)].spec;
+    for (const config& c : cfg) {
+      const node_layout l = baselines::best_layout(c.gpus, baselines::node_capacity(*s.topology, c.type));
+      if (!l.empty() && baselines::usable(perf.query(jb, c.type, l), true)) return true;
+    }
+    return false;
   }
 
   // The artifact's _sia_admission_control + _sia_resource_allocation for candidate `cand`.
@@ -174,9 +207,20 @@ class sia_policy {
   bool admit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf, int cand, bool dp_rule) {
     std::vector<int> jobs = baselines::running_jobs(v);
     jobs.push_back(cand);
-    const std::vector<std::string> types = v.types_up();
+    std::vector<std::vector<config>> all_cfg;
+    for (int j : jobs) all_cfg.push_back(configurations(s, v, perf, j));
     std::map<std::string, double> left;
-    for (const auto& t : types) left[t] = v.usable_gpus(t);
+    for (const auto& t : v.types_up()) left[t] = v.usable_gpus(t);
+    if (!opts_.rescale_running_jobs) {
+      // Moves keep the GPUs in use constant: the candidate needs that many free GPUs somewhere.
+      double free_gpus = 0.0;
+      for (const auto& [t, n] : left) free_gpus += n;
+      for (std::size_t i = 0; i + 1 < jobs.size(); ++i) free_gpus -= v.num_gpus_of(jobs[i]);
+      int need = 0;
+      for (const config& c : all_cfg.back()) need = need == 0 ? c.gpus : std::min(need, c.gpus);
+      if (need == 0 || free_gpus < need) return false;
+    }
+    if (dp_rule && !placeable_under_dp_rule(s, perf, cand, all_cfg.back())) return false;
     const std::size_t per = static_cast<std::size_t>(std::max(1, opts_.max_jobs_per_milp));
     const std::size_t parts = (jobs.size() + per - 1) / per;
     const int moves = opts_.max_moved_jobs / static_cast<int>(parts);
@@ -195,7 +239,7 @@ class sia_policy {
       for (std::size_t i = lo; i < hi; ++i) {
         const int j = jobs[i];
         const bool is_cand = j == cand;
-        cfg.push_back(configurations(s, v, perf, j));
+        cfg.push_back(all_cfg[i]);
         var.emplace_back();
         std::vector<detail::milp_term> one;
         for (const config& c : cfg.back()) {
