@@ -10,16 +10,19 @@ using namespace test_baselines;
 namespace {
 
 // Throughputs are batch / time with batch 120: time = 120 / samples_per_s.
-void set_thr(table_oracle& o, const std::string& model, const std::string& type, const node_layout& l, double samples_per_s,
-             bool dp_ok = true) {
+void set_thr(table_oracle& o, const std::string& model, const std::string& type, const node_layout& l,
+             double samples_per_s, bool dp_ok = true) {
   o.set(model, type, l, 120.0 / samples_per_s, dp_ok);
 }
 
-job ef_job(const std::string& id, const std::string& model, double t) { return make_job(id, model, t, "a", 1, 1000, 120); }
+job ef_job(const std::string& id, const std::string& model, double t) {
+  return make_job(id, model, t, "a", 1, 1000, 120);
+}
 
 }  // namespace
 
-TEST_CASE("ElasticFlow-LS: a lone job grows to the whole type, then shrinks for a newcomer", "[baselines][elasticflow]") {
+TEST_CASE("ElasticFlow-LS: a lone job grows to the whole type, then shrinks for a newcomer",
+          "[baselines][elasticflow]") {
   table_oracle o;
   for (const std::string m : {"p", "q"}) {
     set_thr(o, m, "a", {1}, 10);

@@ -12,8 +12,7 @@ namespace {
 // Type "a": 2 nodes x 4 GPUs; type "b": 1 node x 2 GPUs. Model "m" runs on any listed layout.
 mini_host two_types() {
   table_oracle o;
-  for (const node_layout& l : std::vector<node_layout>{{1}, {2}, {4}, {4, 4}, {2, 2}, {1, 1}})
-    o.set("m", "a", l, 1.0);
+  for (const node_layout& l : std::vector<node_layout>{{1}, {2}, {4}, {4, 4}, {2, 2}, {1, 1}}) o.set("m", "a", l, 1.0);
   o.set("m", "b", {1}, 1.0);
   o.set("m", "b", {2}, 1.0);
   return mini_host(make_cluster({{"a", 2, 4}, {"b", 1, 2}}), o);
@@ -90,7 +89,8 @@ TEST_CASE("FCFS: no relaxed locality unless asked (fcfs-r)", "[baselines][fcfs]"
     h.submit(make_job("y", "m", 0, "a", 2));
     REQUIRE(h.step(p).empty());
     // x and y sit on different nodes (most free first), leaving 2 + 2 free GPUs.
-    REQUIRE(h.topology().node_of(h.status("x").alloc->gpus.front()) != h.topology().node_of(h.status("y").alloc->gpus.front()));
+    REQUIRE(h.topology().node_of(h.status("x").alloc->gpus.front()) !=
+            h.topology().node_of(h.status("y").alloc->gpus.front()));
     h.submit(make_job("z", "m", 1, "a", 4));
     REQUIRE(h.step(p).empty());
     CHECK(h.running("z") == relaxed);
@@ -102,9 +102,9 @@ TEST_CASE("FCFS: drops a job that cannot run at its request, and ignores DP memo
   mini_host h = two_types();
   table_oracle o = h.oracle();
   fcfs_policy p;
-  h.submit(make_job("nope", "m", 0, "b", 4));       // 4 GPUs of "b" do not exist at best locality
+  h.submit(make_job("nope", "m", 0, "b", 4));         // 4 GPUs of "b" do not exist at best locality
   h.submit(make_job("unknown", "other", 0, "a", 1));  // model not in the table
-  h.submit(make_job("noreq", "m", 0));               // no request at all
+  h.submit(make_job("noreq", "m", 0));                // no request at all
   REQUIRE(h.step(p).empty());
   CHECK(h.dropped("nope"));
   CHECK(h.dropped("unknown"));

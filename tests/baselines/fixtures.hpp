@@ -78,7 +78,9 @@ inline std::string numbered(const char* prefix, int i) {
 
 class mini_host {
  public:
-  mini_host(cluster c, table_oracle o) : topo_(std::move(c)), oracle_(std::move(o)) { up_.assign(topo_.nodes().size(), true); }
+  mini_host(cluster c, table_oracle o) : topo_(std::move(c)), oracle_(std::move(o)) {
+    up_.assign(topo_.nodes().size(), true);
+  }
 
   void submit(const job& j) {
     specs_.push_back(j);
@@ -99,10 +101,12 @@ class mini_host {
     a.layout = layout_of(gpus);
     st.alloc = a;
     // Inherited, not an arrival the policy must handle.
-    events_.erase(std::remove_if(events_.begin(), events_.end(), [&](const event& e) { return e.job_id == id; }), events_.end());
+    events_.erase(std::remove_if(events_.begin(), events_.end(), [&](const event& e) { return e.job_id == id; }),
+                  events_.end());
   }
   void finish(const std::string& id) {
-    jobs_.erase(std::remove_if(jobs_.begin(), jobs_.end(), [&](const job_status& s) { return s.spec->id == id; }), jobs_.end());
+    jobs_.erase(std::remove_if(jobs_.begin(), jobs_.end(), [&](const job_status& s) { return s.spec->id == id; }),
+                jobs_.end());
     events_.push_back({event_kind::departure, id, -1});
   }
   void set_time(double t) { now_ = t; }
@@ -111,8 +115,8 @@ class mini_host {
     up_[static_cast<std::size_t>(n)] = up;
     if (!up)
       for (auto& js : jobs_)
-        if (js.state == job_state::running &&
-            std::any_of(js.alloc->gpus.begin(), js.alloc->gpus.end(), [&](gpu_id g) { return topo_.node_of(g) == n; })) {
+        if (js.state == job_state::running && std::any_of(js.alloc->gpus.begin(), js.alloc->gpus.end(),
+                                                          [&](gpu_id g) { return topo_.node_of(g) == n; })) {
           js.state = job_state::pending;
           js.alloc.reset();
           events_.push_back({event_kind::job_failure, js.spec->id, n});
@@ -175,7 +179,8 @@ class mini_host {
     std::map<gpu_id, std::string> owner;
     for (const auto& [id, a] : next)
       for (gpu_id g : a.gpus)
-        if (!owner.emplace(g, id).second) return "GPU " + std::to_string(g) + " double-booked by " + owner[g] + " and " + id;
+        if (!owner.emplace(g, id).second)
+          return "GPU " + std::to_string(g) + " double-booked by " + owner[g] + " and " + id;
     for (auto& js : jobs_) {
       const auto it = next.find(js.spec->id);
       if (it == next.end()) {
@@ -189,8 +194,9 @@ class mini_host {
     }
     for (const auto& dj : d.dropped) {
       dropped_.insert(dj.job_id);
-      jobs_.erase(std::remove_if(jobs_.begin(), jobs_.end(), [&](const job_status& s) { return s.spec->id == dj.job_id; }),
-                  jobs_.end());
+      jobs_.erase(
+          std::remove_if(jobs_.begin(), jobs_.end(), [&](const job_status& s) { return s.spec->id == dj.job_id; }),
+          jobs_.end());
     }
     return "";
   }

@@ -10,7 +10,8 @@ using namespace test_baselines;
 namespace {
 
 // Batch 120: time = 120 / samples_per_s.
-void thr(table_oracle& o, const std::string& model, const std::string& type, const node_layout& l, double sps, bool dp = true) {
+void thr(table_oracle& o, const std::string& model, const std::string& type, const node_layout& l, double sps,
+         bool dp = true) {
   o.set(model, type, l, 120.0 / sps, dp);
 }
 job gjob(const std::string& id, const std::string& model, double t, const std::string& type, int n) {
@@ -102,7 +103,7 @@ TEST_CASE("Gavel: new jobs are tried on arrival even when others wait", "[baseli
   gavel_policy p;
   h.submit(gjob("one", "m", 0, "fast", 1));
   REQUIRE(h.step(p).empty());
-  h.submit(gjob("two", "m", 1, "fast", 2));  // waits: one GPU left
+  h.submit(gjob("two", "m", 1, "fast", 2));    // waits: one GPU left
   h.submit(gjob("three", "m", 1, "fast", 1));  // fits the free GPU, starts ahead of "two"
   REQUIRE(h.step(p).empty());
   CHECK_FALSE(h.running("two"));

@@ -50,7 +50,8 @@ std::string run_scenario(Policy& pol, std::uint32_t seed, int max_moves_per_arri
     const auto running = h.running_ids();
     if (what < 65 || running.empty()) {
       const int n = 1 << std::uniform_int_distribution<int>(0, 3)(rng);
-      h.submit(make_job(numbered("j", next++), numbered("m", static_cast<int>(rng() % 4)), 100.0 * step, rng() % 2 ? "a" : "b", n));
+      h.submit(make_job(numbered("j", next++), numbered("m", static_cast<int>(rng() % 4)), 100.0 * step,
+                        rng() % 2 ? "a" : "b", n));
       arrival_only = true;
     } else if (what < 93) {
       h.finish(running[rng() % running.size()]);
@@ -61,7 +62,8 @@ std::string run_scenario(Policy& pol, std::uint32_t seed, int max_moves_per_arri
     std::map<std::string, std::vector<gpu_id>> before;
     for (const auto& id : h.running_ids()) before[id] = h.status(id).alloc->gpus;
     const decision d = pol.decide(h.snap());
-    for (const auto& p : d.run) log << p.job_id << "@" << p.alloc.gpu_type << ":" << p.alloc.gpus.size() << "/" << p.alloc.gpus.front() << " ";
+    for (const auto& p : d.run)
+      log << p.job_id << "@" << p.alloc.gpu_type << ":" << p.alloc.gpus.size() << "/" << p.alloc.gpus.front() << " ";
     for (const auto& id : d.preempt) log << "-" << id << " ";
     for (const auto& dj : d.dropped) log << "x" << dj.job_id << " ";
     log << "\n";
@@ -92,11 +94,21 @@ void check_policy(Make make, int max_moves_per_arrival) {
 }  // namespace
 
 TEST_CASE("Baselines: valid and deterministic decisions on random scenarios", "[baselines]") {
-  SECTION("fcfs") { check_policy([] { return fcfs_policy(); }, 0); }
-  SECTION("gandiva") { check_policy([] { return gandiva_policy(); }, 1000); }
-  SECTION("elasticflow-ls") { check_policy([] { return elasticflow_policy(); }, 1000); }
+  SECTION("fcfs") {
+    check_policy([] { return fcfs_policy(); }, 0);
+  }
+  SECTION("gandiva") {
+    check_policy([] { return gandiva_policy(); }, 1000);
+  }
+  SECTION("elasticflow-ls") {
+    check_policy([] { return elasticflow_policy(); }, 1000);
+  }
 #ifdef CELLSCHED_HAVE_CBC
-  SECTION("gavel") { check_policy([] { return gavel_policy(); }, 3); }
-  SECTION("sia") { check_policy([] { return sia_policy(); }, 5); }
+  SECTION("gavel") {
+    check_policy([] { return gavel_policy(); }, 3);
+  }
+  SECTION("sia") {
+    check_policy([] { return sia_policy(); }, 5);
+  }
 #endif
 }

@@ -91,7 +91,8 @@ brute_result brute_force(const milp& m) {
     for (int row = 0; row < m.num_rows() && ok; ++row) {
       double lhs = 0;
       for (const auto& t : m.rows()[static_cast<std::size_t>(row)]) lhs += ((mask >> t.var) & 1u) ? t.coef : 0.0;
-      ok = lhs >= m.row_lo()[static_cast<std::size_t>(row)] - 1e-9 && lhs <= m.row_hi()[static_cast<std::size_t>(row)] + 1e-9;
+      ok = lhs >= m.row_lo()[static_cast<std::size_t>(row)] - 1e-9 &&
+           lhs <= m.row_hi()[static_cast<std::size_t>(row)] + 1e-9;
     }
     if (!ok) continue;
     double obj = 0;

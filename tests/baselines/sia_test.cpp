@@ -15,7 +15,8 @@ namespace {
 table_oracle linear(const std::string& model, const std::string& type, int max_per_node) {
   table_oracle o;
   for (int n = 1; n <= 16; n *= 2) {
-    const node_layout l = n <= max_per_node ? node_layout{n} : node_layout(static_cast<std::size_t>(n / max_per_node), max_per_node);
+    const node_layout l =
+        n <= max_per_node ? node_layout{n} : node_layout(static_cast<std::size_t>(n / max_per_node), max_per_node);
     o.set(model, type, l, 120.0 / (10.0 * n));
   }
   return o;

@@ -34,20 +34,25 @@
 namespace cellsched::detail {
 
 enum class milp_status {
-  optimal,             ///< proven optimal (within the requested gap)
-  infeasible,          ///< proven infeasible
-  feasible,            ///< stopped at the node limit with a solution that is not proven optimal
-  no_solution,         ///< stopped at the node limit without any solution, or unbounded
-  unavailable,         ///< built without COIN-OR CBC
+  optimal,      ///< proven optimal (within the requested gap)
+  infeasible,   ///< proven infeasible
+  feasible,     ///< stopped at the node limit with a solution that is not proven optimal
+  no_solution,  ///< stopped at the node limit without any solution, or unbounded
+  unavailable,  ///< built without COIN-OR CBC
 };
 
 [[nodiscard]] inline const char* to_string(milp_status s) noexcept {
   switch (s) {
-    case milp_status::optimal: return "optimal";
-    case milp_status::infeasible: return "infeasible";
-    case milp_status::feasible: return "feasible";
-    case milp_status::no_solution: return "no solution";
-    case milp_status::unavailable: return "unavailable (built without COIN-OR CBC)";
+    case milp_status::optimal:
+      return "optimal";
+    case milp_status::infeasible:
+      return "infeasible";
+    case milp_status::feasible:
+      return "feasible";
+    case milp_status::no_solution:
+      return "no solution";
+    case milp_status::unavailable:
+      return "unavailable (built without COIN-OR CBC)";
   }
   return "no solution";
 }
@@ -109,15 +114,15 @@ class milp {
 };
 
 struct milp_options {
-  long max_nodes = -1;          ///< branch-and-bound node limit; < 0 = none (exact)
-  double relative_gap = 0.0;    ///< stop when (best bound - incumbent) / |incumbent| <= this; 0 = exact
-  std::vector<double> start;    ///< optional feasible starting point (one value per variable)
+  long max_nodes = -1;        ///< branch-and-bound node limit; < 0 = none (exact)
+  double relative_gap = 0.0;  ///< stop when (best bound - incumbent) / |incumbent| <= this; 0 = exact
+  std::vector<double> start;  ///< optional feasible starting point (one value per variable)
 };
 
 struct milp_solution {
   milp_status status = milp_status::no_solution;
   double objective = 0.0;
-  std::vector<double> values;   ///< one per variable when a solution exists; integers rounded
+  std::vector<double> values;  ///< one per variable when a solution exists; integers rounded
   [[nodiscard]] bool has_solution() const noexcept {
     return status == milp_status::optimal || status == milp_status::feasible;
   }

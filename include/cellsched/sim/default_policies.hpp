@@ -3,6 +3,11 @@
 // below (see docs/ARCHITECTURE-schedule.md).
 #include "cellsched/schedule/crius.hpp"
 #include "cellsched/schedule/crius_options.hpp"
+#include "cellsched/schedule/baselines/elasticflow.hpp"
+#include "cellsched/schedule/baselines/fcfs.hpp"
+#include "cellsched/schedule/baselines/gandiva.hpp"
+#include "cellsched/schedule/baselines/gavel.hpp"
+#include "cellsched/schedule/baselines/sia.hpp"
 #include "cellsched/schedule/perf_oracle.hpp"
 #include "cellsched/sim/any_policy.hpp"
 #include "cellsched/sim/policy_registry.hpp"
@@ -21,6 +26,27 @@ requires perf_oracle<Oracle>
                   o.deadline_aware = true;
                   return any_policy<Oracle>(crius_policy(o));
                 });
+  // Baselines (schedule/baselines/); Gavel and Sia need COIN-OR CBC and are listed as unavailable without it.
+  r.template add<fcfs_policy>("fcfs", "FCFS: requested type and count, submission order, no backfill",
+                              unguided_tuning_costs());
+  r.template add<gandiva_policy>("gandiva",
+                                 "Gandiva: requested allocation, locality migration, grow/shrink into idle GPUs",
+                                 unguided_tuning_costs());
+  if constexpr (gavel_policy::available())
+    r.template add<gavel_policy>("gavel", "Gavel: max-sum throughput MILP, GPU type may change, count kept",
+                                 unguided_tuning_costs());
+  else
+    r.add_unavailable("gavel", "Gavel: max-sum throughput MILP, GPU type may change, count kept",
+                      gavel_policy::unavailable_reason());
+  if constexpr (sia_policy::available())
+    r.template add<sia_policy>("sia", "Sia: goodput MILP over (type, count) per job, fairness p = 0.5, restart penalty",
+                               unguided_tuning_costs());
+  else
+    r.add_unavailable("sia", "Sia: goodput MILP over (type, count) per job, fairness p = 0.5, restart penalty",
+                      sia_policy::unavailable_reason());
+  r.template add<elasticflow_policy>("elasticflow-ls",
+                                     "ElasticFlow-LS: elastic GPU count by marginal return, loose deadlines",
+                                     unguided_tuning_costs());
   return r;
 }
 

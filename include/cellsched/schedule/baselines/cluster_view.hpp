@@ -39,11 +39,13 @@ class cluster_view {
     // A job still holding GPUs of a node that is down cannot run: it is preempted (all its GPUs freed).
     std::vector<int> lost;
     for (const node& n : topo_->nodes()) {
-      const node_status* st = n.id < static_cast<int>(s.nodes.size()) ? &s.nodes[static_cast<std::size_t>(n.id)] : nullptr;
+      const node_status* st =
+          n.id < static_cast<int>(s.nodes.size()) ? &s.nodes[static_cast<std::size_t>(n.id)] : nullptr;
       const bool up = st == nullptr || st->up;
       for (int l = 0; l < n.num_gpus; ++l) {
         const int o = owner_[static_cast<std::size_t>(n.first_gpu + l)];
-        const bool busy = st && static_cast<std::size_t>(l) < st->gpu_busy.size() && st->gpu_busy[static_cast<std::size_t>(l)];
+        const bool busy =
+            st && static_cast<std::size_t>(l) < st->gpu_busy.size() && st->gpu_busy[static_cast<std::size_t>(l)];
         if (!up && o >= 0) lost.push_back(o);
         if (!up || (o == free_gpu && busy)) owner_[static_cast<std::size_t>(n.first_gpu + l)] = blocked_gpu;
       }
@@ -111,7 +113,9 @@ class cluster_view {
     std::sort(out.rbegin(), out.rend());
     return out;
   }
-  [[nodiscard]] bool changed(int j) const { return held_.at(static_cast<std::size_t>(j)) != before_.at(static_cast<std::size_t>(j)); }
+  [[nodiscard]] bool changed(int j) const {
+    return held_.at(static_cast<std::size_t>(j)) != before_.at(static_cast<std::size_t>(j));
+  }
 
   void release(int j) {
     for (gpu_id g : held_.at(static_cast<std::size_t>(j))) owner_[static_cast<std::size_t>(g)] = free_gpu;
@@ -176,9 +180,9 @@ class cluster_view {
 
  private:
   const cluster* topo_ = nullptr;
-  std::vector<int> owner_;                    ///< per global GPU: job index, free_gpu or blocked_gpu
-  std::vector<std::vector<gpu_id>> held_;     ///< per job, sorted
-  std::vector<std::vector<gpu_id>> before_;   ///< per job as in the snapshot (GPUs on up nodes)
+  std::vector<int> owner_;                   ///< per global GPU: job index, free_gpu or blocked_gpu
+  std::vector<std::vector<gpu_id>> held_;    ///< per job, sorted
+  std::vector<std::vector<gpu_id>> before_;  ///< per job as in the snapshot (GPUs on up nodes)
   std::vector<std::string> job_ids_;
   std::map<std::string, std::vector<node_id>> up_nodes_of_;
 };

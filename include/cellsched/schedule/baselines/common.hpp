@@ -38,9 +38,9 @@ static_assert(perf_oracle<any_oracle>);
 
 /// What happened since the previous call, as the reference's round loop sees it.
 struct round_events {
-  std::vector<int> arrivals;      ///< indices into snapshot::jobs of new pending jobs, in submission order
-  std::vector<int> pending;       ///< the other pending jobs (the pending queue), in submission order
-  bool resources_freed = false;   ///< a departure, a repair or a failure: retry the pending queue
+  std::vector<int> arrivals;     ///< indices into snapshot::jobs of new pending jobs, in submission order
+  std::vector<int> pending;      ///< the other pending jobs (the pending queue), in submission order
+  bool resources_freed = false;  ///< a departure, a repair or a failure: retry the pending queue
 };
 
 template <class Oracle>
@@ -133,7 +133,7 @@ enum class node_order {
 
 /// Nodes of `type` (excluding `skip`) with at least `per_node` free GPUs, in the given order (ties by id).
 [[nodiscard]] inline std::vector<node_id> candidate_nodes(const cluster_view& v, const std::string& type, int per_node,
-                                                         node_order order, const std::vector<node_id>& skip = {}) {
+                                                          node_order order, const std::vector<node_id>& skip = {}) {
   std::vector<std::pair<int, node_id>> c;
   for (node_id n : v.nodes_of(type)) {
     if (std::find(skip.begin(), skip.end(), n) != skip.end()) continue;
@@ -208,8 +208,8 @@ enum class try_result {
 /// `block_by_type` the first job of a requested GPU type that does not fit blocks the later ones of
 /// that type (no backfill). Returns the jobs still waiting, in order.
 template <class Oracle, class TryStart>
-[[nodiscard]] std::vector<int> retry_waiting(const snapshot<Oracle>& s, const std::vector<int>& waiting, bool block_by_type,
-                                             TryStart&& try_start) {
+[[nodiscard]] std::vector<int> retry_waiting(const snapshot<Oracle>& s, const std::vector<int>& waiting,
+                                             bool block_by_type, TryStart&& try_start) {
   std::vector<std::string> blocked;
   std::vector<int> still;
   for (int j : waiting) {
@@ -244,9 +244,8 @@ bool apply_reconfigurations(cluster_view& v, const snapshot<Oracle>& s, perf_cac
   for (const auto& c : changes) trial.release(c.job);
   for (const auto& c : changes) {
     const job& jb = *s.jobs[static_cast<std::size_t>(c.job)].spec;
-    if (!place_best_then_relaxed(trial, c.job, c.gpu_type, c.gpus, true, [&](const node_layout& l) {
-          return usable(perf.query(jb, c.gpu_type, l), dp_rule);
-        }))
+    if (!place_best_then_relaxed(trial, c.job, c.gpu_type, c.gpus, true,
+                                 [&](const node_layout& l) { return usable(perf.query(jb, c.gpu_type, l), dp_rule); }))
       return false;
   }
   v = std::move(trial);

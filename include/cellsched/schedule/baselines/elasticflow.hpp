@@ -80,8 +80,8 @@ class elasticflow_policy {
 
   // The fewest GPUs meeting the deadline (artifact _get_min_satisfactory_share), 0 when none does.
   template <class Oracle>
-  [[nodiscard]] int min_share(const snapshot<Oracle>& s, baselines::perf_cache<Oracle>& perf, int j, const std::string& type,
-                              int node_cap) const {
+  [[nodiscard]] int min_share(const snapshot<Oracle>& s, baselines::perf_cache<Oracle>& perf, int j,
+                              const std::string& type, int node_cap) const {
     const job_status& js = s.jobs[static_cast<std::size_t>(j)];
     const job& jb = *js.spec;
     const double deadline = jb.submit_time_s + opts_.deadline_slack_s;
@@ -90,7 +90,8 @@ class elasticflow_policy {
       const double thr = dp_throughput(perf, jb, type, n, node_cap);
       if (thr <= 0) continue;
       const double iter_s = static_cast<double>(jb.global_batch) / thr;
-      const double finish = s.now_s + tune + opts_.round_s + std::floor(static_cast<double>(js.remaining_iterations) * iter_s);
+      const double finish =
+          s.now_s + tune + opts_.round_s + std::floor(static_cast<double>(js.remaining_iterations) * iter_s);
       if (finish <= deadline) return n;
     }
     return 0;
@@ -104,7 +105,8 @@ class elasticflow_policy {
 
   // Admission, greedy allocation and re-placement of every job of the newcomer's type.
   template <class Oracle>
-  bool fit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf, int target) const {
+  bool fit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf,
+           int target) const {
     const job& tj = *s.jobs[static_cast<std::size_t>(target)].spec;
     if (!tj.requested_gpu_type) return false;
     const std::string type = *tj.requested_gpu_type;
@@ -116,7 +118,8 @@ class elasticflow_policy {
     // Admission: every share fits (deadlines differ only by submission, so submission order is deadline order).
     std::vector<int> by_deadline = jobs;
     std::stable_sort(by_deadline.begin(), by_deadline.end(), [&](int a, int b) {
-      return s.jobs[static_cast<std::size_t>(a)].spec->submit_time_s < s.jobs[static_cast<std::size_t>(b)].spec->submit_time_s;
+      return s.jobs[static_cast<std::size_t>(a)].spec->submit_time_s <
+             s.jobs[static_cast<std::size_t>(b)].spec->submit_time_s;
     });
     std::vector<int> share(static_cast<std::size_t>(v.num_jobs()), 0);
     int left = v.usable_gpus(type);
@@ -153,8 +156,9 @@ class elasticflow_policy {
     baselines::cluster_view trial = v;
     for (int j : jobs) trial.release(j);
     std::vector<int> order = jobs;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int a, int b) { return share[static_cast<std::size_t>(a)] > share[static_cast<std::size_t>(b)]; });
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return share[static_cast<std::size_t>(a)] > share[static_cast<std::size_t>(b)];
+    });
     std::vector<node_id> nodes = trial.nodes_of(type);
     std::vector<bool> placed(static_cast<std::size_t>(v.num_jobs()), false);
     for (int j : order) {

@@ -62,7 +62,9 @@ class gandiva_policy {
         dropped.push_back({jb.id, why});
         continue;
       }
-      if (baselines::type_waiting(s, waiting, *jb.requested_gpu_type) || fit(s, v, perf, j) != baselines::try_result::started) waiting.push_back(j);
+      if (baselines::type_waiting(s, waiting, *jb.requested_gpu_type) ||
+          fit(s, v, perf, j) != baselines::try_result::started)
+        waiting.push_back(j);
     }
 
     decision d = v.to_decision();
@@ -97,7 +99,8 @@ class gandiva_policy {
   // The artifact's _gandiva_fit_one_job plus its contention handling: place on the view with loans
   // returned; shrink the grown jobs whose lent GPUs the job takes; start it if its GPUs are then free.
   template <class Oracle>
-  baselines::try_result fit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf, int j) {
+  baselines::try_result fit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf,
+                            int j) {
     const job& jb = *s.jobs[static_cast<std::size_t>(j)].spec;
     if (!jb.requested_gpu_type || jb.requested_gpus <= 0) return baselines::try_result::no_room;
     const std::string& type = *jb.requested_gpu_type;
@@ -112,7 +115,8 @@ class gandiva_policy {
       if (it == grown_.end() || !v.holds(k)) continue;
       const auto& held = v.gpus_of(k);
       const bool takes_loan = std::any_of(want.begin(), want.end(), [&](gpu_id g) {
-        return std::binary_search(held.begin(), held.end(), g) && !std::binary_search(it->second.begin(), it->second.end(), g);
+        return std::binary_search(held.begin(), held.end(), g) &&
+               !std::binary_search(it->second.begin(), it->second.end(), g);
       });
       if (takes_loan) {
         v.assign(k, it->second);
@@ -158,9 +162,10 @@ class gandiva_policy {
     const std::string type = v.type_of(j);
     const int n = v.num_gpus_of(j), cur = v.layout_of(j).front();
     const std::vector<node_id> own = v.nodes_of_job(j);
-    for (node_layout l = baselines::best_layout(n, baselines::node_capacity(v.topology(), type)); !l.empty() && l.front() > cur;
-         l = baselines::relax(l)) {
-      std::vector<node_id> cand = baselines::candidate_nodes(v, type, l.front(), baselines::node_order::least_free_first, own);
+    for (node_layout l = baselines::best_layout(n, baselines::node_capacity(v.topology(), type));
+         !l.empty() && l.front() > cur; l = baselines::relax(l)) {
+      std::vector<node_id> cand =
+          baselines::candidate_nodes(v, type, l.front(), baselines::node_order::least_free_first, own);
       if (cand.size() < l.size()) continue;
       cand.resize(l.size());
       std::sort(cand.begin(), cand.end());
@@ -186,7 +191,8 @@ class gandiva_policy {
         if (!consolidate_in_place(v, j) && !move_to_new_nodes(v, j)) continue;
         moved = true;
         --budget;
-        if (v.layout_of(j).front() == baselines::best_layout(v.num_gpus_of(j), baselines::node_capacity(v.topology(), v.type_of(j))).front())
+        if (v.layout_of(j).front() ==
+            baselines::best_layout(v.num_gpus_of(j), baselines::node_capacity(v.topology(), v.type_of(j))).front())
           spread.erase(it);
         break;
       }

@@ -77,7 +77,8 @@ class gavel_policy {
  private:
   // The artifact's _gavel_admission_control + _gavel_resource_allocation for candidate `cand`.
   template <class Oracle>
-  bool admit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf, int cand) const {
+  bool admit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf,
+             int cand) const {
     const job& cj = *s.jobs[static_cast<std::size_t>(cand)].spec;
     if (cj.requested_gpus <= 0) return false;
     std::vector<int> jobs = baselines::running_jobs(v);
@@ -99,7 +100,8 @@ class gavel_policy {
       const std::string cur = running ? v.type_of(j) : std::string();
       std::vector<detail::milp_term> one;
       for (std::size_t t = 0; t < types.size(); ++t) {
-        const double thr = perf.throughput(jb, types[t], baselines::best_layout(n, baselines::node_capacity(*s.topology, types[t])), true);
+        const double thr = perf.throughput(
+            jb, types[t], baselines::best_layout(n, baselines::node_capacity(*s.topology, types[t])), true);
         if (thr <= 0 && types[t] != cur) continue;
         x[i][t] = m.add_binary(thr);
         one.push_back({x[i][t], 1.0});

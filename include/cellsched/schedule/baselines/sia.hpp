@@ -54,13 +54,13 @@ enum class sia_penalty { artifact, paper };
 
 struct sia_options {
   std::vector<int> gpu_counts = baselines::default_gpu_counts();
-  double fairness_p = 0.5;            ///< p_fairness
-  double goodput_clip = 3000.0;       ///< sia_goodput_clip_val
-  double restart_penalty_s = 600.0;   ///< δ: the re-tuning cap of an unguided search
+  double fairness_p = 0.5;           ///< p_fairness
+  double goodput_clip = 3000.0;      ///< sia_goodput_clip_val
+  double restart_penalty_s = 600.0;  ///< δ: the re-tuning cap of an unguided search
   double min_realloc_factor = 0.01;
-  double placement_bonus = 1.0;       ///< λ: objective gain for placing the candidate (artifact: -not_alloc_penalty)
-  int max_moved_jobs = 5;             ///< MAX_MGRT_JOB_NUM
-  int max_jobs_per_milp = 200;        ///< MAX_JOB_NUM_PARTITION
+  double placement_bonus = 1.0;  ///< λ: objective gain for placing the candidate (artifact: -not_alloc_penalty)
+  int max_moved_jobs = 5;        ///< MAX_MGRT_JOB_NUM
+  int max_jobs_per_milp = 200;   ///< MAX_JOB_NUM_PARTITION
   sia_penalty penalty = sia_penalty::artifact;
   bool rescale_running_jobs = false;  ///< let the program change running jobs' GPU counts (Sia as published)
 };
@@ -127,8 +127,8 @@ class sia_policy {
   }
 
   template <class Oracle>
-  [[nodiscard]] bool runs_somewhere(const snapshot<Oracle>& s, const baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf,
-                                    const job& jb) const {
+  [[nodiscard]] bool runs_somewhere(const snapshot<Oracle>& s, const baselines::cluster_view& v,
+                                    baselines::perf_cache<Oracle>& perf, const job& jb) const {
     for (const auto& t : v.types_up())
       for (int n : opts_.gpu_counts) {
         if (jb.requested_gpus > 0 && n != jb.requested_gpus) continue;
@@ -192,8 +192,8 @@ class sia_policy {
   // Whether the best layout of some configuration passes the data rule; placement gives up on a
   // configuration whose best layout fails it, so otherwise every admission fails at placement.
   template <class Oracle>
-  [[nodiscard]] static bool placeable_under_dp_rule(const snapshot<Oracle>& s, baselines::perf_cache<Oracle>& perf, int cand,
-                                                    const std::vector<config>& cfg) {
+  [[nodiscard]] static bool placeable_under_dp_rule(const snapshot<Oracle>& s, baselines::perf_cache<Oracle>& perf,
+                                                    int cand, const std::vector<config>& cfg) {
     const job& jb = *s.jobs[static_cast<std::size_t>(cand)].spec;
     for (const config& c : cfg) {
       const node_layout l = baselines::best_layout(c.gpus, baselines::node_capacity(*s.topology, c.type));
@@ -204,7 +204,8 @@ class sia_policy {
 
   // The artifact's _sia_admission_control + _sia_resource_allocation for candidate `cand`.
   template <class Oracle>
-  bool admit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf, int cand, bool dp_rule) {
+  bool admit(const snapshot<Oracle>& s, baselines::cluster_view& v, baselines::perf_cache<Oracle>& perf, int cand,
+             bool dp_rule) {
     std::vector<int> jobs = baselines::running_jobs(v);
     jobs.push_back(cand);
     std::vector<std::vector<config>> all_cfg;
