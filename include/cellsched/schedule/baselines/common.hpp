@@ -252,14 +252,6 @@ bool apply_reconfigurations(cluster_view& v, const snapshot<Oracle>& s, perf_cac
   return true;
 }
 
-/// Index of a job in the snapshot by id, or -1.
-template <class Oracle>
-[[nodiscard]] int job_index(const snapshot<Oracle>& s, const std::string& id) {
-  for (std::size_t j = 0; j < s.jobs.size(); ++j)
-    if (s.jobs[j].spec && s.jobs[j].spec->id == id) return static_cast<int>(j);
-  return -1;
-}
-
 /// Running jobs (holding GPUs in the view), in submission order.
 [[nodiscard]] inline std::vector<int> running_jobs(const cluster_view& v) {
   std::vector<int> out;
