@@ -69,7 +69,8 @@ int run(const std::map<std::string, std::string>& opt) {
   for (int g : layout) handed.add_nodes(type->name, 1, g);
 
   // 2. The model and the global batch.
-  const model m = opt.count("--model-file") ? io::load_model_file(get("--model-file")) : builtin_model_zoo().build(get("--model"));
+  const model m =
+      opt.count("--model-file") ? io::load_model_file(get("--model-file")) : builtin_model_zoo().build(get("--model"));
   const long long batch = std::stoll(get("--batch"));
   if (batch < 1) throw std::invalid_argument("--batch must be positive");
 
@@ -79,7 +80,8 @@ int run(const std::map<std::string, std::string>& opt) {
   opts.gpipe_never_faster = true;  // true of the analytic estimator's pipeline formulas
   const cell_search_result best = search_allocation(est, m, handed, type->name, layout, batch, opts);
   if (!best.feasible) {
-    std::cout << m.name << " on " << layout_text(best.where) << " x " << type->name << ": no plan: " << best.reason << "\n";
+    std::cout << m.name << " on " << layout_text(best.where) << " x " << type->name << ": no plan: " << best.reason
+              << "\n";
     return 1;
   }
 
@@ -87,11 +89,13 @@ int run(const std::map<std::string, std::string>& opt) {
   std::printf("%s, global batch %lld, on %d x %s %s\n", m.name.c_str(), batch, best.where.num_gpus, type->name.c_str(),
               layout_text(best.where).c_str());
   std::printf("plan: %s\n", plan_summary(best.best_plan).c_str());
-  for (const auto& line : stage_lines(best.where, best.best_plan, &best.best_estimate)) std::printf("  %s\n", line.c_str());
+  for (const auto& line : stage_lines(best.where, best.best_plan, &best.best_estimate))
+    std::printf("  %s\n", line.c_str());
   std::printf("predicted: %.3f s per iteration, %.1f samples/s (%s)\n", best.best_estimate.iter_time_s,
               best.throughput_samples_per_s(), best.best_estimate.calibration.c_str());
   const launch_args launch = megatron_launch_args(m, best.where, best.best_plan);
-  std::printf("launch:\n%s\n", launch.command_line(opt.count("--script") ? get("--script") : "pretrain_gpt.py").c_str());
+  std::printf("launch:\n%s\n",
+              launch.command_line(opt.count("--script") ? get("--script") : "pretrain_gpt.py").c_str());
   for (const auto& n : launch.notes) std::printf("note: %s\n", n.c_str());
   return 0;
 }

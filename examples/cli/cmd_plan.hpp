@@ -106,7 +106,8 @@ inline int run_plan(const std::vector<std::string>& argv) {
     m = builtin_model_zoo().build(j.model);
     batch = j.global_batch;
   } else {
-    if (a.has("--model") == a.has("--model-file")) throw usage_error("give exactly one of --model, --model-file or --job");
+    if (a.has("--model") == a.has("--model-file"))
+      throw usage_error("give exactly one of --model, --model-file or --job");
     m = a.has("--model") ? builtin_model_zoo().build(a.get("--model")) : io::load_model_file(a.get("--model-file"));
     if (!a.has("--batch")) throw usage_error("--batch is required with --model / --model-file");
     batch = a.get_int("--batch", 0);
@@ -124,7 +125,8 @@ inline int run_plan(const std::vector<std::string>& argv) {
   std::vector<cell> cells = enumerate_cells(m, cl, co);
   if (a.has("--gpu-type")) {
     const gpu_type* t = cl.catalog().find(a.get("--gpu-type"));
-    if (!t || cl.total_gpus_of(t->name) == 0) throw usage_error("the cluster has no GPU type '" + a.get("--gpu-type") + "'");
+    if (!t || cl.total_gpus_of(t->name) == 0)
+      throw usage_error("the cluster has no GPU type '" + a.get("--gpu-type") + "'");
     std::erase_if(cells, [&](const cell& c) { return c.gpu_type != t->name && !c.heterogeneous(); });
     std::erase_if(cells, [&](const cell& c) {
       for (int s = 0; s < c.stages; ++s)
@@ -157,9 +159,10 @@ inline int run_plan(const std::vector<std::string>& argv) {
     });
   }
 
-  std::printf("%s, global batch %lld, on %s: %zu Cells, %zu feasible; searched in %.1f ms (%lld plans, %lld estimates)\n",
-              m.name.c_str(), static_cast<long long>(batch), cl.name().c_str(), cells.size(), feasible, search_ms,
-              static_cast<long long>(total.plans), static_cast<long long>(total.estimator_calls));
+  std::printf(
+      "%s, global batch %lld, on %s: %zu Cells, %zu feasible; searched in %.1f ms (%lld plans, %lld estimates)\n",
+      m.name.c_str(), static_cast<long long>(batch), cl.name().c_str(), cells.size(), feasible, search_ms,
+      static_cast<long long>(total.plans), static_cast<long long>(total.estimator_calls));
   std::printf("%4s  %-22s %5s  %-16s %3s  %10s %10s  %s\n", "rank", "gpu type", "gpus", "layout", "pp", "iter s",
               "samples/s", "plan");
   for (std::size_t i = 0; i < ranked.size() && i < top; ++i) plan_detail::print_row(i + 1, ranked[i]);
@@ -174,7 +177,8 @@ inline int run_plan(const std::vector<std::string>& argv) {
   doc["search_ms"] = search_ms;
   doc["search"] = search_stats_to_json(total);
   doc["ranking"] = nlohmann::json::array();
-  for (std::size_t i = 0; i < ranked.size() && i < top; ++i) doc["ranking"].push_back(search_result_to_json(m, ranked[i]));
+  for (std::size_t i = 0; i < ranked.size() && i < top; ++i)
+    doc["ranking"].push_back(search_result_to_json(m, ranked[i]));
 
   if (feasible == 0) {
     std::printf("no Cell has a feasible plan\n");
@@ -188,7 +192,8 @@ inline int run_plan(const std::vector<std::string>& argv) {
               best.where.stages, best.best_estimate.iter_time_s, best.throughput_samples_per_s(),
               best.best_estimate.calibration.c_str());
   std::printf("  %s\n", plan_summary(best.best_plan).c_str());
-  for (const auto& line : stage_lines(best.where, best.best_plan, &best.best_estimate)) std::printf("  %s\n", line.c_str());
+  for (const auto& line : stage_lines(best.where, best.best_plan, &best.best_estimate))
+    std::printf("  %s\n", line.c_str());
   std::printf("launch:\n  %s\n", launch.command_line().c_str());
   for (const auto& n : launch.notes) std::printf("  note: %s\n", n.c_str());
   doc["chosen"] = search_result_to_json(m, best);

@@ -17,7 +17,9 @@ namespace {
 
 const fs::path scratch_dir = fs::temp_directory_path() / "cellsched_plan_cli";
 
-cellsched::test::cli_result plan(const std::string& args) { return cellsched::test::run_cli("plan " + args, scratch_dir); }
+cellsched::test::cli_result plan(const std::string& args) {
+  return cellsched::test::run_cli("plan " + args, scratch_dir);
+}
 
 const std::string arena = std::string(CELLSCHED_DATA_DIR) + "/clusters/arena-1280.json";
 const std::string small = std::string(CELLSCHED_DATA_DIR) + "/clusters/small-2type.json";
@@ -48,8 +50,10 @@ TEST_CASE("plan ranks a job's Cells and prints the chosen plan's launch line", "
 
 TEST_CASE("plan --per-allocation lists one Cell per allocation; --hetero adds two-type Cells", "[search][cli]") {
   const std::string json = (scratch_dir / "hetero.json").string();
-  const auto r = plan("--cluster " + small + " --model gpt3-1.3b --batch 64 --gpu-counts 4,8 --hetero --per-allocation "
-                      "--top 100 --json " + json);
+  const auto r = plan("--cluster " + small +
+                      " --model gpt3-1.3b --batch 64 --gpu-counts 4,8 --hetero --per-allocation "
+                      "--top 100 --json " +
+                      json);
   INFO(r.err);
   REQUIRE(r.status == 0);
   const auto doc = nlohmann::json::parse(slurp(json));

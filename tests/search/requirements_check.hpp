@@ -1,6 +1,6 @@
 #pragma once
 // Checks that an estimator has the properties the pruned search relies on (search/options.hpp: R-mem,
-// R-rc, R-gp, R-mb, R-lb, R-st, R-mt) on every shape class of a Cell, over all micro-batch counts.
+// R-rc, R-gp, R-mb, R-lb, R-st, R-dp, R-mt) on every shape class of a Cell, over all micro-batch counts.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -17,10 +17,10 @@
 namespace toy {
 
 struct requirement_counts {
-  std::int64_t pairs = 0;      ///< variant pairs compared
+  std::int64_t pairs = 0;  ///< variant pairs compared
   std::int64_t fit = 0;
   std::int64_t unfit = 0;
-  std::int64_t mb_steps = 0;   ///< (m, m') steps checked
+  std::int64_t mb_steps = 0;  ///< (m, m') steps checked
 };
 
 template <class E>
@@ -46,23 +46,32 @@ void check_requirements(const E& est, const cellsched::model& m, const cellsched
         (rs.back().back().fits ? n.fit : n.unfit) += 1;
       }
     }
-    const auto stage_time = [](const estimate_result& r, std::size_t s) { return r.stages[s].fwd_s + r.stages[s].bwd_s; };
+    constexpr double slack = 1 - 1e-12;  // rounding
     for (std::size_t k = 0; k < rs.size(); ++k) {
       const auto& row = rs[k];
       const double mk = static_cast<double>(sc.micro_batch_counts[k]);
       for (std::size_t i = 0; i < vs.size(); ++i) {
         if (!row[i].infeasible_reason.empty()) continue;
-        double slowest = 0.0;
-        for (std::size_t s = 0; s < row[i].stages.size(); ++s) slowest = std::max(slowest, stage_time(row[i], s));
-        REQUIRE(row[i].iter_time_s >= mk * slowest * (1 - 1e-12));  // R-lb
+        double fwd_before = 0.0, bwd_before = 0.0;
+        for (const auto& st : row[i].stages) {  // R-lb
+          REQUIRE(row[i].iter_time_s >=
+                  (fwd_before + mk * (st.fwd_s + st.bwd_s) + std::max(bwd_before, st.dp_sync_s)) * slack);
+          fwd_before += st.fwd_s;
+          bwd_before += st.bwd_s;
+        }
         for (std::size_t j = 0; j < vs.size(); ++j) {
           ++n.pairs;
           if (at_most_as_hungry(vs[i], vs[j]) && row[j].fits) REQUIRE(row[i].fits);  // R-mem
           if (no_slower_and_first(vs[i], vs[j], gpipe_never_faster)) REQUIRE(row[j].iter_time_s >= row[i].iter_time_s);
           if (!row[j].infeasible_reason.empty()) continue;
-          for (std::size_t s = 0; s < row[i].stages.size(); ++s) {  // R-st
-            if (vs[i].recompute == vs[j].recompute) REQUIRE(stage_time(row[i], s) == Approx(stage_time(row[j], s)));
-            if (!vs[i].recompute && vs[j].recompute) REQUIRE(stage_time(row[j], s) >= stage_time(row[i], s));
+          for (std::size_t s = 0; s < row[i].stages.size(); ++s) {
+            const auto &a = row[i].stages[s], &b = row[j].stages[s];
+            if (vs[i].recompute == vs[j].recompute) {  // R-st
+              REQUIRE(a.fwd_s == Approx(b.fwd_s));
+              REQUIRE(a.bwd_s == Approx(b.bwd_s));
+            }
+            if (!vs[i].recompute && vs[j].recompute) REQUIRE((b.fwd_s >= a.fwd_s && b.bwd_s >= a.bwd_s));
+            if (vs[i].zero1 == vs[j].zero1) REQUIRE(a.dp_sync_s == Approx(b.dp_sync_s));  // R-dp (same count)
           }
         }
         if (k + 1 < rs.size() && rs[k + 1][i].infeasible_reason.empty()) {
@@ -70,8 +79,12 @@ void check_requirements(const E& est, const cellsched::model& m, const cellsched
           const auto& next = rs[k + 1][i];
           const double mk1 = static_cast<double>(sc.micro_batch_counts[k + 1]);
           if (row[i].fits) REQUIRE(next.fits);  // R-mb
-          for (std::size_t s = 0; s < row[i].stages.size(); ++s)  // R-mt
-            REQUIRE(mk1 * stage_time(next, s) >= mk * stage_time(row[i], s) * (1 - 1e-12));
+          for (std::size_t s = 0; s < row[i].stages.size(); ++s) {
+            const auto &a = row[i].stages[s], &b = next.stages[s];
+            REQUIRE(mk1 * b.fwd_s >= mk * a.fwd_s * slack);  // R-mt
+            REQUIRE(mk1 * b.bwd_s >= mk * a.bwd_s * slack);
+            REQUIRE(b.dp_sync_s == Approx(a.dp_sync_s));  // R-dp (across counts)
+          }
         }
       }
     }

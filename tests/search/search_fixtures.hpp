@@ -17,8 +17,8 @@ namespace toy {
 [[nodiscard]] inline cellsched::cell random_cell(std::mt19937_64& rng, int layers, const std::string& type_a = "fast",
                                                  const std::string& type_b = "slow") {
   std::uniform_int_distribution<int> pick(0, 1 << 20);
-  static const std::vector<cellsched::node_layout> layouts = {{1}, {2}, {3}, {4}, {2, 2}, {3, 1}, {1, 1, 1},
-                                                              {4, 2}, {2, 2, 2}, {2, 1, 1}, {6}, {1, 1}};
+  static const std::vector<cellsched::node_layout> layouts = {{1},       {2},    {3},       {4},       {2, 2}, {3, 1},
+                                                              {1, 1, 1}, {4, 2}, {2, 2, 2}, {2, 1, 1}, {6},    {1, 1}};
   cellsched::cell c;
   const bool hetero = pick(rng) % 4 == 0 && layers >= 2;
   const std::string first = pick(rng) % 2 ? type_a : type_b;
@@ -52,7 +52,9 @@ namespace toy {
 [[nodiscard]] inline cellsched::search_options random_options(std::mt19937_64& rng) {
   std::uniform_int_distribution<int> bit(0, 1);
   cellsched::search_options o;
-  o.gpu_split = bit(rng) ? cellsched::gpu_split_policy::any : cellsched::gpu_split_policy::balanced;
+  const cellsched::gpu_split_policy splits[] = {cellsched::gpu_split_policy::any, cellsched::gpu_split_policy::balanced,
+                                                cellsched::gpu_split_policy::balanced_pow2};
+  o.gpu_split = splits[rng() % 3];
   o.shapes = bit(rng) ? cellsched::stage_shape_policy::per_stage : cellsched::stage_shape_policy::uniform;
   o.allow_tp_across_nodes = bit(rng) && bit(rng);
   o.try_gpipe = bit(rng) || bit(rng);

@@ -108,7 +108,8 @@ TEST_CASE("the table caches per (model, batch, type, layout) and reports unknown
     if (name != "late") return std::nullopt;
     return m;
   });
-  CHECK(table.query(toy_job("late", 8), "fast", {2}).feasible == table.query(toy_job("small", 8), "fast", {2}).feasible);
+  CHECK(table.query(toy_job("late", 8), "fast", {2}).feasible ==
+        table.query(toy_job("small", 8), "fast", {2}).feasible);
 }
 
 TEST_CASE("data-parallel memory: the reference artifact's admission check") {
@@ -151,7 +152,8 @@ TEST_CASE("ranking Cells puts feasible ones first, fastest first") {
   for (std::size_t i = 0; i < ranked.size(); ++i) {
     if (!ranked[i].feasible) seen_infeasible = true;
     if (ranked[i].feasible) CHECK_FALSE(seen_infeasible);
-    if (i > 0 && ranked[i].feasible) CHECK(ranked[i - 1].best_estimate.iter_time_s <= ranked[i].best_estimate.iter_time_s);
+    if (i > 0 && ranked[i].feasible)
+      CHECK(ranked[i - 1].best_estimate.iter_time_s <= ranked[i].best_estimate.iter_time_s);
   }
   CHECK(ranked.front().feasible);
 }

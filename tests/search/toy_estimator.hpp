@@ -28,12 +28,12 @@ struct gpu {
 
 struct toy_estimator {
   std::map<std::string, gpu> gpus;
-  double eff_half_samples = 2.0;    // micro-batch size at which GEMMs reach half efficiency
+  double eff_half_samples = 2.0;  // micro-batch size at which GEMMs reach half efficiency
   double overhead_per_layer_s = 1e-4;
   double p2p_latency_s = 5e-5;
   double comm_latency_s = 2e-5;
-  double one_f_one_b_extra_s = 0.0; // per micro-batch scheduling overhead of 1F1B (lets GPipe win sometimes)
-  double zero1_extra_s = 0.0;       // extra collective latency of reduce-scatter + all-gather
+  double one_f_one_b_extra_s = 0.0;     // per micro-batch scheduling overhead of 1F1B (lets GPipe win sometimes)
+  double zero1_extra_s = 0.0;           // extra collective latency of reduce-scatter + all-gather
   double bytes_per_param_state = 16.0;  // fp16 weights + grads + fp32 Adam (2 + 2 + 12)
   bool allow_tp_across_nodes = false;
 
@@ -83,7 +83,8 @@ struct toy_estimator {
                                      (p.zero1 ? zero1_extra_s : 0.0)
                                : 0.0;
       const double opt = params / st.tp * 16.0 / (p.zero1 ? st.dp : 1) / (g.intra_bw * 10.0);
-      const double boundary = st.end_layer > 0 ? m.layers[static_cast<std::size_t>(st.end_layer - 1)].boundary_bytes_per_sample : 0.0;
+      const double boundary =
+          st.end_layer > 0 ? m.layers[static_cast<std::size_t>(st.end_layer - 1)].boundary_bytes_per_sample : 0.0;
       se.p2p_s = s + 1 < stages ? boundary * b / (pl.p2p_crosses_nodes ? g.inter_bw : g.intra_bw) + p2p_latency_s : 0.0;
       const double in_flight = p.schedule == pipeline_schedule::gpipe ? nmb : std::min<double>(stages - s, nmb);
       se.weights_bytes = params / st.tp * 2.0;

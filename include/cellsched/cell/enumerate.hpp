@@ -29,8 +29,8 @@ struct cell_options {
   /// Allowed GPU counts per Cell. The paper's artifact uses {1, 2, 4, 8, 16}; any positive counts work.
   std::vector<int> gpu_counts = powers_of_two_up_to(16);
   layout_policy layouts = layout_policy::fewest_nodes;
-  int max_stages = 0;           ///< cap on pipeline stages; 0 = min(GPUs, layers)
-  bool heterogeneous = false;   ///< also enumerate two-type Cells (beyond the paper)
+  int max_stages = 0;          ///< cap on pipeline stages; 0 = min(GPUs, layers)
+  bool heterogeneous = false;  ///< also enumerate two-type Cells (beyond the paper)
 };
 
 /// GPU counts of the cluster's nodes of one type, largest first.

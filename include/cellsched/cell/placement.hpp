@@ -45,8 +45,7 @@ struct stage_placement {
 }
 
 /// True when every tp consecutive slots starting at `first` (num_slots of them) lie on one node.
-[[nodiscard]] inline bool tp_groups_within_nodes(const std::vector<int>& slot_node, int first, int num_slots,
-                                                 int tp) {
+[[nodiscard]] inline bool tp_groups_within_nodes(const std::vector<int>& slot_node, int first, int num_slots, int tp) {
   for (int g = first; g + tp <= first + num_slots; g += tp)
     if (slot_node[static_cast<std::size_t>(g)] != slot_node[static_cast<std::size_t>(g + tp - 1)]) return false;
   return true;
@@ -57,13 +56,15 @@ struct stage_placement {
 [[nodiscard]] inline std::string placement_error(const cell& c, const plan& p, bool allow_tp_across_nodes = false) {
   int total = 0;
   for (int g : c.layout) total += g;
-  if (total != c.num_gpus) return "layout holds " + std::to_string(total) + " GPUs, Cell has " + std::to_string(c.num_gpus);
+  if (total != c.num_gpus)
+    return "layout holds " + std::to_string(total) + " GPUs, Cell has " + std::to_string(c.num_gpus);
   if (!c.node_gpu_types.empty() && c.node_gpu_types.size() != c.layout.size())
     return "node_gpu_types has " + std::to_string(c.node_gpu_types.size()) + " entries, layout " +
            std::to_string(c.layout.size());
   if (static_cast<int>(p.stages.size()) != c.stages)
     return "plan has " + std::to_string(p.stages.size()) + " stages, Cell " + std::to_string(c.stages);
-  if (p.gpus() != c.num_gpus) return "plan uses " + std::to_string(p.gpus()) + " GPUs, Cell has " + std::to_string(c.num_gpus);
+  if (p.gpus() != c.num_gpus)
+    return "plan uses " + std::to_string(p.gpus()) + " GPUs, Cell has " + std::to_string(c.num_gpus);
   const std::vector<int> sn = slot_nodes(c.layout);
   int slot = 0;
   for (std::size_t s = 0; s < p.stages.size(); ++s) {
@@ -105,8 +106,9 @@ struct stage_placement {
   }
   // Point-to-point stays on the node only when both neighbours sit wholly on the same single node.
   for (std::size_t s = 0; s + 1 < out.size(); ++s)
-    out[s].p2p_crosses_nodes = !(out[s].first_node == out[s].last_node && out[s + 1].first_node == out[s + 1].last_node &&
-                                 out[s].first_node == out[s + 1].first_node);
+    out[s].p2p_crosses_nodes =
+        !(out[s].first_node == out[s].last_node && out[s + 1].first_node == out[s + 1].last_node &&
+          out[s].first_node == out[s + 1].first_node);
   return out;
 }
 

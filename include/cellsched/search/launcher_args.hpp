@@ -20,9 +20,9 @@
 namespace cellsched {
 
 struct launch_args {
-  std::vector<std::string> megatron;   ///< flag, value, flag, value, ... (switches stand alone)
+  std::vector<std::string> megatron;  ///< flag, value, flag, value, ... (switches stand alone)
   int nnodes = 0;
-  std::vector<int> nproc_per_node;     ///< per node, layout order
+  std::vector<int> nproc_per_node;  ///< per node, layout order
   bool megatron_compatible = true;
   std::vector<std::string> notes;
 
@@ -90,7 +90,8 @@ struct launch_args {
   const stage_plan& s0 = p.stages.front();
   bool uniform = true;
   for (const auto& st : p.stages) uniform = uniform && st.dp == s0.dp && st.tp == s0.tp;
-  if (!uniform) note("stages use different (dp, tp); Megatron-LM launches one shape for all stages (shown: stage 0)", true);
+  if (!uniform)
+    note("stages use different (dp, tp); Megatron-LM launches one shape for all stages (shown: stage 0)", true);
   if (c.heterogeneous()) note("stages run on different GPU types; launch each type's ranks on its own nodes", false);
   for (std::size_t i = 1; i < c.layout.size(); ++i)
     if (c.layout[i] != c.layout[0]) {

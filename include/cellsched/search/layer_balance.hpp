@@ -19,7 +19,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "cellsched/cell/cell.hpp"
@@ -70,16 +72,24 @@ struct balanced_split {
   std::int64_t estimator_calls = 0;
 };
 
-/// Precondition: sc.micro_batch_counts is not empty.
+/// FLOP-balanced splits already computed for one model, keyed by stage GPU counts and which layers each
+/// stage's tp forbids: shape classes that differ only in tp usually share them. Holds no estimator
+/// results, so it can be reused across Cells of the same model.
+struct split_cache {
+  std::map<std::pair<std::vector<int>, std::vector<char>>, std::vector<int>> flop_splits;
+};
+
+/// Precondition: sc.micro_batch_counts is not empty. `cache` (optional) must only ever see one model.
 template <estimator E>
 [[nodiscard]] balanced_split balance_layers(const E& est, const model& m, const cell& c, const shape_class& sc,
-                                            std::int64_t global_batch, int rounds) {
+                                            std::int64_t global_batch, int rounds, split_cache* cache = nullptr) {
   balanced_split out;
   out.micro_batches = balance_micro_batches(sc);
   const std::size_t stages = sc.stage_gpus.size();
   const int layers = m.num_layers();
   std::vector<double> w(static_cast<std::size_t>(layers));
-  for (int l = 0; l < layers; ++l) w[static_cast<std::size_t>(l)] = layer_work_weight(m.layers[static_cast<std::size_t>(l)]);
+  for (int l = 0; l < layers; ++l)
+    w[static_cast<std::size_t>(l)] = layer_work_weight(m.layers[static_cast<std::size_t>(l)]);
   std::vector<double> rate(stages);
   for (std::size_t s = 0; s < stages; ++s) rate[s] = 1.0 / sc.stage_gpus[s];
   std::vector<std::vector<double>> cost(stages, std::vector<double>(static_cast<std::size_t>(layers)));
@@ -91,7 +101,17 @@ template <estimator E>
                                                    : std::numeric_limits<double>::infinity();
   };
   fill_costs();
-  out.end_layer = min_max_split(cost, layers).end_layer;
+  if (cache) {
+    std::pair<std::vector<int>, std::vector<char>> key{sc.stage_gpus, {}};
+    for (const auto& row : cost)
+      for (const double x : row) key.second.push_back(std::isfinite(x) ? 0 : 1);
+    auto it = cache->flop_splits.find(key);
+    if (it == cache->flop_splits.end())
+      it = cache->flop_splits.emplace(std::move(key), min_max_split(cost, layers).end_layer).first;
+    out.end_layer = it->second;
+  } else {
+    out.end_layer = min_max_split(cost, layers).end_layer;
+  }
   if (out.end_layer.empty() || stages == 1) return out;  // nothing to balance
   for (int round = 0; round < rounds; ++round) {
     const plan p = plan_for(sc, global_batch, out.micro_batches, out.end_layer);

@@ -36,21 +36,30 @@
 //   R-mb   Fitting never gets worse with more, smaller micro-batches: a plan that fits with m micro-batches
 //          fits with any allowed m' > m (activations in flight scale with the micro-batch size; at most m
 //          of them are in flight).
-//   R-lb   iter_time_s >= m x max over stages of (fwd_s + bwd_s): the slowest stage runs every
-//          micro-batch's forward and backward one after the other.
-//   R-st   A stage's fwd_s + bwd_s does not depend on ZeRO-1 or the schedule and does not drop when
-//          recomputation is turned on (they are per-micro-batch compute and TP communication times).
-//   R-mt   m x (fwd_s + bwd_s) never drops as m grows: cutting the batch into smaller micro-batches never
-//          does a stage's whole-batch work faster (GEMM efficiency does not fall with size; fixed costs
-//          are paid per micro-batch).
+//   R-lb   For every stage b: iter_time_s >= sum_{s<b} fwd_s + m (fwd_b + bwd_b)
+//          + max(sum_{s<b} bwd_s, dp_sync_b). Stage b runs its m forwards and m backwards one at a time;
+//          its first forward waits for micro-batch 1 to cross the stages before it; after its last
+//          backward the gradient still crosses them back, while b synchronises its gradients (not
+//          overlapped with the backward). True of any non-interleaved schedule (GPipe, 1F1B).
+//   R-st   fwd_s and bwd_s do not depend on ZeRO-1 or the schedule, and neither drops when recomputation
+//          is turned on (they are per-micro-batch compute and TP communication times).
+//   R-dp   dp_sync_s does not depend on the micro-batch count, recomputation or the schedule (it moves the
+//          stage's gradients once per iteration).
+//   R-mt   m x fwd_s and m x bwd_s never drop as m grows: cutting the batch into smaller micro-batches
+//          never does a stage's whole-batch work faster (GEMM efficiency does not fall with size; fixed
+//          costs are paid per micro-batch).
 // Nothing else is assumed of the estimator: iteration times are compared as returned.
 #include <cstdint>
 
 namespace cellsched {
 
-/// How a Cell's GPUs are split among its stages.
+/// How a Cell's GPUs are split among its stages (within each GPU type of a heterogeneous Cell).
 enum class gpu_split_policy {
-  balanced,  ///< stage GPU counts differ by at most one, larger stages first (one split per Cell part)
+  /// The near-equal split (counts differ by at most one, larger stages first) and, when different, the
+  /// most even split into powers of two (larger stages first; e.g. 16 GPUs on 3 stages: 6/5/5 and 8/4/4).
+  /// Power-of-two stages keep dp a power of two, so a power-of-two batch always divides into replicas.
+  balanced_pow2,
+  balanced,  ///< only the near-equal split
   any        ///< every composition of the GPUs into S positive parts (slow for many stages)
 };
 
@@ -61,15 +70,15 @@ enum class stage_shape_policy {
 };
 
 struct search_options {
-  gpu_split_policy gpu_split = gpu_split_policy::balanced;
+  gpu_split_policy gpu_split = gpu_split_policy::balanced_pow2;
   stage_shape_policy shapes = stage_shape_policy::uniform;
   bool allow_tp_across_nodes = false;
-  bool try_gpipe = true;        ///< also consider GPipe (1F1B is always considered)
-  bool try_recompute = true;    ///< also consider full activation recomputation
-  bool try_zero1 = true;        ///< also consider ZeRO-1 when some stage has dp > 1
+  bool try_gpipe = true;      ///< also consider GPipe (1F1B is always considered)
+  bool try_recompute = true;  ///< also consider full activation recomputation
+  bool try_zero1 = true;      ///< also consider ZeRO-1 when some stage has dp > 1
   /// The estimator satisfies R-gp, so GPipe plans whose 1F1B twin is feasible are skipped.
   bool gpipe_never_faster = false;
-  /// The estimator satisfies R-mb, R-lb, R-st and R-mt, so micro-batch counts are bounded (see
+  /// The estimator satisfies R-mb, R-lb, R-st, R-dp and R-mt, so micro-batch counts are bounded (see
   /// search/cell_search.hpp, P3 and P4). Turn off for an estimator that does not.
   bool bound_micro_batches = true;
   std::int64_t max_micro_batches = 0;  ///< 0 = up to G (micro-batches of one sample)
@@ -79,6 +88,8 @@ struct search_options {
 
 /// True when estimator type E declares R-gp (`static constexpr bool gpipe_never_faster = true`).
 template <class E>
-inline constexpr bool declares_gpipe_never_faster = requires { requires E::gpipe_never_faster; };
+inline constexpr bool declares_gpipe_never_faster = requires {
+  requires E::gpipe_never_faster;
+};
 
 }  // namespace cellsched

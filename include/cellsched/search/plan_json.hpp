@@ -56,8 +56,8 @@ namespace cellsched {
   j["fits"] = r.fits;
   j["calibration"] = r.calibration;
   const time_breakdown& b = r.breakdown;
-  j["breakdown_s"] = {{"compute", b.compute_s},   {"overhead", b.overhead_s}, {"tp_comm", b.tp_comm_s},
-                      {"dp_comm", b.dp_comm_s},   {"pp_comm", b.pp_comm_s},   {"bubble", b.bubble_s},
+  j["breakdown_s"] = {{"compute", b.compute_s},    {"overhead", b.overhead_s}, {"tp_comm", b.tp_comm_s},
+                      {"dp_comm", b.dp_comm_s},    {"pp_comm", b.pp_comm_s},   {"bubble", b.bubble_s},
                       {"optimizer", b.optimizer_s}};
   nlohmann::json stages = nlohmann::json::array();
   for (const auto& s : r.stages)

@@ -55,9 +55,11 @@ struct plan_variant {
 /// R-rc and, when `gpipe_never_faster`, R-gp: u only turns recomputation off and/or runs 1F1B where v
 /// runs GPipe, with the same ZeRO-1 setting. (Chaining through the intermediate variant: each step
 /// keeps or lowers the time, and the key ranks recomputation, then the schedule, off/1F1B first.)
-[[nodiscard]] inline bool no_slower_and_first(const plan_variant& u, const plan_variant& v, bool gpipe_never_faster) noexcept {
+[[nodiscard]] inline bool no_slower_and_first(const plan_variant& u, const plan_variant& v,
+                                              bool gpipe_never_faster) noexcept {
   const bool same = u.recompute == v.recompute && u.schedule == v.schedule && u.zero1 == v.zero1;
-  const bool schedule_ok = u.schedule == v.schedule || (gpipe_never_faster && u.schedule == pipeline_schedule::one_f_one_b);
+  const bool schedule_ok =
+      u.schedule == v.schedule || (gpipe_never_faster && u.schedule == pipeline_schedule::one_f_one_b);
   return !same && u.zero1 == v.zero1 && (!u.recompute || v.recompute) && schedule_ok;
 }
 

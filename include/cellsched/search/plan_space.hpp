@@ -92,6 +92,24 @@ inline void compositions(int left, int k, int pos, std::vector<int>& cur, std::v
     compositions(left - v, k, pos + 1, cur, out);
   }
 }
+/// The most even split of g GPUs into k powers of two, larger first: every stage starts at the largest
+/// power of two p with p*k <= g, then stages double from the front while GPUs remain (each doubling of a
+/// p-stage adds p). Empty when the doublings cannot use up the GPUs exactly (7 GPUs on 2 or 3 stages);
+/// for a power of two g >= k it always succeeds.
+[[nodiscard]] inline std::vector<int> pow2_split(int g, int k) {
+  if (k < 1 || g < k) return {};
+  int p = 1;
+  while (2 * p * k <= g) p *= 2;
+  std::vector<int> s(static_cast<std::size_t>(k), p);
+  int left = g - p * k;
+  for (auto& x : s)
+    if (left >= x) {
+      left -= x;
+      x *= 2;
+    }
+  if (left != 0) return {};
+  return s;
+}
 }  // namespace plan_space_detail
 
 /// Calls f(stage_gpus) for every GPU split the policy allows, in lexicographic order per run.
@@ -101,10 +119,13 @@ void for_each_gpu_split(const cell_parts& parts, gpu_split_policy policy, F&& f)
   for (std::size_t r = 0; r < parts.type.size(); ++r) {
     const int g = parts.gpus[r], k = parts.stages[r];
     std::vector<std::vector<int>> splits;
-    if (policy == gpu_split_policy::balanced) {
+    if (policy != gpu_split_policy::any) {
       std::vector<int> s(static_cast<std::size_t>(k), g / k);
       for (int i = 0; i < g % k; ++i) ++s[static_cast<std::size_t>(i)];
       splits.push_back(std::move(s));
+      if (policy == gpu_split_policy::balanced_pow2)
+        if (auto p = plan_space_detail::pow2_split(g, k); !p.empty() && p != splits.front())
+          splits.push_back(std::move(p));
     } else {
       // Compositions of g into k positive parts, lexicographic.
       std::vector<int> s(static_cast<std::size_t>(k));
@@ -126,8 +147,8 @@ void for_each_gpu_split(const cell_parts& parts, gpu_split_policy policy, F&& f)
 
 /// Tensor degrees stage s may use: divisors of its GPUs that some layer allows and whose TP groups map
 /// onto the layout (search/options.hpp, structural rules).
-[[nodiscard]] inline std::vector<int> stage_tp_options(const model& m, const std::vector<int>& slot_node, int first_slot,
-                                                       int gpus, bool allow_tp_across_nodes) {
+[[nodiscard]] inline std::vector<int> stage_tp_options(const model& m, const std::vector<int>& slot_node,
+                                                       int first_slot, int gpus, bool allow_tp_across_nodes) {
   std::vector<int> out;
   for (int tp = 1; tp <= gpus; ++tp) {
     if (gpus % tp != 0 || !model_allows_tp(m, tp)) continue;

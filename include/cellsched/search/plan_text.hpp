@@ -48,8 +48,8 @@ namespace cellsched {
       s += '(' + std::to_string(p.stages[i].dp) + 'x' + std::to_string(p.stages[i].tp) + ')';
     }
   }
-  s += ", " + std::to_string(p.num_micro_batches) + " micro-batches of " + std::to_string(p.micro_batch_samples) + ", " +
-       to_string(p.schedule);
+  s += ", " + std::to_string(p.num_micro_batches) + " micro-batches of " + std::to_string(p.micro_batch_samples) +
+       ", " + to_string(p.schedule);
   if (p.recompute) s += ", recompute";
   if (p.zero1) s += ", zero1";
   s += ", layers ";
@@ -62,7 +62,8 @@ namespace cellsched {
 
 /// One line per stage: type, layers, dp x tp, per-micro-batch times and peak memory when an estimate is
 /// given (its stages must match the plan's).
-[[nodiscard]] inline std::vector<std::string> stage_lines(const cell& c, const plan& p, const estimate_result* r = nullptr) {
+[[nodiscard]] inline std::vector<std::string> stage_lines(const cell& c, const plan& p,
+                                                          const estimate_result* r = nullptr) {
   std::vector<std::string> out;
   for (std::size_t i = 0; i < p.stages.size(); ++i) {
     const stage_plan& st = p.stages[i];

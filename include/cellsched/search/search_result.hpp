@@ -35,16 +35,18 @@ struct search_stats {
 };
 
 struct cell_search_result {
-  cell where;                    ///< the Cell searched
+  cell where;  ///< the Cell searched
   bool feasible = false;
-  plan best_plan;                ///< meaningful when feasible
-  estimate_result best_estimate; ///< meaningful when feasible
+  plan best_plan;                 ///< meaningful when feasible
+  estimate_result best_estimate;  ///< meaningful when feasible
   search_stats stats;
-  std::string reason;            ///< why nothing is feasible
+  std::string reason;  ///< why nothing is feasible
 
   [[nodiscard]] double iter_time_s() const noexcept { return feasible ? best_estimate.iter_time_s : 0.0; }
   [[nodiscard]] double throughput_samples_per_s() const noexcept {
-    return feasible && best_estimate.iter_time_s > 0 ? static_cast<double>(best_plan.global_batch()) / best_estimate.iter_time_s : 0.0;
+    return feasible && best_estimate.iter_time_s > 0
+               ? static_cast<double>(best_plan.global_batch()) / best_estimate.iter_time_s
+               : 0.0;
   }
 };
 

@@ -32,13 +32,14 @@ struct shape_start {
 /// Lists the shape class's variants, balances its layer split and counts both in the statistics.
 template <estimator E>
 [[nodiscard]] shape_start start_shape(const E& est, const model& m, const cell& c, const shape_class& sc,
-                                      std::int64_t global_batch, const search_options& o, search_stats& stats) {
+                                      std::int64_t global_batch, const search_options& o, search_stats& stats,
+                                      split_cache* cache = nullptr) {
   shape_start out;
   out.variants = variants_of(sc, o);
   const auto counts = static_cast<std::int64_t>(sc.micro_batch_counts.size());
   stats.classes += counts;
   stats.plans += counts * static_cast<std::int64_t>(out.variants.size());
-  out.split = balance_layers(est, m, c, sc, global_batch, o.balance_rounds);
+  out.split = balance_layers(est, m, c, sc, global_batch, o.balance_rounds, cache);
   stats.estimator_calls += out.split.estimator_calls;
   if (out.split.end_layer.empty()) stats.unsplittable += counts;
   return out;
