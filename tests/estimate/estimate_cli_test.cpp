@@ -11,27 +11,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../support/cli_run.hpp"
+
 namespace {
 
 struct run_result {
   int status = -1;
-  std::string output;
+  std::string output;  ///< standard output followed by standard error
 };
 
 run_result run_cli(const std::string& arguments) {
-  const std::string out_file = (std::filesystem::temp_directory_path() / "cellsched_estimate_cli_out.txt").string();
-  const std::string cmd = std::string(CELLSCHED_CLI) + " estimate " + arguments + " > " + out_file + " 2>&1";
-  const int raw = std::system(cmd.c_str());
-  run_result r;
-  r.status = raw == -1 ? -1 : WEXITSTATUS(raw);
-  std::ifstream f(out_file);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  r.output = ss.str();
-  return r;
+  const auto r = cellsched::test::run_cli("estimate " + arguments, cellsched::test::unique_temp_path("cellsched_estimate_cli"));
+  return {r.status, r.out + r.err};
 }
 
-std::string temp_path(const std::string& name) { return (std::filesystem::temp_directory_path() / name).string(); }
+std::string temp_path(const std::string& name) { return cellsched::test::unique_temp_path(name).string(); }
 
 nlohmann::json read_json(const std::string& path) {
   std::ifstream f(path);

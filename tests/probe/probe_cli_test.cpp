@@ -13,7 +13,7 @@ namespace {
 
 using run_result = cellsched::test::cli_result;
 
-const fs::path scratch_dir = fs::temp_directory_path() / "cellsched_probe_cli";
+const fs::path scratch_dir = cellsched::test::unique_temp_path("cellsched_probe_cli");
 
 run_result probe(const std::string& arguments) { return cellsched::test::run_cli("probe " + arguments, scratch_dir); }
 

@@ -15,7 +15,7 @@ using cellsched::test::slurp;
 
 namespace {
 
-const fs::path scratch_dir = fs::temp_directory_path() / "cellsched_plan_cli";
+const fs::path scratch_dir = cellsched::test::unique_temp_path("cellsched_plan_cli");
 
 cellsched::test::cli_result plan(const std::string& args) {
   return cellsched::test::run_cli("plan " + args, scratch_dir);
