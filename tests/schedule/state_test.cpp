@@ -121,6 +121,34 @@ TEST_CASE("state: invalid decisions are rejected whole", "[schedule][state]") {
   require_sound(s);
 }
 
+TEST_CASE("state: two running jobs swap their GPUs in one decision", "[schedule][state]") {
+  // The owner table must come out right whichever job is listed first: each move releases its old
+  // GPUs before either job claims the other's.
+  for (const bool a_first : {true, false}) {
+    const cluster c = testing_fixtures::small_cluster(2, 0, 2, 0);
+    scheduler_state s(c);
+    s.submit(make_job("a", 100));
+    s.submit(make_job("b", 100));
+    decision start;
+    start.run.push_back(place("a", "a100-40gb", {4}, {0, 1, 2, 3}));
+    start.run.push_back(place("b", "a100-40gb", {4}, {4, 5, 6, 7}));
+    s.apply(start);
+    require_sound(s);
+
+    decision swap;
+    const auto pa = place("a", "a100-40gb", {4}, {4, 5, 6, 7});
+    const auto pb = place("b", "a100-40gb", {4}, {0, 1, 2, 3});
+    swap.run = a_first ? std::vector<placement>{pa, pb} : std::vector<placement>{pb, pa};
+    REQUIRE(s.validate(swap).empty());
+    const auto rep = s.apply(swap);
+    REQUIRE(rep.moved.size() == 2);
+    require_sound(s);
+    REQUIRE(s.busy_gpus() == 8);
+    for (gpu_id g = 0; g < 4; ++g) REQUIRE(s.owner_of(g)->spec.id == "b");
+    for (gpu_id g = 4; g < 8; ++g) REQUIRE(s.owner_of(g)->spec.id == "a");
+  }
+}
+
 TEST_CASE("state: a failed node re-queues its jobs with their progress", "[schedule][state]") {
   const cluster c = testing_fixtures::small_cluster(2, 0, 2, 0);
   scheduler_state s(c);

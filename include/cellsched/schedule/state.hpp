@@ -203,16 +203,24 @@ class scheduler_state {
       stop(require(id, "preempt"));
       rep.preempted.push_back(id);
     }
-    for (const auto& p : d.run) {
+    // Two passes over the placements: every moved job lets go of its old GPUs before any job claims
+    // new ones, so a decision that swaps GPUs between running jobs never loses an owner entry.
+    std::vector<char> moved(d.run.size(), 0);
+    for (std::size_t i = 0; i < d.run.size(); ++i) {
+      const placement& p = d.run[i];
       job_record& r = require(p.job_id, "run");
-      const bool was_running = r.state == job_state::running;
-      if (was_running) {
-        if (r.alloc && r.alloc->gpus == p.alloc.gpus && r.alloc->gpu_type == p.alloc.gpu_type) {
-          r.current_plan = p.chosen_plan;
-          r.opportunistic = p.opportunistic;
-          continue;
-        }
-        release(r);
+      if (r.state != job_state::running) continue;
+      if (r.alloc && r.alloc->gpus == p.alloc.gpus && r.alloc->gpu_type == p.alloc.gpu_type) continue;
+      release(r);
+      moved[i] = 1;
+    }
+    for (std::size_t i = 0; i < d.run.size(); ++i) {
+      const placement& p = d.run[i];
+      job_record& r = require(p.job_id, "run");
+      if (r.state == job_state::running && !moved[i]) {  // same GPUs: only the plan may change
+        r.current_plan = p.chosen_plan;
+        r.opportunistic = p.opportunistic;
+        continue;
       }
       r.state = job_state::running;
       r.alloc = p.alloc;
@@ -220,7 +228,7 @@ class scheduler_state {
       r.opportunistic = p.opportunistic;
       const int idx = static_cast<int>(index_.at(p.job_id));
       for (gpu_id g : p.alloc.gpus) set_busy(g, idx);
-      (was_running ? rep.moved : rep.started).push_back(p.job_id);
+      (moved[i] ? rep.moved : rep.started).push_back(p.job_id);
     }
     return rep;
   }
