@@ -27,6 +27,10 @@
 #include "cmd_probe.hpp"
 #define CELLSCHED_CLI_HAVE_PROBE 1
 #endif
+#if __has_include("cmd_generate.hpp")
+#include "cmd_generate.hpp"
+#define CELLSCHED_CLI_HAVE_GENERATE 1
+#endif
 
 namespace {
 
@@ -49,6 +53,10 @@ const subcommand commands[] = {
 #ifdef CELLSCHED_CLI_HAVE_SIMULATE
     {"simulate", "replay a trace on a cluster under one or more policies and compare them",
      cellsched::cli::run_simulate},
+#endif
+#ifdef CELLSCHED_CLI_HAVE_GENERATE
+    {"generate", "write a synthetic cluster or trace from documented distributions (seeded)",
+     cellsched::cli::run_generate},
 #endif
 #ifdef CELLSCHED_CLI_HAVE_PROBE
     {"probe", "measure this machine's GPUs and links and write a probe profile (CUDA builds)",
