@@ -33,6 +33,13 @@ struct stage_parts {
 
 class analytic_estimator {
  public:
+  /// Pruning rule R-gp of the plan search (search/options.hpp) holds for this model: with the same
+  /// stages, split and micro-batching, GPipe's time sum F + sum B + (m-1)(max F + max B) is never below
+  /// 1F1B's sum F + sum B + (m-1) max(F + B) (estimate/pipeline.hpp), and GPipe keeps all m micro-batches'
+  /// activations in flight where 1F1B keeps at most min(m, p - s), so it never needs less memory; every
+  /// other term (TP, DP, P2P, optimizer) does not depend on the schedule.
+  static constexpr bool gpipe_never_faster = true;
+
   explicit analytic_estimator(hardware_catalog catalog, analytic_params params = {},
                               std::vector<probe_profile> profiles = {})
       : catalog_(std::move(catalog)), params_(params) {

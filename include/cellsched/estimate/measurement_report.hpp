@@ -211,9 +211,13 @@ template <class Use>
   }
   for (const auto& [k, idx] : groups) {
     measurement_group g;
-    g.key = "h" + std::to_string(std::get<0>(k)) + "-l" + std::to_string(std::get<1>(k)) + "-a" +
-            std::to_string(std::get<2>(k)) + "-s" + std::to_string(std::get<3>(k)) +
-            " gpus=" + std::to_string(std::get<4>(k)) + " batch=" + std::to_string(std::get<5>(k));
+    // Built by appending: GCC 12 warns falsely (-Wrestrict, GCC bug 105329) on "literal" + std::string&&.
+    g.key.append("h").append(std::to_string(std::get<0>(k)));
+    g.key.append("-l").append(std::to_string(std::get<1>(k)));
+    g.key.append("-a").append(std::to_string(std::get<2>(k)));
+    g.key.append("-s").append(std::to_string(std::get<3>(k)));
+    g.key.append(" gpus=").append(std::to_string(std::get<4>(k)));
+    g.key.append(" batch=").append(std::to_string(std::get<5>(k)));
     g.rows = idx.size();
     g.predicted_best = g.measured_best = idx.front();
     for (const std::size_t i : idx) {
