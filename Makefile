@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 # Debian packages the build needs; `deps` installs the missing ones when run as root.
 DEB_PACKAGES = cmake make g++ pkg-config libeigen3-dev nlohmann-json3-dev catch2 coinor-libcbc-dev
 
-.PHONY: all deps configure build demo test bench clean format format-check
+.PHONY: all deps configure build demo test bench fuzz clean format format-check
 
 all: build
 
@@ -30,6 +30,12 @@ test: build
 bench: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCELLSCHED_BUILD_BENCH=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# libFuzzer targets (Clang), FUZZ_SECONDS each; see docs/fuzzing.md.
+FUZZ_SECONDS ?= 20
+FUZZ_BUILD   ?= build-fuzzers
+fuzz:
+	@sh cmake/run-fuzzers.sh $(FUZZ_SECONDS) $(FUZZ_BUILD)
 
 format:
 	@find include examples bench tests \( -name '*.hpp' -o -name '*.cpp' -o -name '*.cuh' -o -name '*.cu' \) | xargs clang-format -i

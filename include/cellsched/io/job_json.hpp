@@ -3,8 +3,10 @@
 // Model names are checked against a model zoo and GPU types against a hardware catalog; both default to
 // the built-in ones, and a null pointer skips that check.
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "cellsched/hardware/builtin_catalog.hpp"
 #include "cellsched/hardware/catalog.hpp"
@@ -43,9 +45,37 @@ namespace job_detail {
   return "a GPU type known to the catalog (name or alias), got \"" + name + "\" (known: " + known_gpus(catalog) + ")";
 }
 
-/// Names in traces: non-empty, no spaces, commas, quotes or control characters (they must survive CSV).
+/// Well-formed UTF-8 (Unicode 15, table 3-7: no overlong forms, surrogates or code points past
+/// U+10FFFF). JSON text is checked by its parser; CSV fields are not, and a job name must be writable
+/// as JSON.
+[[nodiscard]] inline bool valid_utf8(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c < 0xC2 || c > 0xF4) return false;  // continuation byte, overlong lead or past U+10FFFF
+    const std::size_t tail = c <= 0xDF ? 1 : c <= 0xEF ? 2 : 3;
+    // The first continuation byte's range excludes overlong forms (E0, F0), surrogates (ED) and
+    // code points past U+10FFFF (F4).
+    const unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    const unsigned hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (s.size() - i <= tail) return false;
+    for (std::size_t k = 1; k <= tail; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return false;
+    }
+    i += tail + 1;
+  }
+  return true;
+}
+
+/// Names in traces: non-empty UTF-8, no spaces, commas, quotes or control characters (they must survive
+/// CSV and JSON).
 [[nodiscard]] inline bool plain_token(const std::string& s) {
-  if (s.empty()) return false;
+  if (s.empty() || !valid_utf8(s)) return false;
   for (const char ch : s) {
     const auto u = static_cast<unsigned char>(ch);
     if (u <= 0x20 || u == 0x7f || ch == ',' || ch == '"') return false;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -32,6 +33,10 @@ struct trace_options {
   int iteration_divisor = 1;
   job_checks checks{};
 };
+
+/// Largest submission time or deadline a CSV trace may hold: every integer up to it is exact in a double
+/// (2^53 is about 9.007e15), and trace_csv_text writes times up to it.
+inline constexpr std::int64_t max_csv_time_s = 9'000'000'000'000'000;
 
 /// The reference trace's header, in order.
 inline constexpr std::string_view trace_csv_header =
@@ -88,12 +93,14 @@ class row_reader {
       fail(col, "a non-empty name without spaces, quotes or control characters");
     return fields_[col];
   }
-  [[nodiscard]] std::int64_t integer(std::size_t col, std::int64_t lo) const {
+  [[nodiscard]] std::int64_t integer(std::size_t col, std::int64_t lo,
+                                     std::int64_t hi = std::numeric_limits<std::int64_t>::max()) const {
     const std::string& s = fields_[col];
     std::int64_t v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc() || end != s.data() + s.size()) fail(col, "an integer");
     if (v < lo) fail(col, "an integer >= " + std::to_string(lo));
+    if (v > hi) fail(col, "an integer <= " + std::to_string(hi));
     return v;
   }
 
@@ -145,13 +152,13 @@ inline void check_divisor(const trace_options& o) {
     j.id = row.token(0);
     if (const auto it = first_line.find(j.id); it != first_line.end())
       row.fail(0, "a job_id not used earlier (first used on line " + std::to_string(it->second) + ")");
-    j.submit_time_s = static_cast<double>(row.integer(1, 0));
+    j.submit_time_s = static_cast<double>(row.integer(1, 0, max_csv_time_s));
     j.iterations = row.integer(2, 1);
     j.model = row.token(3);
     if (options.checks.models && !options.checks.models->contains(j.model))
       row.fail(3, "a model name known to the model zoo", " (known: " + options.checks.models->known_names() + ")");
     if (!row.empty(4)) {
-      const std::int64_t deadline = row.integer(4, 0);
+      const std::int64_t deadline = row.integer(4, 0, max_csv_time_s);
       if (static_cast<double>(deadline) < j.submit_time_s) row.fail(4, "a deadline >= submission_time");
       j.deadline_s = static_cast<double>(deadline);
     }
@@ -226,7 +233,7 @@ inline void save_trace_file(const std::vector<job>& jobs, const std::string& pat
 /// weight other than 1 throws std::invalid_argument (save it as JSON instead).
 [[nodiscard]] inline std::string trace_csv_text(const std::vector<job>& jobs) {
   auto whole = [](double s, const job& j, const char* what) {
-    if (!(s >= 0.0) || s != std::floor(s) || s > 9.0e15)
+    if (!(s >= 0.0) || s != std::floor(s) || s > static_cast<double>(max_csv_time_s))
       throw std::invalid_argument("job " + j.id + ": " + what + " is not a whole number of seconds >= 0; "
                                   "the reference CSV cannot hold it (save the trace as JSON)");
     return std::to_string(static_cast<std::int64_t>(s));
