@@ -7,6 +7,7 @@
 
 #include "cellsched/io/job_json.hpp"
 #include "cellsched/io/json_reader.hpp"
+#include "cellsched/io/profile_json.hpp"
 #include "cellsched/io/trace_io.hpp"
 #include "check_input_error.hpp"
 
@@ -65,4 +66,26 @@ TEST_CASE("fuzz: CSV times past 9e15 s are an input_error, so every loaded trace
   REQUIRE(jobs.size() == 1);
   CHECK(jobs[0].submit_time_s == 9e15);
   CHECK(io::trace_csv_text(jobs) == at_bound);
+}
+
+TEST_CASE("fuzz: a profile time so small that its derived figure overflows is an input_error") {
+  // Found while writing fuzz_profile_json's derived-figure check: time_s 1e-300 makes the expected
+  // TFLOP/s (or GB/s) inf, and |stored - inf| > 1 % of inf is false, so any stored figure was accepted.
+  const auto profile = [](const std::string& gemm, const std::string& memory) {
+    return R"({"kind":"profile","gpu_type":"h100-sxm","device_name":"x","driver_version":"x","cuda_version":"x",
+      "nccl_version":"x","date":"2025-01-31","host":"h","mode":"full","tool":"t","num_gpus":8,"notes":[],
+      "collectives":[],"gemm":[)" +
+           gemm + R"(],"memory":[)" + memory + "]}";
+  };
+  const auto load = [](const std::string& text) {
+    (void)io::parse_profile(io::parse_json_text(text, "p.json"), "p.json");
+  };
+  check_input_error(
+      [&] { load(profile(R"({"m":4096,"n":4096,"k":4096,"dtype":"bf16","time_s":1e-300,"tflops":1})", "")); }, "p.json",
+      "gemm[0].tflops", "expected inf within 1 %");
+  check_input_error([&] { load(profile("", R"({"kernel":"copy","bytes":1e300,"time_s":1e-300,"gb_per_s":5})")); },
+                    "p.json", "memory[0].gb_per_s", "expected inf within 1 %");
+  // The same points with consistent figures load.
+  CHECK_NOTHROW(load(profile(R"({"m":4096,"n":4096,"k":4096,"dtype":"bf16","time_s":0.000251,"tflops":547.6})",
+                             R"({"kernel":"copy","bytes":2147483648,"time_s":0.000512,"gb_per_s":4194.3})")));
 }
