@@ -65,7 +65,7 @@ for t in $targets; do
     verdict="FAILED (exit $rc, $found artifact(s) in $art; log $log)"
     status=1
   fi
-  summary="$summary$(printf '%-18s %6s s %10s execs %7s exec/s  cov %5s  ft %6s  corpus %6s  %s' "fuzz_$t" "$secs" \
+  summary="$summary$(printf '%-22s %5s s %10s execs %6s exec/s  cov %5s  ft %6s  corpus %6s  %s' "fuzz_$t" "$secs" \
     "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$verdict")
 "
 done
