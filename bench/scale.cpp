@@ -95,29 +95,36 @@ nlohmann::json run_policy(const sim::policy_entry<oracle_t>& entry, const cluste
               m.rounds, m.finished, m.dropped, sim::mean(act.running), max_running, sim::mean(act.pending), max_pending,
               m.gpu_utilisation, m.avg_jct_s);
   std::fflush(stdout);
-  return {{"policy", entry.name},
-          {"wall_s", run.wall_s},
-          {"decision_total_s", decide_total_s},
-          {"decision_ms", {{"median", sim::percentile(ms, 50)}, {"p90", sim::percentile(ms, 90)}, {"max", max_ms}}},
-          {"rounds", m.rounds},
-          {"submitted", m.submitted},
-          {"finished", m.finished},
-          {"dropped", m.dropped},
-          {"running_at_end", m.running},
-          {"pending_at_end", m.pending},
-          {"running", {{"mean", sim::mean(act.running)}, {"max", max_running}}},
-          {"pending", {{"mean", sim::mean(act.pending)}, {"max", max_pending}}},
-          {"gpu_utilisation", m.gpu_utilisation},
-          {"avg_jct_s", m.avg_jct_s},
-          {"avg_queue_s", m.avg_queue_s},
-          {"avg_throughput_samples_per_s", m.avg_throughput},
-          {"preemptions", m.preemptions},
-          {"migrations", m.migrations},
-          {"oracle_entries_added", table.size() - entries_before},
-          {"peak_rss_mib_after", peak_rss_mib()},
-          {"round_decision_ms", ms},
-          {"round_running", act.running},
-          {"round_pending", act.pending}};
+  nlohmann::json r;
+  r["policy"] = entry.name;
+  r["wall_s"] = run.wall_s;
+  r["decision_total_s"] = decide_total_s;
+  r["decision_ms_median"] = sim::percentile(ms, 50);
+  r["decision_ms_p90"] = sim::percentile(ms, 90);
+  r["decision_ms_max"] = max_ms;
+  r["rounds"] = m.rounds;
+  r["submitted"] = m.submitted;
+  r["finished"] = m.finished;
+  r["dropped"] = m.dropped;
+  r["running_at_end"] = m.running;
+  r["pending_at_end"] = m.pending;
+  r["running_mean"] = sim::mean(act.running);
+  r["running_max"] = max_running;
+  r["pending_mean"] = sim::mean(act.pending);
+  r["pending_max"] = max_pending;
+  r["gpu_utilisation"] = m.gpu_utilisation;
+  r["avg_jct_s"] = m.avg_jct_s;
+  r["avg_queue_s"] = m.avg_queue_s;
+  r["avg_throughput_samples_per_s"] = m.avg_throughput;
+  r["preemptions"] = m.preemptions;
+  r["migrations"] = m.migrations;
+  r["oracle_entries_added"] = table.size() - entries_before;
+  r["peak_rss_mib_after"] = peak_rss_mib();
+  r["round_decision_ms"] = ms;
+  r["round_running"] = act.running;
+  r["round_pending"] = act.pending;
+  r["round_busy_gpus"] = run.busy_gpus;
+  return r;
 }
 
 }  // namespace
@@ -222,26 +229,32 @@ int main(int argc, char** argv) {
     const double total_s = seconds_since(t_all);
     const double rss = peak_rss_mib();
     std::printf("\ntotal wall %.1f s, peak RSS %.0f MiB, oracle table %zu entries\n", total_s, rss, table.size());
-    const nlohmann::json doc = {{"bench", "scale"},
-                                {"gpus", c.total_gpus()},
-                                {"nodes", c.nodes().size()},
-                                {"gpu_types", c.gpu_types_present()},
-                                {"jobs", trace.size()},
-                                {"seed", seed},
-                                {"load", load},
-                                {"jobs_per_hour", ts.jobs_per_hour},
-                                {"span_s", span_s},
-                                {"rounds", rounds},
-                                {"demand_gpu_seconds", demand.gpu_seconds},
-                                {"mean_requested_gpus", demand.mean_gpus},
-                                {"mean_requested_duration_s", demand.mean_duration_s},
-                                {"setup_s", {{"cluster", cluster_s}, {"oracle_warm_up", oracle_warm_s}, {"trace", trace_s}}},
-                                {"oracle_warm_up_entries", oracle_warm_entries},
-                                {"oracle_entries", table.size()},
-                                {"peak_rss_mib_setup", rss_setup},
-                                {"peak_rss_mib", rss},
-                                {"total_wall_s", total_s},
-                                {"results", results}};
+    nlohmann::json doc;
+    doc["bench"] = "scale";
+    doc["gpus"] = c.total_gpus();
+    doc["nodes"] = c.nodes().size();
+    doc["gpu_types"] = c.gpu_types_present();
+    doc["jobs"] = trace.size();
+    doc["seed"] = seed;
+    doc["load"] = load;
+    doc["duration_median_h"] = duration_median_h;
+    doc["duration_sigma"] = duration_sigma;
+    doc["jobs_per_hour"] = ts.jobs_per_hour;
+    doc["span_s"] = span_s;
+    doc["rounds"] = rounds;
+    doc["demand_gpu_seconds"] = demand.gpu_seconds;
+    doc["mean_requested_gpus"] = demand.mean_gpus;
+    doc["mean_requested_duration_s"] = demand.mean_duration_s;
+    doc["unrunnable_requests"] = demand.unrunnable;
+    doc["setup_cluster_s"] = cluster_s;
+    doc["setup_oracle_warm_up_s"] = oracle_warm_s;
+    doc["setup_trace_s"] = trace_s;
+    doc["oracle_warm_up_entries"] = oracle_warm_entries;
+    doc["oracle_entries"] = table.size();
+    doc["peak_rss_mib_setup"] = rss_setup;
+    doc["peak_rss_mib"] = rss;
+    doc["total_wall_s"] = total_s;
+    doc["results"] = results;
     std::ofstream(out) << doc.dump(1) << "\n";
     std::printf("written %s\n", out.c_str());
   } catch (const std::exception& e) {

@@ -40,13 +40,61 @@ using detached_table = std::optional<table>;
 
 namespace migration_impl {
 
+/// The slots of two nodes, saved so a failed RHD pair can put them back: a pair only ever writes the
+/// GPUs of its two nodes (record_and_clear and place touch only the nodes they are given), so these
+/// slots are the whole difference between the table before and after the pair.
+class pair_backup {
+ public:
+  pair_backup(const table& t, const topology_view& tv, int n1, int n2) : tv_(tv), n1_(n1), n2_(n2) {
+    for (int v : {n1, n2}) {
+      const auto first = t.begin() + tv.node_first[static_cast<std::size_t>(v)];
+      saved_.insert(saved_.end(), first, first + tv.node_size[static_cast<std::size_t>(v)]);
+    }
+  }
+  void restore(table& t) const {
+    std::size_t k = 0;
+    for (int v : {n1_, n2_}) {
+      const int first = tv_.node_first[static_cast<std::size_t>(v)];
+      for (int g = first; g < first + tv_.node_size[static_cast<std::size_t>(v)]; ++g)
+        t[static_cast<std::size_t>(g)] = saved_[k++];
+    }
+  }
+  /// Whether `owner` held a GPU of node `v` (one of the pair) before the pair.
+  [[nodiscard]] bool held(int owner, int v) const {
+    const auto size = static_cast<std::size_t>(tv_.node_size[static_cast<std::size_t>(n1_)]);
+    const std::size_t begin = v == n1_ ? 0 : size;
+    const std::size_t end = v == n1_ ? size : saved_.size();
+    for (std::size_t k = begin; k < end; ++k)
+      if (saved_[k].owner == owner) return true;
+    return false;
+  }
+
+ private:
+  const topology_view& tv_;
+  int n1_, n2_;
+  std::vector<slot> saved_;
+};
+
+/// Whether `owner` holds a GPU outside nodes n1 and n2 (where the table is as before the pair).
+[[nodiscard]] inline bool held_elsewhere(const table& t, const topology_view& tv, int owner, int n1, int n2) {
+  for (int v = 0; v < tv.num_nodes(); ++v) {
+    if (v == n1 || v == n2) continue;
+    const int first = tv.node_first[static_cast<std::size_t>(v)];
+    for (int g = first; g < first + tv.node_size[static_cast<std::size_t>(v)]; ++g)
+      if (t[static_cast<std::size_t>(g)].owner == owner) return true;
+  }
+  return false;
+}
+
 /// One RHD pair; false (and the table as before the pair) when it would break a job's uniform layout.
+/// The artifact copies the whole table before the pair and reads each moved job's nodes from the copy;
+/// since only n1 and n2 change, their saved slots answer both (same decisions, no full-table copy).
 inline bool rhd_pair(const engine& e, table& t, int n1, int b1, int n2, int b2, int cap, detached_table* detached) {
   const topology_view& tv = *e.tv;
-  const table prev = t;
+  const pair_backup prev(t, tv, n1, n2);
   const auto fail = [&] {
     if (detached && !detached->has_value()) *detached = t;
-    t = prev;
+    prev.restore(t);
     return false;
   };
   if (b1 + b2 > cap) {
@@ -54,10 +102,9 @@ inline bool rhd_pair(const engine& e, table& t, int n1, int b1, int n2, int b2, 
     const int src = b1 >= b2 ? n1 : n2;
     const int dst = b1 >= b2 ? n2 : n1;
     for (const owner_count& oc : record_and_clear(t, tv, {src})) {
-      const std::vector<int> job_nodes = nodes_of(prev, tv, oc.owner);
-      if (job_nodes.size() > 1 && !is_fake(oc.owner) &&
-          std::find(job_nodes.begin(), job_nodes.end(), dst) != job_nodes.end())
-        return fail();
+      // (The artifact: the job's nodes before the pair number more than one and include dst. It was on
+      // src, so holding a GPU of dst says both.)
+      if (!is_fake(oc.owner) && prev.held(oc.owner, dst)) return fail();
       if (!place(t, tv, oc.owner, oc.count, {dst})) return fail();
     }
     return true;
@@ -71,10 +118,9 @@ inline bool rhd_pair(const engine& e, table& t, int n1, int b1, int n2, int b2, 
   const int second = first != n1 ? n1 : n2;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const owner_count& oc = jobs[i];
-    const std::vector<int> job_nodes = nodes_of(prev, tv, oc.owner);
-    const bool spans_both = std::find(job_nodes.begin(), job_nodes.end(), n1) != job_nodes.end() &&
-                            std::find(job_nodes.begin(), job_nodes.end(), n2) != job_nodes.end();
-    if (job_nodes.size() > 2 && spans_both && !is_fake(oc.owner)) return fail();
+    // (The artifact: before the pair the job spanned more than two nodes, n1 and n2 among them.)
+    const bool spans_both = prev.held(oc.owner, n1) && prev.held(oc.owner, n2);
+    if (spans_both && !is_fake(oc.owner) && held_elsewhere(t, tv, oc.owner, n1, n2)) return fail();
     if (oc.count > cap) return fail();
     // (The artifact compares a node list with a node id here, which never holds, so every job goes
     // through the fill rule below.)
