@@ -34,11 +34,34 @@ struct upgrade_option {
   return t;
 }
 
+/// Whether a place_search for `moved` could score above `bar` (gain against `cur`): it places the job at
+/// best locality or, failing that, at the first feasible relaxed locality (GPUs per node halved until a
+/// layout fits, stopping at the first infeasible one), so its gain is at most the largest over those
+/// layouts. Called only after best locality was found feasible.
+[[nodiscard]] inline bool placement_could_beat(const engine& e, const job_view& moved, const quota& cur, double bar) {
+  const int type = moved.q.type;
+  const int num = moved.q.num;
+  const int cap = e.cap(type);
+  if (e.gain_of(moved, best_locality(type, num, cap), cur) > bar) return true;
+  for (int per_node = num; per_node > 1;) {
+    per_node /= 2;
+    if (per_node > cap) continue;
+    const quota loc{type, num, num / per_node, per_node};
+    if (!e.alloc_feasible(moved, loc)) return false;
+    if (e.gain_of(moved, loc, cur) > bar) return true;
+  }
+  return false;
+}
+
 /// The best positive-gain single move of running job `j`: to another type with enough free GPUs, or
 /// to twice its GPUs. `ix` indexes the committed table and `held` is j's GPUs per node there; options
 /// whose first migration step decides are scored without copying the table.
+/// `threshold`: the caller only takes a move whose gain exceeds it, so an option that cannot beat it
+/// (nor this job's best so far) skips its migration search; the move returned is the same whenever its
+/// gain exceeds `threshold`.
 [[nodiscard]] inline upgrade_option upgrade_search(const engine& e, int j, int global, int local,
-                                                   const placement_index& ix, const node_counts& held) {
+                                                   const placement_index& ix, const node_counts& held,
+                                                   double threshold = infeasible_gain) {
   const quota cur = e.jobs[static_cast<std::size_t>(j)].q;
   upgrade_option best;
   // Room checks first (idle GPUs of each type, plus the job's own when it stays on its type).
@@ -70,6 +93,7 @@ struct upgrade_option {
       }
       continue;
     }
+    if (!placement_could_beat(e, moved, cur, std::max(threshold, best.gain))) continue;
     if (!base) {
       base = e.committed;
       clear_owner(*base, j);
@@ -102,7 +126,8 @@ inline void upgrade_trial(engine& e) {
     const placement_index ix = index_table(e.committed, *e.tv);
     const std::vector<node_counts> held = counts_by_job(e.committed, *e.tv, e.jobs.size());
     for (int j : e.running_queue) {
-      upgrade_option o = upgrade_search(e, j, global, e.opt->local_migrations, ix, held[static_cast<std::size_t>(j)]);
+      upgrade_option o =
+          upgrade_search(e, j, global, e.opt->local_migrations, ix, held[static_cast<std::size_t>(j)], best_gain);
       bool ok = o.feasible;
       if (ok && o.gain > best_gain) ok = e.alloc_feasible(e.view(j), o.placed);
       if (ok && o.gain > best_gain) {

@@ -8,7 +8,9 @@
 // Elastic policies change counts and types, so this is the load as *requested*, the usual yardstick.
 #include <algorithm>
 #include <cstddef>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cellsched/cell/cell.hpp"
@@ -20,13 +22,34 @@
 namespace cellsched::sim {
 
 /// `gpus` at best locality on a type: as many of the type's largest nodes as needed, the rest on one more.
-[[nodiscard]] inline node_layout best_locality_layout(const cluster& c, const std::string& gpu_type, int gpus) {
-  const int per_node = c.max_gpus_per_node(gpu_type);
+[[nodiscard]] inline node_layout best_locality_layout(int per_node, int gpus) {
   node_layout l;
   if (per_node < 1 || gpus < 1) return l;
   for (int left = gpus; left > 0; left -= per_node) l.push_back(std::min(left, per_node));
   return l;
 }
+[[nodiscard]] inline node_layout best_locality_layout(const cluster& c, const std::string& gpu_type, int gpus) {
+  return best_locality_layout(c.max_gpus_per_node(gpu_type), gpus);
+}
+
+/// Per-type GPU totals and node sizes of a cluster, looked up once (a request check per job would
+/// otherwise walk every node).
+class request_sizer {
+ public:
+  explicit request_sizer(const cluster& c) {
+    for (const auto& t : c.gpu_types_present()) types_[t] = {c.total_gpus_of(t), c.max_gpus_per_node(t)};
+  }
+  /// The best-locality layout of a job's request; empty when it has none or the cluster cannot hold it.
+  [[nodiscard]] node_layout layout(const job& j) const {
+    if (!j.requested_gpu_type || j.requested_gpus < 1) return {};
+    const auto it = types_.find(*j.requested_gpu_type);
+    if (it == types_.end() || j.requested_gpus > it->second.first) return {};
+    return best_locality_layout(it->second.second, j.requested_gpus);
+  }
+
+ private:
+  std::map<std::string, std::pair<int, int>> types_;  ///< type -> (GPUs, GPUs per node of its largest node)
+};
 
 struct workload_demand {
   double gpu_seconds = 0.0;      ///< sum over runnable jobs of GPUs x iterations x iteration time
@@ -41,11 +64,10 @@ template <perf_oracle O>
 [[nodiscard]] workload_demand requested_demand(const std::vector<job>& jobs, const cluster& c, const O& oracle) {
   workload_demand d;
   double gpus_sum = 0.0;
+  const request_sizer sizer(c);
   for (const job& j : jobs) {
-    const bool has_request = j.requested_gpu_type && j.requested_gpus > 0;
-    const node_layout l = has_request ? best_locality_layout(c, *j.requested_gpu_type, j.requested_gpus) : node_layout{};
-    const bool fits_cluster = has_request && !l.empty() && j.requested_gpus <= c.total_gpus_of(*j.requested_gpu_type);
-    const perf_answer a = fits_cluster ? oracle.query(j, *j.requested_gpu_type, l) : perf_answer{};
+    const node_layout l = sizer.layout(j);
+    const perf_answer a = l.empty() ? perf_answer{} : oracle.query(j, *j.requested_gpu_type, l);
     if (!a.feasible || !(a.iter_time_s > 0)) {
       ++d.unrunnable;
       continue;
@@ -73,25 +95,24 @@ template <perf_oracle O>
 
 /// A request filter for make_synthetic_trace: the requested type is in the cluster with at least the
 /// requested GPUs, and the oracle finds a feasible plan at best locality.
+/// The filter keeps a reference to `oracle`.
 template <perf_oracle O>
 [[nodiscard]] request_filter runnable_request_filter(const cluster& c, const O& oracle) {
-  return [&c, &oracle](const job& j) {
+  return [sizer = request_sizer(c), &oracle](const job& j) {
     if (!j.requested_gpu_type || j.requested_gpus < 1) return true;
-    if (j.requested_gpus > c.total_gpus_of(*j.requested_gpu_type)) return false;
-    const node_layout l = best_locality_layout(c, *j.requested_gpu_type, j.requested_gpus);
+    const node_layout l = sizer.layout(j);
     return !l.empty() && oracle.query(j, *j.requested_gpu_type, l).feasible;
   };
 }
 
 /// Both generator hooks from one oracle: runnable requests only, and the requested configuration's
-/// iteration time for duration mode. The hooks keep references to `c` and `oracle`.
+/// iteration time for duration mode. The hooks keep a reference to `oracle`.
 template <perf_oracle O>
 [[nodiscard]] trace_hooks oracle_trace_hooks(const cluster& c, const O& oracle) {
   trace_hooks h;
   h.accept = runnable_request_filter(c, oracle);
-  h.iter_time_s = [&c, &oracle](const job& j) {
-    if (!j.requested_gpu_type || j.requested_gpus < 1) return 0.0;
-    const node_layout l = best_locality_layout(c, *j.requested_gpu_type, j.requested_gpus);
+  h.iter_time_s = [sizer = request_sizer(c), &oracle](const job& j) {
+    const node_layout l = sizer.layout(j);
     if (l.empty()) return 0.0;
     const perf_answer a = oracle.query(j, *j.requested_gpu_type, l);
     return a.feasible ? a.iter_time_s : 0.0;
