@@ -7,32 +7,10 @@
 #include <cellsched/schedule/state.hpp>
 
 #include "reference_fixtures.hpp"
+#include "state_fixtures.hpp"
 
 using namespace cellsched;
-
-namespace {
-job make_job(const std::string& id, std::int64_t iters) {
-  job j;
-  j.id = id;
-  j.model = "moe__690M";
-  j.global_batch = 256;
-  j.iterations = iters;
-  return j;
-}
-placement place(const std::string& id, const std::string& type, node_layout layout, std::vector<gpu_id> gpus) {
-  placement p;
-  p.job_id = id;
-  p.alloc.gpu_type = type;
-  p.alloc.layout = std::move(layout);
-  p.alloc.gpus = std::move(gpus);
-  return p;
-}
-void require_sound(const scheduler_state& s) {
-  const auto v = s.check_invariants();
-  INFO((v.empty() ? std::string() : v.front()));
-  REQUIRE(v.empty());
-}
-}  // namespace
+using namespace state_fixtures;
 
 TEST_CASE("state: submit, run, finish keep the invariants", "[schedule][state]") {
   const cluster c = testing_fixtures::small_cluster(2, 0, 2, 0);  // GPUs 0-3, 4-7 A100; 8-9, 10-11 A40

@@ -14,19 +14,9 @@
 
 using namespace cellsched;
 using namespace cellsched::sim;
+using sim_testing::make_job;
 
 namespace {
-job make_job(const std::string& id, double submit, std::int64_t iters, int gpus) {
-  job j;
-  j.id = id;
-  j.model = "m__1B";
-  j.global_batch = 1000;
-  j.iterations = iters;
-  j.submit_time_s = submit;
-  j.requested_gpu_type = "a100-40gb";
-  j.requested_gpus = gpus;
-  return j;
-}
 // A (2 GPUs, 600 s of work) and B (4 GPUs, 900 s) arrive in window 0, C (2 GPUs, 300 s) in window 1;
 // FIFO on one 4-GPU node: A runs rounds 0-1, B rounds 2-4, C round 5.
 std::vector<job> abc_trace() {

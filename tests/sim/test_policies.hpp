@@ -1,11 +1,26 @@
 #pragma once
 // Small policies and oracles for simulator tests, simple enough to work traces out by hand.
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include <cellsched/schedule/job.hpp>
 #include <cellsched/schedule/policy.hpp>
 
 namespace sim_testing {
+
+/// A job asking for `gpus` A100s, with 1,000 samples per iteration.
+inline cellsched::job make_job(const std::string& id, double submit, std::int64_t iters, int gpus) {
+  cellsched::job j;
+  j.id = id;
+  j.model = "m__1B";
+  j.global_batch = 1000;
+  j.iterations = iters;
+  j.submit_time_s = submit;
+  j.requested_gpu_type = "a100-40gb";
+  j.requested_gpus = gpus;
+  return j;
+}
 
 /// Every job runs at `iter_time_s` per iteration on anything it is given.
 struct constant_oracle {

@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cellsched/hardware/cluster.hpp"
 #include "cellsched/schedule/crius_engine.hpp"
 #include "cellsched/schedule/crius_options.hpp"
@@ -27,6 +29,7 @@
 #include "cellsched/schedule/crius_table.hpp"
 #include "cellsched/schedule/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
+#include "cellsched/schedule/policy_state.hpp"
 
 namespace cellsched {
 
@@ -37,6 +40,43 @@ class crius_policy {
 
   [[nodiscard]] std::string name() const { return opts_.deadline_aware ? "crius-ddl" : "crius"; }
   [[nodiscard]] const crius_options& options() const noexcept { return opts_; }
+
+  /// Restart hooks (schedule/policy_state.hpp): the running / pending / decision queues and every
+  /// remembered job's quota and blocker / opportunism flags. Memoised oracle answers are a cache and
+  /// are not saved; the topology view is rebuilt from the cluster.
+  [[nodiscard]] nlohmann::json save_state() const {
+    nlohmann::json jobs = nlohmann::json::object();
+    for (const auto& [id, k] : known_)  // nlohmann::json objects keep keys sorted: the text is deterministic
+      jobs[id] = {{"quota", {k.q.type, k.q.num, k.q.nodes, k.q.per_node}},
+                  {"blocker", k.blocker},
+                  {"opportunism", k.opportunism}};
+    return {{"policy", name()},
+            {"jobs", std::move(jobs)},
+            {"running", running_},
+            {"pending", pending_},
+            {"decision_queue", decision_queue_}};
+  }
+  void load_state(const nlohmann::json& j, const cluster& c) {
+    using policy_state_detail::get;
+    policy_state_detail::expect_policy(j, name());
+    crius_policy fresh(opts_);
+    fresh.build_topology(c);
+    const auto jobs = get<nlohmann::json>(j, "jobs", name());
+    if (!jobs.is_object()) throw policy_state_error(name() + " state: 'jobs' must be an object");
+    for (const auto& [id, k] : jobs.items()) {
+      const auto q = get<std::vector<int>>(k, "quota", name());
+      if (q.size() != 4) throw policy_state_error(name() + " state: job '" + id + "': quota needs 4 numbers");
+      fresh.known_[id] = {
+          {q[0], q[1], q[2], q[3]}, get<bool>(k, "blocker", name()), get<bool>(k, "opportunism", name())};
+    }
+    fresh.running_ = get<std::vector<std::string>>(j, "running", name());
+    fresh.pending_ = get<std::vector<std::string>>(j, "pending", name());
+    fresh.decision_queue_ = get<std::vector<std::string>>(j, "decision_queue", name());
+    for (const auto* list : {&fresh.running_, &fresh.pending_, &fresh.decision_queue_})
+      for (const auto& id : *list)
+        if (!fresh.known_.count(id)) throw policy_state_error(name() + " state: queued job '" + id + "' has no record");
+    *this = std::move(fresh);
+  }
 
   template <class Oracle>
   requires perf_oracle<Oracle>

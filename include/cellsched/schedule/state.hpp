@@ -126,6 +126,44 @@ class scheduler_state {
   }
   void repair_node(node_id n) { nodes_.at(static_cast<std::size_t>(n)).up = true; }
 
+  /// A running job crashed (or was stopped by the host): it returns to pending with the iterations it
+  /// completed, as after a node failure.
+  void requeue(const std::string& id) {
+    job_record& r = require(id, "requeue");
+    if (r.state != job_state::running)
+      throw std::logic_error("scheduler_state: requeueing job '" + id + "' that is not running");
+    stop(r);
+  }
+
+  /// Rebuilding a saved state (io/state_json.hpp): marks a node down without touching jobs. Call it
+  /// before restore() of the records, so a record holding GPUs of a down node is refused.
+  void restore_node(node_id n, bool up) { nodes_.at(static_cast<std::size_t>(n)).up = up; }
+
+  /// Rebuilding a saved state: adds a record exactly as given (any state; a running one claims its GPUs).
+  /// Throws std::invalid_argument when the id is taken, the running/allocation pairing is wrong, or the
+  /// allocation is invalid or overlaps another job's GPUs; the state is unchanged then.
+  job_record& restore(job_record r) {
+    const std::string& id = r.spec.id;
+    if (index_.count(id)) throw std::invalid_argument("scheduler_state: job id '" + id + "' restored twice");
+    if ((r.state == job_state::running) != r.alloc.has_value())
+      throw std::invalid_argument("scheduler_state: job '" + id + "' is " + to_string(r.state) +
+                                  (r.alloc ? " but holds GPUs" : " without GPUs"));
+    if (r.alloc) {
+      const auto errors = check_allocation(*r.alloc);
+      if (!errors.empty()) throw std::invalid_argument("scheduler_state: job '" + id + "': " + errors.front());
+      for (gpu_id g : r.alloc->gpus)
+        if (gpu_owner_[static_cast<std::size_t>(g)] >= 0)
+          throw std::invalid_argument("scheduler_state: job '" + id + "' claims GPU " + std::to_string(g) +
+                                      " held by another job");
+    }
+    const int idx = static_cast<int>(jobs_.size());
+    index_.emplace(id, jobs_.size());
+    jobs_.push_back(std::move(r));
+    if (jobs_.back().alloc)
+      for (gpu_id g : jobs_.back().alloc->gpus) set_busy(g, idx);
+    return jobs_.back();
+  }
+
   /// Every way a decision is wrong: unknown or finished jobs, GPUs given twice, on a down node, of
   /// another type, a layout that does not match the GPUs, a preempted job that is not running.
   [[nodiscard]] std::vector<std::string> validate(const decision& d) const {

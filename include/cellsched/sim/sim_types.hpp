@@ -1,7 +1,9 @@
 #pragma once
 // Options and raw results of a simulation run (one policy over one trace).
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,28 @@ struct failure_event {
   double time_s = 0.0;
   node_id node = 0;
   bool repair = false;  ///< false: the node fails; true: it is repaired
+};
+
+/// Fault injection (the model is in sim/fault_injection.hpp and docs/fault-injection.md): rates,
+/// repair time, checkpoint interval, and the seed every draw derives from.
+struct fault_options {
+  std::uint64_t seed = 1;
+  double node_failures_per_node_day = 0.05;
+  double repair_mean_s = 2.0 * 3'600.0;
+  double job_crashes_per_job_day = 0.05;
+  double scheduler_restarts_per_day = 1.0;
+  double checkpoint_interval_s = 0.0;  ///< 0: every completed iteration survives a fault
+};
+
+/// What happened in a run with faults injected, and what the checks found.
+struct fault_report {
+  std::size_t node_failures = 0;
+  std::size_t repairs = 0;
+  std::size_t job_crashes = 0;
+  std::size_t scheduler_restarts = 0;
+  std::size_t lost_jobs = 0;                  ///< not in exactly one state at the end, or lost progress
+  std::size_t invariant_violations = 0;       ///< every failed check of every round
+  std::vector<std::string> first_violations;  ///< the first few, for the report
 };
 
 /// Where a run stands, for a progress line.
@@ -38,6 +62,9 @@ struct sim_options {
   /// twice. true reproduces it; false restarts the count (exact "resume from the last iteration").
   bool carry_exec_time_across_preemption = true;
   std::vector<failure_event> failures;  ///< optional failure / repair schedule
+  /// Random node failures, job crashes and scheduler restarts on top of `failures`, with invariant
+  /// checks every round (sim/fault_injection.hpp); the run's `faults` reports them.
+  std::optional<fault_options> faults;
   std::uint64_t seed = 0;
   /// Called after every `progress_every` rounds and after the last; the library itself prints nothing.
   std::function<void(const sim_progress&)> on_progress;
@@ -68,8 +95,9 @@ struct sim_run {
   std::vector<double> finished_jct_s;  ///< JCTs in the order jobs finished
   std::vector<job_outcome> jobs;       ///< every submitted job, in submission order
   std::size_t preemptions = 0;
-  std::size_t migrations = 0;  ///< running jobs moved to other GPUs
-  double wall_s = 0.0;         ///< wall time of the whole run
+  std::size_t migrations = 0;          ///< running jobs moved to other GPUs
+  double wall_s = 0.0;                 ///< wall time of the whole run
+  std::optional<fault_report> faults;  ///< set when faults were injected
 };
 
 }  // namespace cellsched::sim

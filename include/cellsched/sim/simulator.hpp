@@ -10,10 +10,15 @@
 // * jobs pending at the end of a round accrue R of queueing time;
 // * cluster throughput = sum of running jobs' samples/s, a job placed on new GPUs this round discounted
 //   by its re-tuning time (tune <= R: x (R - tune)/R; else 0 and a debt of tune - R carried on).
+// With `opts.faults` (sim/fault_injection.hpp) each round starts with an injected scheduler restart
+// (if one is due), node failures and repairs, then job crashes, and ends with the checks of
+// sim/fault_checks.hpp; the run's `faults` counts them.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -23,7 +28,10 @@
 #include "cellsched/hardware/cluster.hpp"
 #include "cellsched/schedule/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
+#include "cellsched/schedule/policy_state.hpp"
 #include "cellsched/schedule/state.hpp"
+#include "cellsched/sim/fault_checks.hpp"
+#include "cellsched/sim/fault_injection.hpp"
 #include "cellsched/sim/sim_types.hpp"
 
 namespace cellsched::sim {
@@ -58,7 +66,8 @@ namespace detail {
 
 /// Runs `pol` over `trace` for `opts.rounds` rounds. `costs` is the re-tuning cost model charged to the
 /// policy (the policy also sees it in its snapshot). Throws std::logic_error if the policy returns an
-/// invalid decision.
+/// invalid decision, std::invalid_argument if scheduler restarts are injected into a policy that is not
+/// a restartable_policy (wrap it in any_policy, or set the restart rate to 0).
 template <class Oracle, class Policy>
 requires policy<Policy, Oracle>
 [[nodiscard]] sim_run simulate(const cluster& topology, std::vector<job> trace, const Oracle& oracle, Policy& pol,
@@ -69,15 +78,31 @@ requires policy<Policy, Oracle>
                    [](const job& a, const job& b) { return a.submit_time_s < b.submit_time_s; });
   const double R = opts.round_s;
   const std::vector<int> arrival = detail::arrival_rounds(trace, R);
-  std::vector<failure_event> failures = opts.failures;
-  std::stable_sort(failures.begin(), failures.end(),
-                   [](const failure_event& a, const failure_event& b) { return a.time_s < b.time_s; });
 
   sim_run run;
   run.policy = pol.name();
   run.round_s = R;
   run.total_gpus = topology.total_gpus();
   run.start_s = trace.empty() ? 0.0 : trace.front().submit_time_s;
+
+  std::vector<failure_event> failures = opts.failures;
+  std::vector<int> restart_rounds;
+  fault_report faults;
+  fault_checker check(faults);
+  const double checkpoint_s = opts.faults ? opts.faults->checkpoint_interval_s : 0.0;
+  if (opts.faults) {
+    const auto injected = node_fault_schedule(topology, *opts.faults, run.start_s, run.start_s + R * opts.rounds);
+    failures.insert(failures.end(), injected.begin(), injected.end());
+    restart_rounds = scheduler_restart_rounds(*opts.faults, opts.rounds, R);
+    if constexpr (!restartable_policy<Policy>)
+      if (!restart_rounds.empty())
+        throw std::invalid_argument("simulate: scheduler restarts need a restartable_policy; " + run.policy +
+                                    " is not one");
+  }
+  std::stable_sort(failures.begin(), failures.end(),
+                   [](const failure_event& a, const failure_event& b) { return a.time_s < b.time_s; });
+  std::size_t next_restart = 0;
+
   scheduler_state state(topology);
   std::size_t next_job = 0;
   std::size_t next_failure = 0;
@@ -92,19 +117,46 @@ requires policy<Policy, Oracle>
     return left;
   };
 
+  // A fault stops running job `id` after it ran `ran_s` of the round: it keeps the work up to its last
+  // checkpoint, finishes if that completes it, and is stopped otherwise; true when it was stopped.
+  const auto fault_credit = [&](const std::string& id, double ran_s, double now, std::vector<event>& events) {
+    job_record& r = *state.find(id);
+    const bool progressed = r.tune_debt_s <= 0;  // a job still re-tuning made no progress this round
+    if (progressed) r.exec_s += ran_s;
+    r.exec_s = checkpointed_exec_s(r.exec_s, checkpoint_s);
+    if ((progressed || checkpoint_s > 0) && credit(r) <= 0) {
+      state.finish(id, now);
+      run.finished_jct_s.push_back(now - r.spec.submit_time_s);
+      ++finished;
+      events.push_back({event_kind::departure, id, -1});
+      return false;
+    }
+    check.stopped(id, r.remaining_iterations);
+    return true;
+  };
+
   for (int k = 0; k < opts.rounds; ++k) {
     const double now = run.start_s + R * k;
     std::vector<event> events;
+
+    if (next_restart < restart_rounds.size() && restart_rounds[next_restart] == k) {
+      ++next_restart;
+      if constexpr (restartable_policy<Policy>) restart_scheduler(state, pol, topology, check);
+      ++faults.scheduler_restarts;
+    }
 
     // Failures and repairs due by now.
     while (next_failure < failures.size() && failures[next_failure].time_s <= now) {
       const failure_event& f = failures[next_failure++];
       if (f.node < 0 || f.node >= static_cast<node_id>(topology.nodes().size())) continue;
+      const bool was_up = state.nodes()[static_cast<std::size_t>(f.node)].up;
       if (f.repair) {
         state.repair_node(f.node);
+        faults.repairs += was_up ? 0 : 1;
         events.push_back({event_kind::node_repair, "", f.node});
       } else {
         // Jobs on the node are credited with the work done until the failure, then re-queued.
+        faults.node_failures += was_up ? 1 : 0;
         const node& nd = topology.node_at(f.node);
         const double ran_s = std::clamp(f.time_s - (now - R), 0.0, R);
         std::vector<std::string> hit;
@@ -112,19 +164,25 @@ requires policy<Policy, Oracle>
           if (const job_record* o = state.owner_of(nd.first_gpu + g);
               o && std::find(hit.begin(), hit.end(), o->spec.id) == hit.end())
             hit.push_back(o->spec.id);
-        for (const auto& id : hit) {
-          job_record& r = *state.find(id);
-          if (r.tune_debt_s > 0) continue;
-          r.exec_s += ran_s;
-          if (credit(r) <= 0) {
-            state.finish(id, now);
-            run.finished_jct_s.push_back(now - r.spec.submit_time_s);
-            ++finished;
-            events.push_back({event_kind::departure, id, -1});
-          }
-        }
+        for (const auto& id : hit) (void)fault_credit(id, ran_s, now, events);
         for (auto& id : state.fail_node(f.node)) events.push_back({event_kind::job_failure, std::move(id), f.node});
         events.push_back({event_kind::node_failure, "", f.node});
+      }
+    }
+
+    // Job crashes in the round that just ended: back to pending from the last checkpoint.
+    if (opts.faults && k > 0) {
+      std::vector<std::pair<std::string, double>> crashed;
+      for (const auto& rec : state.jobs()) {
+        double ran = 0.0;
+        if (rec.state == job_state::running && job_crashes(*opts.faults, rec.spec.id, k, R, &ran))
+          crashed.emplace_back(rec.spec.id, ran * R);
+      }
+      for (const auto& [id, ran_s] : crashed) {
+        ++faults.job_crashes;
+        if (!fault_credit(id, ran_s, now, events)) continue;
+        state.requeue(id);
+        events.push_back({event_kind::job_failure, id, -1});
       }
     }
 
@@ -150,7 +208,7 @@ requires policy<Policy, Oracle>
       if (j.deadline_s) j.deadline_s = now + opts.deadline_stretch * (*j.deadline_s - now);
       j.submit_time_s = now;
       events.push_back({event_kind::arrival, j.id, -1});
-      state.submit(std::move(j));
+      check.submitted(state.submit(std::move(j)));
     }
 
     // Decide and apply.
@@ -166,6 +224,9 @@ requires policy<Policy, Oracle>
       if (const job_record* r = state.find(id)) exec_before[id] = r->exec_s;
     const apply_report rep = state.apply(d);
     run.preemptions += rep.preempted.size();
+    for (const auto& id : rep.preempted)
+      if (const job_record* r = state.find(id); r && r->state == job_state::pending)
+        check.stopped(id, r->remaining_iterations);
     run.migrations += rep.moved.size();
     if (opts.carry_exec_time_across_preemption)
       for (const auto& [id, exec] : exec_before) state.find(id)->exec_s = exec;
@@ -213,6 +274,7 @@ requires policy<Policy, Oracle>
     }
     run.throughput.push_back(cellsched::detail::round_decimal(thr_sum, 3));
     run.busy_gpus.push_back(state.busy_gpus());
+    if (opts.faults) check.check(state, k);
 
     if (opts.on_progress && ((k + 1) % std::max(1, opts.progress_every) == 0 || k + 1 == opts.rounds)) {
       sim_progress p;
@@ -236,6 +298,10 @@ requires policy<Policy, Oracle>
     o.state = r.state;
     o.restarts = r.restarts;
     run.jobs.push_back(std::move(o));
+  }
+  if (opts.faults) {
+    check.finish(state);
+    run.faults = faults;
   }
   run.wall_s = std::chrono::duration<double>(clock::now() - wall_start).count();
   return run;

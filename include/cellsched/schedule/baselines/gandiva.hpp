@@ -21,10 +21,14 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "cellsched/hardware/cluster.hpp"
 #include "cellsched/schedule/baselines/cluster_view.hpp"
 #include "cellsched/schedule/baselines/common.hpp"
 #include "cellsched/schedule/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
+#include "cellsched/schedule/policy_state.hpp"
 
 namespace cellsched {
 
@@ -39,6 +43,13 @@ class gandiva_policy {
 
   [[nodiscard]] std::string name() const { return "gandiva"; }
   [[nodiscard]] static cost_options default_costs() noexcept { return baselines::baseline_costs(); }
+
+  /// Restart hooks (schedule/policy_state.hpp): the growth records are all Gandiva keeps between calls.
+  [[nodiscard]] nlohmann::json save_state() const { return {{"policy", name()}, {"grown", grown_}}; }
+  void load_state(const nlohmann::json& j, const cluster&) {
+    policy_state_detail::expect_policy(j, name());
+    grown_ = policy_state_detail::get<std::map<std::string, std::vector<gpu_id>>>(j, "grown", name());
+  }
 
   template <class Oracle>
   [[nodiscard]] decision decide(const snapshot<Oracle>& s) {

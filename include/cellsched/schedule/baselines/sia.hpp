@@ -41,11 +41,15 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cellsched/detail/milp.hpp"
+#include "cellsched/hardware/cluster.hpp"
 #include "cellsched/schedule/baselines/cluster_view.hpp"
 #include "cellsched/schedule/baselines/common.hpp"
 #include "cellsched/schedule/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
+#include "cellsched/schedule/policy_state.hpp"
 
 namespace cellsched {
 
@@ -71,6 +75,13 @@ class sia_policy {
 
   [[nodiscard]] std::string name() const { return "sia"; }
   [[nodiscard]] static cost_options default_costs() noexcept { return baselines::baseline_costs(); }
+
+  /// Restart hooks (schedule/policy_state.hpp): the restart counts are all Sia keeps between calls.
+  [[nodiscard]] nlohmann::json save_state() const { return {{"policy", name()}, {"restarts", restarts_}}; }
+  void load_state(const nlohmann::json& j, const cluster&) {
+    policy_state_detail::expect_policy(j, name());
+    restarts_ = policy_state_detail::get<std::map<std::string, int>>(j, "restarts", name());
+  }
   [[nodiscard]] static constexpr bool available() noexcept { return detail::milp_solver_available(); }
   [[nodiscard]] static const char* unavailable_reason() noexcept { return "unavailable (built without COIN-OR CBC)"; }
 
