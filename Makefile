@@ -30,6 +30,8 @@ test: build
 bench: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCELLSCHED_BUILD_BENCH=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+	@echo "benchmarks (each prints its figures and writes JSON; --help for options):"
+	@for f in bench/*.cpp; do n=$$(basename $$f .cpp); echo "  $(BUILD)/bin/$$n"; done
 
 # libFuzzer targets (Clang), FUZZ_SECONDS each; see docs/fuzzing.md.
 FUZZ_SECONDS ?= 20
