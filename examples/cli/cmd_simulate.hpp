@@ -2,24 +2,27 @@
 // cellsched simulate: replay a trace on a cluster under one or more policies and compare them.
 // With no arguments it runs the main experiment: the bundled 1,280-GPU cluster, the bundled Philly
 // trace and the reference profile table, every available policy, 2,000 rounds of 300 s.
-#include <unistd.h>
-
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <cellsched/estimate/analytic_estimator.hpp>
 #include <cellsched/hardware/builtin_catalog.hpp>
 #include <cellsched/io/cluster_json.hpp>
 #include <cellsched/io/error.hpp>
 #include <cellsched/io/trace_io.hpp>
+#include <cellsched/model/zoo.hpp>
 #include <cellsched/schedule/reference_table.hpp>
+#include <cellsched/schedule/synchronized_oracle.hpp>
+#include <cellsched/search/best_plan_table.hpp>
 #include <cellsched/sim/default_policies.hpp>
 #include <cellsched/sim/metrics.hpp>
 #include <cellsched/sim/report.hpp>
@@ -27,6 +30,7 @@
 #include <cellsched/sim/svg_plots.hpp>
 
 #include "args.hpp"
+#include "simulate_detail.hpp"
 
 namespace cellsched::cli {
 
@@ -45,6 +49,9 @@ inline const char* simulate_help =
     "  --policy NAME[,NAME..]  policies to compare (default: every available one)\n"
     "  --perf-table FILE       performance table in the reference profile-DB format\n"
     "                          (default: data/perf/arena-profile-db.json)\n"
+    "  --oracle table|estimator  where iteration times come from: the performance table (default), or\n"
+    "                          our analytic estimator's best plan per (model, batch, GPU type, layout),\n"
+    "                          searched on first use (models resolve through the built-in model zoo)\n"
     "  --rounds N              rounds to simulate (default 2000)\n"
     "  --round-seconds S       round length (default 300)\n"
     "  --iteration-divisor K   divide each job's iterations by K as loaded (default: 5 for CSV traces,\n"
@@ -53,6 +60,14 @@ inline const char* simulate_help =
     "                          simulator keeps it, re-crediting that time a second time)\n"
     "  --failures LIST         node failures: NODE@TIME or NODE@TIME-REPAIR_TIME, comma-separated\n"
     "                          (times in the trace's time base, seconds)\n"
+    "  --inject-failures SEED[:RATE]  random faults (docs/fault-injection.md): node failures at RATE per\n"
+    "                          node-day (repairs ~ exponential, mean 2 h), job crashes at RATE per\n"
+    "                          running-job-day, one scheduler restart from its saved JSON state per\n"
+    "                          simulated day; RATE defaults to 0.05. Invariants are checked every round;\n"
+    "                          the table and JSON (\"faults\") report the counts, lost_jobs and\n"
+    "                          invariant_violations\n"
+    "  --checkpoint-interval S  with --inject-failures: a faulted job keeps the work up to its last\n"
+    "                          checkpoint, taken every S s of execution (default 0: every iteration)\n"
     "  --json OUT              write every metric, per-round series and JCTs as JSON; a CSV and the\n"
     "                          plots are written next to it (OUT's name with .csv, -jct-cdf.svg,\n"
     "                          -throughput.svg)\n"
@@ -63,106 +78,106 @@ inline const char* simulate_help =
     "\n"
     "policies:\n";
 
-inline std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    const std::size_t comma = s.find(',', start);
-    const std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+/// The policies named by --policy (checked against the registry), or every available one.
+template <class Registry>
+[[nodiscard]] std::vector<std::string> chosen_policies(const args& a, const Registry& registry) {
+  std::vector<std::string> chosen;
+  if (a.has("--policy")) {
+    for (const auto& name : split_list(a.get("--policy"))) {
+      const auto* e = registry.find(name);
+      if (!e) {
+        std::string known;
+        for (const auto& x : registry.entries()) known += (known.empty() ? "" : ", ") + x.name;
+        throw usage_error("unknown policy '" + name + "' (known: " + known + ")");
+      }
+      if (!e->available) throw usage_error("policy '" + name + "' is " + e->unavailable_reason);
+      if (std::find(chosen.begin(), chosen.end(), name) == chosen.end()) chosen.push_back(name);
+    }
+    if (chosen.empty()) throw usage_error("--policy names no policy");
+  } else {
+    for (const auto& e : registry.entries()) {
+      if (e.available)
+        chosen.push_back(e.name);
+      else
+        std::cerr << "simulate: skipping " << e.name << " (" << e.unavailable_reason << ")\n";
+    }
+  }
+  return chosen;
+}
+
+/// Simulates each named policy against `oracle`, `workers` at a time (the oracle must be safe to query
+/// from several threads).
+template <class Oracle>
+[[nodiscard]] std::vector<sim::sim_run> run_policies(const cluster& topology, const std::vector<job>& trace,
+                                                     const Oracle& oracle, const sim::sim_options& opts,
+                                                     const std::vector<std::string>& names, std::size_t workers) {
+  const auto registry = sim::default_policy_registry<Oracle>();
+  std::vector<sim::sim_run> runs(names.size());
+  std::vector<std::exception_ptr> errors(names.size());
+  std::size_t next = 0;
+  std::mutex mu;
+  const auto worker = [&] {
+    for (;;) {
+      std::size_t i = 0;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (next >= names.size()) return;
+        i = next++;
+      }
+      try {
+        const auto* e = registry.find(names[i]);
+        auto pol = e->make();
+        runs[i] = sim::simulate(topology, trace, oracle, pol, e->costs, opts);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t w = 0; w < std::min(workers, names.size()); ++w) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return runs;
+}
+
+/// One line per policy with its fault counts.
+[[nodiscard]] inline std::string format_faults(const std::vector<sim::sim_run>& runs) {
+  std::string out;
+  for (const auto& r : runs) {
+    if (!r.faults) continue;
+    const sim::fault_report& f = *r.faults;
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "  %-15s %zu node failures, %zu repairs, %zu job crashes, %zu scheduler restarts; lost jobs %zu, "
+                  "invariant violations %zu\n",
+                  r.policy.c_str(), f.node_failures, f.repairs, f.job_crashes, f.scheduler_restarts, f.lost_jobs,
+                  f.invariant_violations);
+    out += line;
+    for (const auto& v : f.first_violations) out += "    " + v + "\n";
   }
   return out;
 }
 
-inline double parse_time(const std::string& s, const std::string& item) {
-  std::size_t pos = 0;
-  double v = 0;
-  try {
-    v = std::stod(s, &pos);
-  } catch (const std::exception&) {
-    pos = 0;
-  }
-  if (pos == 0 || pos != s.size() || !std::isfinite(v)) throw usage_error("--failures: bad time in '" + item + "'");
-  return v;
+[[nodiscard]] inline nlohmann::json faults_json(const sim::fault_report& f) {
+  return {{"node_failures", f.node_failures},
+          {"repairs", f.repairs},
+          {"job_crashes", f.job_crashes},
+          {"scheduler_restarts", f.scheduler_restarts},
+          {"lost_jobs", f.lost_jobs},
+          {"invariant_violations", f.invariant_violations},
+          {"first_violations", f.first_violations}};
 }
-
-inline std::vector<sim::failure_event> parse_failures(const std::string& list, const cluster& c) {
-  std::vector<sim::failure_event> out;
-  for (const auto& item : split_list(list)) {
-    const auto at = item.find('@');
-    if (at == std::string::npos || at == 0)
-      throw usage_error("--failures expects NODE@TIME[-REPAIR], got '" + item + "'");
-    int node = -1;
-    try {
-      std::size_t pos = 0;
-      node = std::stoi(item.substr(0, at), &pos);
-      if (pos != at) node = -1;
-    } catch (const std::exception&) {
-      node = -1;
-    }
-    if (node < 0 || node >= static_cast<int>(c.nodes().size()))
-      throw usage_error("--failures: node must be in [0, " + std::to_string(c.nodes().size() - 1) + "] in '" + item +
-                        "'");
-    const std::string times = item.substr(at + 1);
-    const auto dash = times.find('-', 1);
-    const double fail_s = parse_time(times.substr(0, dash), item);
-    out.push_back({fail_s, node, false});
-    if (dash != std::string::npos) {
-      const double repair_s = parse_time(times.substr(dash + 1), item);
-      if (repair_s <= fail_s) throw usage_error("--failures: repair must come after the failure in '" + item + "'");
-      out.push_back({repair_s, node, true});
-    }
-  }
-  return out;
-}
-
-inline void write_text(const std::string& path, const std::string& text) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  std::error_code ec;
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw input_error(path, "", "a path that can be opened for writing");
-  out << text;
-  if (!out.flush()) throw input_error(path, "", "a path that can be written completely");
-}
-
-/// One line on stderr showing every run's round, redrawn in place on a terminal.
-class progress_line {
- public:
-  explicit progress_line(bool enabled) : enabled_(enabled), tty_(enabled && isatty(STDERR_FILENO)) {}
-  void update(const sim::sim_progress& p) {
-    if (!enabled_) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    status_[p.policy] = std::to_string(p.round) + "/" + std::to_string(p.rounds);
-    if (p.round == p.rounds) {
-      if (tty_) std::fputs("\r\033[K", stderr);
-      std::fprintf(stderr, "simulate: %s done (%zu finished, %.1f s)\n", p.policy.c_str(), p.finished, p.elapsed_s);
-      status_.erase(p.policy);
-    }
-    if (!tty_) return;
-    std::string line;
-    for (const auto& [name, s] : status_) line += "[" + name + " " + s + "] ";
-    std::fprintf(stderr, "\r\033[K%s", line.c_str());
-    std::fflush(stderr);
-  }
-
- private:
-  bool enabled_;
-  bool tty_;
-  std::mutex mu_;
-  std::map<std::string, std::string> status_;
-};
 
 }  // namespace simulate_detail
 
 inline int run_simulate(const std::vector<std::string>& argv) {
   using namespace simulate_detail;
-  const args a(argv,
-               {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds",
-                "--iteration-divisor", "--failures", "--json", "--csv", "--plots", "--jobs"},
-               {"--help", "--exact-restarts", "--quiet"});
+  const args a(
+      argv,
+      {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds", "--iteration-divisor",
+       "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle", "--inject-failures", "--checkpoint-interval"},
+      {"--help", "--exact-restarts", "--quiet"});
   const auto registry = sim::default_policy_registry<reference_perf_table>();
   if (a.has("--help")) {
     std::cout << simulate_help;
@@ -187,61 +202,47 @@ inline int run_simulate(const std::vector<std::string>& argv) {
 
   const cluster topology = io::load_cluster_file(cluster_path);
   const std::vector<job> trace = io::load_trace_file(trace_path, topts);
-  reference_perf_table table = reference_perf_table::load(table_path, topology.catalog());
-  table.bind_cluster(topology);
   if (a.has("--failures")) opts.failures = parse_failures(a.get("--failures"), topology);
-
-  std::vector<const sim::policy_entry<reference_perf_table>*> chosen;
-  if (a.has("--policy")) {
-    for (const auto& name : split_list(a.get("--policy"))) {
-      const auto* e = registry.find(name);
-      if (!e) {
-        std::string known;
-        for (const auto& x : registry.entries()) known += (known.empty() ? "" : ", ") + x.name;
-        throw usage_error("unknown policy '" + name + "' (known: " + known + ")");
-      }
-      if (!e->available) throw usage_error("policy '" + name + "' is " + e->unavailable_reason);
-      if (std::find(chosen.begin(), chosen.end(), e) == chosen.end()) chosen.push_back(e);
-    }
-    if (chosen.empty()) throw usage_error("--policy names no policy");
-  } else {
-    for (const auto& e : registry.entries()) {
-      if (e.available)
-        chosen.push_back(&e);
-      else
-        std::cerr << "simulate: skipping " << e.name << " (" << e.unavailable_reason << ")\n";
-    }
+  if (a.has("--inject-failures")) {
+    opts.faults = parse_inject(a.get("--inject-failures"));
+    opts.faults->checkpoint_interval_s = a.get_double("--checkpoint-interval", 0.0, 0.0, 1e9);
+  } else if (a.has("--checkpoint-interval")) {
+    throw usage_error("--checkpoint-interval applies with --inject-failures only");
   }
 
+  const std::string oracle_kind = a.get("--oracle", "table");
+  if (oracle_kind != "table" && oracle_kind != "estimator")
+    throw usage_error("--oracle must be table or estimator, got '" + oracle_kind + "'");
+  if (oracle_kind == "estimator" && a.has("--perf-table"))
+    throw usage_error("--perf-table applies to --oracle table only");
+  const std::vector<std::string> names = chosen_policies(a, registry);
   progress_line progress(!a.has("--quiet"));
   opts.on_progress = [&](const sim::sim_progress& p) { progress.update(p); };
-  std::vector<sim::sim_run> runs(chosen.size());
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   const auto workers = static_cast<std::size_t>(a.get_int("--jobs", cpus, 1, 1024));
-  std::vector<std::exception_ptr> errors(chosen.size());
-  std::size_t next = 0;
-  std::mutex mu;
-  const auto worker = [&] {
-    for (;;) {
-      std::size_t i = 0;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (next >= chosen.size()) return;
-        i = next++;
-      }
-      try {
-        auto pol = chosen[i]->make();
-        runs[i] = sim::simulate(topology, trace, table, pol, chosen[i]->costs, opts);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t w = 0; w < std::min(workers, chosen.size()); ++w) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  const auto wall_start = std::chrono::steady_clock::now();
+  std::vector<sim::sim_run> runs;
+  std::size_t oracle_entries = 0;
+  if (oracle_kind == "table") {
+    reference_perf_table table = reference_perf_table::load(table_path, topology.catalog());
+    table.bind_cluster(topology);
+    runs = run_policies(topology, trace, table, opts, names, workers);
+  } else {
+    best_plan_table<analytic_estimator> table(analytic_estimator(topology.catalog()), topology);
+    table.set_resolver([](const std::string& name) -> std::optional<model> {
+      if (!builtin_model_zoo().contains(name)) return std::nullopt;
+      return builtin_model_zoo().build(name);
+    });
+    for (const auto& j : trace)
+      if (!builtin_model_zoo().contains(j.model))
+        throw input_error(
+            trace_path, "model",
+            "a model of the built-in zoo for --oracle estimator (job '" + j.id + "' names '" + j.model + "')");
+    const synchronized_oracle<best_plan_table<analytic_estimator>> shared(table);
+    runs = run_policies(topology, trace, shared, opts, names, workers);
+    oracle_entries = shared.size();
+  }
+  const double total_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   std::vector<sim::run_metrics> metrics;
   for (const auto& r : runs) metrics.push_back(sim::compute_metrics(r));
@@ -249,25 +250,42 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   std::cout << "cluster " << topology.name() << " (" << topology.total_gpus() << " GPUs), " << trace.size()
             << " jobs in the trace, " << opts.rounds << " rounds of " << opts.round_s << " s\n\n"
             << sim::format_table(metrics);
+  if (opts.faults) std::cout << "\nfaults injected (seed " << opts.faults->seed << "):\n" << format_faults(runs);
   const bool bundled = !a.has("--cluster") && !a.has("--trace") && !a.has("--perf-table") && opts.rounds == 2000 &&
-                       opts.round_s == 300.0 && !a.has("--iteration-divisor") && opts.failures.empty();
+                       opts.round_s == 300.0 && !a.has("--iteration-divisor") && opts.failures.empty() &&
+                       !opts.faults && oracle_kind == "table";
   if (bundled) {
     const std::string cmp = sim::format_reference_comparison(metrics);
     if (!cmp.empty()) std::cout << "\nbeside the reference simulator's recorded Philly results:\n" << cmp;
   }
 
-  const nlohmann::json inputs = {{"cluster", cluster_path},
-                                 {"cluster_gpus", topology.total_gpus()},
-                                 {"trace", trace_path},
-                                 {"trace_jobs", trace.size()},
-                                 {"perf_table", table_path},
-                                 {"rounds", opts.rounds},
-                                 {"round_s", opts.round_s},
-                                 {"iteration_divisor", topts.iteration_divisor},
-                                 {"carry_exec_time_across_preemption", opts.carry_exec_time_across_preemption}};
+  nlohmann::json inputs = {{"cluster", cluster_path},
+                           {"cluster_gpus", topology.total_gpus()},
+                           {"trace", trace_path},
+                           {"trace_jobs", trace.size()},
+                           {"oracle", oracle_kind},
+                           {"rounds", opts.rounds},
+                           {"round_s", opts.round_s},
+                           {"iteration_divisor", topts.iteration_divisor},
+                           {"carry_exec_time_across_preemption", opts.carry_exec_time_across_preemption},
+                           {"wall_s", total_wall_s}};
+  if (oracle_kind == "table")
+    inputs["perf_table"] = table_path;
+  else
+    inputs["estimator_table_entries"] = oracle_entries;
+  if (opts.faults)
+    inputs["faults"] = {{"seed", opts.faults->seed},
+                        {"node_failures_per_node_day", opts.faults->node_failures_per_node_day},
+                        {"repair_mean_s", opts.faults->repair_mean_s},
+                        {"job_crashes_per_job_day", opts.faults->job_crashes_per_job_day},
+                        {"scheduler_restarts_per_day", opts.faults->scheduler_restarts_per_day},
+                        {"checkpoint_interval_s", opts.faults->checkpoint_interval_s}};
   if (a.has("--json")) {
     const std::filesystem::path out = a.get("--json");
-    write_text(out.string(), sim::results_json(runs, metrics, inputs).dump(2) + "\n");
+    nlohmann::json doc = sim::results_json(runs, metrics, inputs);
+    for (std::size_t i = 0; i < runs.size(); ++i)
+      if (runs[i].faults) doc["policies"][i]["faults"] = faults_json(*runs[i].faults);
+    write_text(out.string(), doc.dump(2) + "\n");
     std::filesystem::path stem = out;
     stem.replace_extension();
     write_text(stem.string() + ".csv", sim::results_csv(metrics));

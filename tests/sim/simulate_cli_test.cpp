@@ -99,3 +99,57 @@ TEST_CASE("cellsched simulate: bad input exits 2 naming the problem", "[sim][cli
   REQUIRE(r.status == 2);
   REQUIRE(r.err.find("--failures") != std::string::npos);
 }
+
+TEST_CASE("cellsched simulate: --inject-failures reports faults, no lost jobs, no violations", "[sim][cli][faults]") {
+  scratch s("faults");
+  const std::string c = s.write("cluster.json", cluster_json);
+  const std::string t = s.write("trace.csv", trace_csv);
+  const std::string json = (s.dir / "faults.json").string();
+  const auto r =
+      simulate(s, "--cluster " + c + " --trace " + t +
+                      " --policy crius,fcfs,gandiva --rounds 80 --quiet --inject-failures 3:20 --json " + json);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE(r.out.find("faults injected (seed 3)") != std::string::npos);
+  const auto doc = nlohmann::json::parse(slurp(json));
+  REQUIRE(doc["inputs"]["faults"]["node_failures_per_node_day"] == 20.0);
+  REQUIRE(doc["policies"].size() == 3);
+  for (const auto& p : doc["policies"]) {
+    INFO(p["policy"]);
+    const auto& f = p["faults"];
+    REQUIRE(f["lost_jobs"] == 0);
+    REQUIRE(f["invariant_violations"] == 0);
+    REQUIRE(f["node_failures"].get<int>() > 0);
+    REQUIRE(f["job_crashes"].get<int>() >= 0);
+    REQUIRE(f.contains("scheduler_restarts"));  // one a day: 80 rounds may see none
+  }
+  // The failures are drawn per node before the run: every policy meets the same ones.
+  REQUIRE(doc["policies"][0]["faults"]["node_failures"] == doc["policies"][1]["faults"]["node_failures"]);
+
+  auto bad = simulate(s, "--cluster " + c + " --trace " + t + " --inject-failures seven");
+  REQUIRE(bad.status == 2);
+  REQUIRE(bad.err.find("--inject-failures") != std::string::npos);
+  bad = simulate(s, "--cluster " + c + " --trace " + t + " --inject-failures 1:-2");
+  REQUIRE(bad.status == 2);
+  bad = simulate(s, "--cluster " + c + " --trace " + t + " --checkpoint-interval 60");
+  REQUIRE(bad.status == 2);
+}
+
+TEST_CASE("cellsched simulate: --oracle estimator runs the policies on our best-plan table", "[sim][cli]") {
+  scratch s("oracle");
+  const std::string c = s.write("cluster.json", cluster_json);
+  const std::string t = s.write("trace.csv", trace_csv);
+  const std::string json = (s.dir / "est.json").string();
+  const auto r = simulate(s, "--cluster " + c + " --trace " + t +
+                                 " --policy crius,fcfs --rounds 60 --quiet --oracle estimator --json " + json);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto doc = nlohmann::json::parse(slurp(json));
+  REQUIRE(doc["inputs"]["oracle"] == "estimator");
+  REQUIRE(doc["inputs"]["estimator_table_entries"].get<int>() > 0);
+  REQUIRE_FALSE(doc["inputs"].contains("perf_table"));
+  REQUIRE(doc["policies"][0]["finished_jobs"].get<int>() > 0);
+  auto bad = simulate(s, "--cluster " + c + " --trace " + t + " --oracle magic");
+  REQUIRE(bad.status == 2);
+  REQUIRE(bad.err.find("--oracle") != std::string::npos);
+}
