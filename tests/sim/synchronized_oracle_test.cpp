@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <thread>
@@ -33,13 +34,14 @@ struct counting_oracle {
 TEST_CASE("synchronized_oracle: concurrent queries, one inner call per key, same answers", "[sim]") {
   const counting_oracle inner;
   const synchronized_oracle<counting_oracle> shared(inner);
-  std::vector<job> jobs(3);
-  jobs[0].model = "a";
-  jobs[0].global_batch = 64;
-  jobs[1].model = "bb";
-  jobs[1].global_batch = 64;
-  jobs[2].model = "a";
-  jobs[2].global_batch = 128;
+  // Built through a helper: GCC 12 reports a false -Wrestrict on short literal assignments here.
+  const auto make_job = [](std::string model, std::int64_t batch) {
+    job j;
+    j.model = std::move(model);
+    j.global_batch = batch;
+    return j;
+  };
+  const std::vector<job> jobs = {make_job("a", 64), make_job("bb", 64), make_job("a", 128)};
   const std::vector<node_layout> layouts = {{1}, {2}, {4, 4}, {2, 2, 2, 2}, {4, 2}, {2, 4}};
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;

@@ -31,7 +31,7 @@ namespace fault_detail {
 /// FNV-1a of a string: a hash that is the same on every platform (std::hash is not).
 [[nodiscard]] inline std::uint64_t fnv1a(const std::string& s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
   return h;
 }
 
