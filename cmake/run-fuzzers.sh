@@ -5,7 +5,8 @@
 # The corpus grows in BUILD_DIR/fuzz/corpus/<target> across runs (seeded each run from data/ and
 # docs/formats/); crash, timeout and out-of-memory inputs are kept in BUILD_DIR/fuzz/artifacts/<target>/,
 # logs in BUILD_DIR/fuzz/logs/. Exits 1 when any target found a problem, 2 on bad usage.
-# Environment: JOBS (build parallelism, default 2), NICE (prefix for each run, default "nice -n 10").
+# Environment: JOBS (build parallelism, default 2), NICE (prefix for each run, default "nice -n 10"),
+# FUZZ_SEED (libFuzzer's -seed; unset: a new random seed each run; CI sets one so its runs repeat).
 set -eu
 
 usage() {
@@ -47,13 +48,14 @@ for t in $targets; do
   log=$out/logs/$t.log
   mkdir -p "$corpus" "$art" "$out/logs" "$seeds/$t"
   case $t in cli_args) max_len=1024 ;; *) max_len=4096 ;; esac
-  dict=
-  [ -f "$src/tests/fuzz/dict/$t.dict" ] && dict="-dict=$src/tests/fuzz/dict/$t.dict"
+  opts=
+  [ -n "${FUZZ_SEED:-}" ] && opts="-seed=$FUZZ_SEED"
+  [ -f "$src/tests/fuzz/dict/$t.dict" ] && opts="$opts -dict=$src/tests/fuzz/dict/$t.dict"
   echo "fuzz_$t: ${secs} s ..." >&2
   rc=0
-  # shellcheck disable=SC2086  # $nice_cmd and $dict may be empty or several words
+  # shellcheck disable=SC2086  # $nice_cmd and $opts may be empty or several words
   $nice_cmd "$build/bin/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
-    -max_len="$max_len" $dict -artifact_prefix="$art/" -print_final_stats=1 "$corpus" "$seeds/$t" >"$log" 2>&1 || rc=$?
+    -max_len="$max_len" $opts -artifact_prefix="$art/" -print_final_stats=1 "$corpus" "$seeds/$t" >"$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | sed 's/cov: //')
