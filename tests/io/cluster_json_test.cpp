@@ -75,13 +75,13 @@ TEST_CASE("the reference 1,280-GPU cluster loads with the reference's shape", "[
   CHECK(c.node_of(1279) == 419);
 }
 
-TEST_CASE("the DGX-A100 cluster carries vTrain's link figures", "[io]") {
+TEST_CASE("the DGX-A100 cluster: vTrain's nodes and network, the datasheet NVLink figure", "[io]") {
   const cluster c = io::load_cluster_file(data_file("dgx-a100-vtrain.json"));
   CHECK(c.total_gpus() == 512);
   CHECK(c.nodes().size() == 64);
   for (const auto& n : c.nodes()) {
     CHECK(n.num_gpus == 8);
-    CHECK(n.intra_link_gb_per_s == 150.0);  // vTrain's effective NVLink figure
+    CHECK(n.intra_link_gb_per_s == 300.0);  // the A100 NVLink figure; the estimator applies its efficiency
     CHECK(n.inter_node_gb_per_s == 100.0);  // 800 Gb/s per node
   }
 }
