@@ -3,6 +3,9 @@
 //     and ranking quality per (model, GPUs, global batch) group, on all rows and on the even- and
 //     odd-line halves. With --refit, the estimator's global constants are refitted by least squares on
 //     the even lines (fit_params.hpp) and the held-out odd lines are reported separately.
+//     Then the same with measured stage scales (stage_fit.hpp) fitted on single-stage runs and held out by
+//     model: every row is predicted with scales from the single-stage runs of the other models only
+//     (folds: the model's layer count; and, separately, its GPU count).
 //  2. Best-plan predictions against the Arena artifact's best-plan times (data/perf/arena-profile-db.json,
 //     another framework on other GPUs): the distribution of predicted / reference.
 // Prints the figures and writes them as JSON (default <build dir>/estimator_accuracy.json, or --out).
@@ -22,6 +25,7 @@
 #include "cellsched/estimate/measurement_json.hpp"
 #include "cellsched/estimate/measurement_report.hpp"
 #include "cellsched/estimate/measurements.hpp"
+#include "cellsched/estimate/stage_fit.hpp"
 #include "cellsched/hardware/builtin_catalog.hpp"
 
 #include "arena_best_plan.hpp"
@@ -80,6 +84,31 @@ json evaluate_table(const std::string& path, const hardware_catalog& catalog, bo
                     {"even", summary_json(summarize_measurements(preds, even))},
                     {"odd", summary_json(summarize_measurements(preds, odd))},
                     {"constants", constants_json(est.params())}};
+  {
+    // Measured stage scales, held out: a row never sees the single-stage runs of its own fold.
+    const std::string src = std::filesystem::path(path).filename().string();
+    const auto by_model = predict_with_held_out_stage_scales(
+        est, rows, setup, [](const measurement_row& r) { return r.layers; }, src);
+    const auto by_gpus = predict_with_held_out_stage_scales(
+        est, rows, setup, [](const measurement_row& r) { return r.gpus; }, src);
+    const auto in_sample = predict_measurements(
+        [&] {
+          analytic_estimator e = est;
+          e.set_stage_calibration(fit_stage_calibration(est, rows, setup, src).calibration);
+          return e;
+        }(),
+        rows, setup);
+    std::size_t scaled = 0;
+    for (const auto& p : by_model) scaled += p.calibration.find("+stages:") != std::string::npos ? 1 : 0;
+    std::printf(" stage scales from single-stage runs (stage_fit.hpp), %zu of %zu rows scaled:\n", scaled, rows.size());
+    print_summary("held out by model", summarize_measurements(by_model));
+    print_summary("held out by GPU count", summarize_measurements(by_gpus));
+    print_summary("in sample (all runs)", summarize_measurements(in_sample));
+    out["stage_scales"] = {{"held_out_by_model", summary_json(summarize_measurements(by_model))},
+                           {"held_out_by_gpus", summary_json(summarize_measurements(by_gpus))},
+                           {"in_sample", summary_json(summarize_measurements(in_sample))},
+                           {"rows_scaled_held_out_by_model", scaled}};
+  }
   if (refit) {
     std::vector<measurement_case> cases;
     for (const auto& r : rows) cases.push_back(make_measurement_case(r, setup));

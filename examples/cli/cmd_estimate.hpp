@@ -3,9 +3,11 @@
 // mode, predicted vs measured for every row of a published measurement table.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +15,8 @@
 #include "args.hpp"
 #include "cellsched/estimate/analytic_estimator.hpp"
 #include "cellsched/estimate/measurement_report.hpp"
+#include "cellsched/estimate/measurements.hpp"
+#include "cellsched/estimate/stage_fit.hpp"
 #include "cellsched/io/cluster_json.hpp"
 #include "cellsched/io/job_json.hpp"
 #include "cellsched/io/json_reader.hpp"
@@ -26,8 +30,10 @@ inline const char* estimate_usage =
     "usage: cellsched estimate --cluster FILE (--model NAME --gpus N --global-batch G | --job FILE)\n"
     "                          --tp T --pp P --dp D --micro-batch M [--gpu-type TYPE] [--nodes K] [--schedule "
     "1f1b|gpipe]\n"
-    "                          [--recompute] [--zero1] [--profile FILE] [--json OUT]\n"
-    "       cellsched estimate --measurements FILE.csv [--gpu-type TYPE] [--profile FILE] [--json OUT]\n"
+    "                          [--recompute] [--zero1] [--profile FILE] [--stage-measurements FILE.csv\n"
+    "                          [--stage-gpu-type TYPE]] [--json OUT]\n"
+    "       cellsched estimate --measurements FILE.csv [--gpu-type TYPE] [--profile FILE]\n"
+    "                          [--stage-measurements FILE.csv] [--json OUT]\n"
     "\n"
     "One plan: a job file gives the model, global batch and, when it requests them, GPU count and type.\n"
     "N GPUs of one type of the cluster (the first type with N GPUs unless --gpu-type), on as few\n"
@@ -39,7 +45,28 @@ inline const char* estimate_usage =
     "vTrain's conditions (Megatron GPT, vocabulary 50,257, fp16, recomputation, 1F1B; default GPU\n"
     "a100-80gb, 8 per node). Prints predicted vs measured per row, then the accuracy summary; --json writes\n"
     "an array `rows` in input order and the summary.\n"
-    "--profile FILE: a probe profile (docs/formats/profile.md) calibrating its GPU type.\n";
+    "--profile FILE: a probe profile (docs/formats/profile.md) calibrating its GPU type.\n"
+    "--stage-measurements FILE.csv: training runs in the batch-mode layout; their single-stage rows (pp = 1)\n"
+    "give measured stage scales per (hidden, heads, sequence, tp, micro-batch) shape, which replace the\n"
+    "analytic stage time for stages of those shapes (docs/estimator.md). The runs were on --stage-gpu-type\n"
+    "(default a100-80gb; in batch mode, --gpu-type).\n";
+
+/// Fits stage scales from --stage-measurements (if given) into `est`; the runs were measured on `gpu`.
+inline void apply_stage_measurements(const args& a, analytic_estimator& est, const std::string& gpu) {
+  if (!a.has("--stage-measurements")) return;
+  measurement_setup setup;
+  const gpu_type* g = est.catalog().find(gpu);
+  if (!g) throw usage_error("unknown GPU type '" + gpu + "' for --stage-measurements");
+  setup.gpu_type = g->name;
+  const std::string path = a.get("--stage-measurements");
+  stage_fit_result fit =
+      fit_stage_calibration(est, load_measurements_file(path), setup, std::filesystem::path(path).filename().string());
+  if (fit.calibration.empty())
+    throw input_error(path, "", "at least one usable single-stage run (pipeline parallelism 1)");
+  std::fprintf(stderr, "stage scales: %zu shapes from %zu single-stage runs of %s on %s (%zu not usable)\n",
+               fit.calibration.size(), fit.runs_used, path.c_str(), setup.gpu_type.c_str(), fit.skipped.size());
+  est.set_stage_calibration(std::move(fit.calibration));
+}
 
 /// GPUs per node of a Cell of `gpus` GPUs of `type` on the cluster: `nodes` nodes of equal share, or
 /// the fewest nodes (largest first). Throws usage_error when the cluster cannot hold it.
@@ -125,7 +152,8 @@ inline const char* estimate_usage =
 inline int run_estimate(const std::vector<std::string>& argv) {
   const args a(argv,
                {"--cluster", "--model", "--job", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp",
-                "--micro-batch", "--global-batch", "--schedule", "--profile", "--json", "--measurements"},
+                "--micro-batch", "--global-batch", "--schedule", "--profile", "--json", "--measurements",
+                "--stage-measurements", "--stage-gpu-type"},
                {"--recompute", "--zero1", "--help"});
   if (a.has("--help")) {
     std::cout << estimate_usage;
@@ -140,10 +168,13 @@ inline int run_estimate(const std::vector<std::string>& argv) {
          {"--cluster", "--model", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch"})
       if (a.has(flag)) throw usage_error(std::string(flag) + " does not apply to --measurements");
     measurement_setup setup;
+    if (a.has("--stage-gpu-type"))
+      throw usage_error("--stage-gpu-type does not apply to --measurements (--gpu-type does)");
     if (a.has("--gpu-type")) setup.gpu_type = a.get("--gpu-type");
-    const analytic_estimator est(builtin_catalog(), analytic_params{}, profiles);
+    analytic_estimator est(builtin_catalog(), analytic_params{}, profiles);
     if (!est.catalog().contains(setup.gpu_type)) throw usage_error("unknown GPU type '" + setup.gpu_type + "'");
     setup.gpu_type = est.catalog().find(setup.gpu_type)->name;
+    apply_stage_measurements(a, est, setup.gpu_type);
     return run_estimate_batch(a.get("--measurements"), est, setup, a.get("--json"));
   }
 
@@ -203,7 +234,10 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   p.recompute = a.has("--recompute");
   p.zero1 = a.has("--zero1");
 
-  const analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
+  if (a.has("--stage-gpu-type") && !a.has("--stage-measurements"))
+    throw usage_error("--stage-gpu-type needs --stage-measurements");
+  analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
+  apply_stage_measurements(a, est, a.get("--stage-gpu-type", measurement_setup{}.gpu_type));
   const estimate_result r = est.estimate(m, c, p);
   const nlohmann::json doc = estimate_json(r, c, p, model_name);
   if (!r.infeasible_reason.empty()) {

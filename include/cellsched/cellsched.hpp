@@ -47,6 +47,8 @@
 #include "cellsched/estimate/pipeline.hpp"
 #include "cellsched/estimate/profile.hpp"
 #include "cellsched/estimate/result.hpp"
+#include "cellsched/estimate/stage_calibration.hpp"
+#include "cellsched/estimate/stage_fit.hpp"
 
 #include "cellsched/search/best_plan_table.hpp"
 #include "cellsched/search/cell_search.hpp"

@@ -21,7 +21,8 @@ struct run_result {
 };
 
 run_result run_cli(const std::string& arguments) {
-  const auto r = cellsched::test::run_cli("estimate " + arguments, cellsched::test::unique_temp_path("cellsched_estimate_cli"));
+  const auto r =
+      cellsched::test::run_cli("estimate " + arguments, cellsched::test::unique_temp_path("cellsched_estimate_cli"));
   return {r.status, r.out + r.err};
 }
 
@@ -122,4 +123,76 @@ TEST_CASE("estimate rejects bad input with exit status 2", "[estimate][cli]") {
   REQUIRE(run_cli("--cluster " + cluster + " --model no-such-model --gpus 8 --tp 8 --global-batch 8").status == 2);
   REQUIRE(run_cli("--measurements " + csv + " --tp 2").status == 2);
   REQUIRE(run_cli("--help").status == 0);
+}
+
+TEST_CASE("estimate with --stage-measurements: scaled rows say so, runs that fit nothing are an error",
+          "[estimate][cli][stage_scales]") {
+  // Single-stage runs of h1024/l12 (tp 2, micro-batch 2 and 4) scale the two-stage rows of h1024/l24.
+  const std::string runs = temp_path("cellsched_stage_runs.csv");
+  {
+    std::ofstream f(runs);
+    f << header << "8,16,2,1024,16,12,1024,2,4,1,98.102416\n"
+      << "8,32,4,1024,16,12,1024,2,4,1,93.798182\n"
+      << "8,32,4,1024,16,24,1024,2,2,2,219.7\n";  // two stages: not fitted on
+  }
+  const std::string csv = temp_path("cellsched_stage_rows.csv");
+  {
+    std::ofstream f(csv);
+    f << header << "8,32,4,1024,16,24,1024,2,2,2,219.732754\n"
+      << "8,32,8,1024,16,24,1024,2,2,2,200.0\n";  // micro-batch 8: no run of that shape
+  }
+  const std::string out = temp_path("cellsched_stage_rows.json");
+  const run_result r = run_cli("--measurements " + csv + " --stage-measurements " + runs + " --json " + out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  REQUIRE(r.output.find("2 shapes from 2 single-stage runs") != std::string::npos);
+  const auto j = read_json(out);
+  const auto plain = [&] {
+    const std::string o = temp_path("cellsched_stage_rows_plain.json");
+    REQUIRE(run_cli("--measurements " + csv + " --json " + o).status == 0);
+    return read_json(o);
+  }();
+  // Scaled where a shape was measured, analytic (identical) where none was.
+  CHECK(j["rows"][0]["predicted_iter_time_ms"] != plain["rows"][0]["predicted_iter_time_ms"]);
+  CHECK(j["rows"][1]["predicted_iter_time_ms"] == plain["rows"][1]["predicted_iter_time_ms"]);
+
+  // One plan: the calibration names the runs' file.
+  const std::string plan_out = temp_path("cellsched_stage_plan.json");
+  const std::string cluster = data_dir + "/clusters/dgx-a100-vtrain.json";
+  const run_result one = run_cli("--cluster " + cluster +
+                                 " --model gpt3-1.3b --gpus 8 --tp 2 --dp 4 --micro-batch 2 --global-batch 64"
+                                 " --recompute --stage-measurements " +
+                                 runs + " --json " + plan_out);
+  REQUIRE(one.status == 0);
+  CHECK(read_json(plan_out)["calibration"] == "analytic");  // gpt3-1.3b is h2048: no run of its shape
+
+  const std::string none = temp_path("cellsched_stage_none.csv");
+  {
+    std::ofstream f(none);
+    f << header << "8,32,4,1024,16,24,1024,2,2,2,219.7\n";
+  }
+  const run_result bad = run_cli("--measurements " + csv + " --stage-measurements " + none);
+  CHECK(bad.status == 2);
+  CHECK(bad.output.find("single-stage run") != std::string::npos);
+  CHECK(run_cli("--measurements " + csv + " --stage-measurements " + runs + " --stage-gpu-type v100").status == 2);
+  CHECK(run_cli("--cluster " + cluster + " --model gpt3-1.3b --gpus 8 --tp 8 --global-batch 8 --stage-gpu-type v100")
+            .status == 2);
+}
+
+TEST_CASE("estimate batch mode: absurd sizes are reported per row, not built", "[estimate][cli]") {
+  const std::string csv = temp_path("cellsched_estimate_huge.csv");
+  {
+    std::ofstream f(csv);
+    f << header << "8,16,1,1024,16,1000000000000,1024,1,8,1,93.6\n"
+      << "1000000000000,16,1,1024,16,12,1024,1,8,1,93.6\n"
+      << "8,16,1,1024,16,12,1024,1000000000000000,1000000000000000,1000000000000000,93.6\n";
+  }
+  const std::string out = temp_path("cellsched_estimate_huge.json");
+  const run_result r = run_cli("--measurements " + csv + " --json " + out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto j = read_json(out);
+  CHECK(j["rows"][0]["reason"].get<std::string>().find("# layers above") != std::string::npos);
+  CHECK(j["rows"][1]["reason"].get<std::string>().find("# GPUs above") != std::string::npos);
+  CHECK(j["rows"][2]["reason"].get<std::string>().find("tp x dp x pp") != std::string::npos);
 }

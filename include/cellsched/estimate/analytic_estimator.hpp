@@ -18,6 +18,7 @@
 #include "cellsched/estimate/pipeline.hpp"
 #include "cellsched/estimate/profile.hpp"
 #include "cellsched/estimate/result.hpp"
+#include "cellsched/estimate/stage_calibration.hpp"
 #include "cellsched/hardware/catalog.hpp"
 #include "cellsched/model/model.hpp"
 
@@ -59,6 +60,11 @@ class analytic_estimator {
       : analytic_estimator(std::move(catalog), analytic_params{}, std::move(profiles)) {}
 
   [[nodiscard]] const analytic_params& params() const noexcept { return params_; }
+
+  /// Measured stage scales (estimate/stage_fit.hpp): a transformer stage whose shape is in the table has its
+  /// forward and backward time multiplied by the measured scale; other stages stay analytic.
+  void set_stage_calibration(stage_calibration c) { stage_cal_ = std::move(c); }
+  [[nodiscard]] const stage_calibration& stage_cal() const noexcept { return stage_cal_; }
   [[nodiscard]] const hardware_catalog& catalog() const noexcept { return catalog_; }
 
   [[nodiscard]] estimate_result estimate(const model& m, const cell& c, const plan& p) const {
@@ -76,6 +82,7 @@ class analytic_estimator {
     std::vector<double> p2p;
     std::vector<std::string> sources;
     double dp_sync = 0.0, optimizer = 0.0;
+    bool used_stage_cal = false;
     int first_pos = 0;
     for (int s = 0; s < num_stages; ++s) {
       const stage_plan& st = p.stages[static_cast<std::size_t>(s)];
@@ -86,6 +93,10 @@ class analytic_estimator {
       const stage_groups groups = place_stage_groups(node_of, first_pos, st.dp, st.tp);
       const double samples = static_cast<double>(p.micro_batch_samples) / static_cast<double>(st.dp);
       parts.push_back(stage_micro_batch(m, st, samples, p.recompute, env, groups));
+      if (const stage_scale* sc = stage_scale_for(m, gpu, st, p)) {
+        scale_parts(parts.back(), sc->factor);
+        used_stage_cal = true;
+      }
       times.push_back(parts.back().time);
 
       // Gradient synchronisation after the last backward (no bucketing: not overlapped). ZeRO-1 replaces
@@ -150,6 +161,7 @@ class analytic_estimator {
     r.breakdown.optimizer_s = optimizer;
     r.iter_time_s = pt.total_s + dp_sync + optimizer + params_.iteration_overhead_s;
     for (const auto& src : sources) r.calibration += (r.calibration == "analytic" ? "+probe:" : ",") + src;
+    if (used_stage_cal) r.calibration += "+stages:" + stage_cal_.source();
     return r;
   }
 
@@ -191,6 +203,22 @@ class analytic_estimator {
   }
 
  private:
+  /// The measured scale of a stage of transformer blocks (embedding and head layers ride along, as they
+  /// did in the single-stage runs the scale was fitted on), or nullptr.
+  [[nodiscard]] const stage_scale* stage_scale_for(const model& m, const gpu_type& gpu, const stage_plan& st,
+                                                   const plan& p) const {
+    if (stage_cal_.empty() || m.hidden <= 0 || st.dp < 1) return nullptr;
+    return stage_cal_.find(stage_shape_of(m, gpu.name, st, p));
+  }
+
+  static void scale_parts(stage_parts& s, double factor) {
+    s.compute_s *= factor;
+    s.tp_comm_s *= factor;
+    s.overhead_s *= factor;
+    s.time.fwd_s *= factor;
+    s.time.bwd_s *= factor;
+  }
+
   /// What a stage's GPU type offers after calibration.
   struct stage_env {
     double peak_tflops = 0.0;
@@ -286,6 +314,7 @@ class analytic_estimator {
   hardware_catalog catalog_;
   analytic_params params_;
   std::vector<gpu_calibration> calibrated_;  ///< one per (profile, dtype), fitted at construction
+  stage_calibration stage_cal_;              ///< measured stage scales; empty: purely analytic stages
 };
 
 static_assert(estimator<analytic_estimator>);

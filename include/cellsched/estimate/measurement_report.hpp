@@ -79,13 +79,30 @@ struct measurement_case {
   return out;
 }
 
+inline constexpr std::int64_t max_measurement_layers = 100'000;
+inline constexpr std::int64_t max_measurement_gpus = 1'048'576;
+inline constexpr std::int64_t max_measurement_hidden = 1'048'576;
+inline constexpr std::int64_t max_measurement_seq_len = 16'777'216;
+inline constexpr std::int64_t max_measurement_batch = 1'000'000'000;
+
 [[nodiscard]] inline measurement_case make_measurement_case(const measurement_row& r, const measurement_setup& s) {
   measurement_case out;
   const auto fail = [&](std::string why) {
     out.reason = std::move(why);
     return out;
   };
-  if (r.tp * r.dp * r.pp != r.gpus) return fail("tp x dp x pp != # GPUs");
+  // Bounds far above any real run, so that a mistyped figure cannot make us build a model or a node
+  // layout that does not fit in memory.
+  if (r.layers > max_measurement_layers) return fail("# layers above " + std::to_string(max_measurement_layers));
+  if (r.gpus > max_measurement_gpus) return fail("# GPUs above " + std::to_string(max_measurement_gpus));
+  if (r.hidden > max_measurement_hidden) return fail("hidden size above " + std::to_string(max_measurement_hidden));
+  if (r.seq_len > max_measurement_seq_len)
+    return fail("sequence length above " + std::to_string(max_measurement_seq_len));
+  if (r.global_batch > max_measurement_batch)
+    return fail("global batch above " + std::to_string(max_measurement_batch));
+  if (r.micro_batch > r.global_batch) return fail("micro batch above the global batch");
+  if (r.tp > r.gpus || r.dp > r.gpus || r.pp > r.gpus || r.tp * r.dp * r.pp != r.gpus)
+    return fail("tp x dp x pp != # GPUs");
   if (r.global_batch % (r.micro_batch * r.dp) != 0) return fail("global batch is not a multiple of micro batch x dp");
   if (r.layers % r.pp != 0) return fail("# layers is not a multiple of the pipeline stages (Megatron-LM requires it)");
   if (r.hidden % r.heads != 0) return fail("hidden size is not a multiple of the attention heads");
