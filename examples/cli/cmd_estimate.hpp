@@ -23,6 +23,7 @@
 #include "cellsched/io/profile_json.hpp"
 #include "cellsched/model/zoo.hpp"
 #include "estimate_batch.hpp"
+#include "stage_measurements.hpp"
 
 namespace cellsched::cli {
 
@@ -45,28 +46,7 @@ inline const char* estimate_usage =
     "vTrain's conditions (Megatron GPT, vocabulary 50,257, fp16, recomputation, 1F1B; default GPU\n"
     "a100-80gb, 8 per node). Prints predicted vs measured per row, then the accuracy summary; --json writes\n"
     "an array `rows` in input order and the summary.\n"
-    "--profile FILE: a probe profile (docs/formats/profile.md) calibrating its GPU type.\n"
-    "--stage-measurements FILE.csv: training runs in the batch-mode layout; their single-stage rows (pp = 1)\n"
-    "give measured stage scales per (hidden, heads, sequence, tp, micro-batch) shape, which replace the\n"
-    "analytic stage time for stages of those shapes (docs/estimator.md). The runs were on --stage-gpu-type\n"
-    "(default a100-80gb; in batch mode, --gpu-type).\n";
-
-/// Fits stage scales from --stage-measurements (if given) into `est`; the runs were measured on `gpu`.
-inline void apply_stage_measurements(const args& a, analytic_estimator& est, const std::string& gpu) {
-  if (!a.has("--stage-measurements")) return;
-  measurement_setup setup;
-  const gpu_type* g = est.catalog().find(gpu);
-  if (!g) throw usage_error("unknown GPU type '" + gpu + "' for --stage-measurements");
-  setup.gpu_type = g->name;
-  const std::string path = a.get("--stage-measurements");
-  stage_fit_result fit =
-      fit_stage_calibration(est, load_measurements_file(path), setup, std::filesystem::path(path).filename().string());
-  if (fit.calibration.empty())
-    throw input_error(path, "", "at least one usable single-stage run (pipeline parallelism 1)");
-  std::fprintf(stderr, "stage scales: %zu shapes from %zu single-stage runs of %s on %s (%zu not usable)\n",
-               fit.calibration.size(), fit.runs_used, path.c_str(), setup.gpu_type.c_str(), fit.skipped.size());
-  est.set_stage_calibration(std::move(fit.calibration));
-}
+    "--profile FILE: a probe profile (docs/formats/profile.md) calibrating its GPU type.\n";
 
 /// GPUs per node of a Cell of `gpus` GPUs of `type` on the cluster: `nodes` nodes of equal share, or
 /// the fewest nodes (largest first). Throws usage_error when the cluster cannot hold it.
@@ -156,7 +136,7 @@ inline int run_estimate(const std::vector<std::string>& argv) {
                 "--stage-measurements", "--stage-gpu-type"},
                {"--recompute", "--zero1", "--help"});
   if (a.has("--help")) {
-    std::cout << estimate_usage;
+    std::cout << estimate_usage << stage_measurements_help;
     return 0;
   }
   if (!a.positional().empty()) throw usage_error("unexpected argument '" + a.positional().front() + "'");
@@ -234,10 +214,8 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   p.recompute = a.has("--recompute");
   p.zero1 = a.has("--zero1");
 
-  if (a.has("--stage-gpu-type") && !a.has("--stage-measurements"))
-    throw usage_error("--stage-gpu-type needs --stage-measurements");
   analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
-  apply_stage_measurements(a, est, a.get("--stage-gpu-type", measurement_setup{}.gpu_type));
+  apply_stage_measurements(a, est, stage_gpu_type(a));
   const estimate_result r = est.estimate(m, c, p);
   const nlohmann::json doc = estimate_json(r, c, p, model_name);
   if (!r.infeasible_reason.empty()) {

@@ -24,6 +24,7 @@
 #include "cellsched/search/plan_json.hpp"
 #include "cellsched/search/plan_text.hpp"
 #include "cellsched/search/rank.hpp"
+#include "stage_measurements.hpp"
 
 namespace cellsched::cli {
 
@@ -46,7 +47,11 @@ inline const char* plan_usage =
     "  --layouts fewest|uniform   fewest nodes (default) or every uniform layout\n"
     "  --max-stages S       cap on pipeline stages\n"
     "  --gpu-type TYPE      only Cells of this type\n"
+    "  --recompute          only plans with activation recomputation; --no-recompute: only without\n"
+    "                       (default: both searched)\n"
     "  --profile FILE       a probe profile calibrating its GPU type\n"
+    "  --stage-measurements FILE.csv [--stage-gpu-type TYPE]   measured stage scales (below); the search\n"
+    "                       then assumes nothing of recomputation or micro-batch size (slower, still exact)\n"
     "Exit status: 0 a plan was found, 1 no Cell has a feasible plan, 2 bad input.\n";
 
 namespace plan_detail {
@@ -88,10 +93,10 @@ inline void print_row(std::size_t rank, const cell_search_result& r) {
 inline int run_plan(const std::vector<std::string>& argv) {
   const args a(argv,
                {"--cluster", "--model", "--model-file", "--batch", "--job", "--json", "--top", "--gpu-counts",
-                "--layouts", "--max-stages", "--gpu-type", "--profile"},
-               {"--hetero", "--per-allocation", "--help"});
+                "--layouts", "--max-stages", "--gpu-type", "--profile", "--stage-measurements", "--stage-gpu-type"},
+               {"--hetero", "--per-allocation", "--recompute", "--no-recompute", "--help"});
   if (a.has("--help")) {
-    std::cout << plan_usage;
+    std::cout << plan_usage << stage_measurements_help;
     return 0;
   }
   if (!a.positional().empty()) throw usage_error("unexpected argument '" + a.positional().front() + "'");
@@ -136,9 +141,15 @@ inline int run_plan(const std::vector<std::string>& argv) {
   }
   std::vector<probe_profile> profiles;
   if (a.has("--profile")) profiles.push_back(io::load_profile_file(a.get("--profile")));
-  const analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
+  analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
+  apply_stage_measurements(a, est, stage_gpu_type(a));
   search_options so;
-  so.gpipe_never_faster = true;  // estimate/pipeline.hpp: GPipe >= 1F1B (tests/search checks it)
+  if (!est.stage_cal().empty()) so = measured_stage_options(so);  // measured times need not obey R-rc, R-mt
+  so.gpipe_never_faster = true;  // estimate/pipeline.hpp: GPipe >= 1F1B, scaled or not (tests/search checks it)
+  if (a.has("--recompute") && a.has("--no-recompute"))
+    throw usage_error("give at most one of --recompute and --no-recompute");
+  so.require_recompute = a.has("--recompute");
+  so.try_recompute = !a.has("--no-recompute");
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<cell_search_result> ranked = rank_cells(est, m, batch, cells, so);

@@ -59,8 +59,9 @@ const std::set<std::string> valued = {"--batch",
                                       "--top",
                                       "--tp",
                                       "--trace"};
-const std::set<std::string> switches = {"--cell",           "--exact-restarts", "--full",  "--help",      "--hetero",
-                                        "--per-allocation", "--quick",          "--quiet", "--recompute", "--zero1"};
+const std::set<std::string> switches = {"--cell",      "--exact-restarts", "--full",  "--help",
+                                        "--hetero",    "--per-allocation", "--quick", "--quiet",
+                                        "--recompute", "--no-recompute",   "--zero1"};
 
 [[nodiscard]] std::vector<std::string> split_argv(const std::string& text) {
   std::vector<std::string> out;

@@ -98,3 +98,35 @@ TEST_CASE("plan --job takes model and batch from a job file; a bad job file name
   CHECK(e.status == 2);
   CHECK_THAT(e.err, Catch::Contains("global_batch"));
 }
+
+TEST_CASE("plan --recompute / --no-recompute fix recomputation; --stage-measurements scales the stages",
+          "[search][cli][stage_scales]") {
+  // A model with the shape of vTrain's measured runs (h2048, 16 heads, sequence 1024).
+  const std::string model = (scratch_dir / "gpt-h2048.json").string();
+  {
+    std::ofstream f(model);
+    f << R"({"kind": "model", "name": "gpt-h2048-l24", "family": "dense_transformer", "hidden": 2048,
+             "num_layers": 24, "heads": 16, "seq_len": 1024, "vocab": 50257, "dtype": "fp16"})";
+  }
+  const std::string cluster = std::string(CELLSCHED_DATA_DIR) + "/clusters/dgx-a100-vtrain.json";
+  const std::string runs = std::string(CELLSCHED_DATA_DIR) + "/measurements/vtrain-a100-single-node.csv";
+  const std::string base = "--cluster " + cluster + " --model-file " + model + " --batch 16 --gpu-counts 8 --top 4";
+  const auto chosen = [&](const std::string& extra) {
+    const std::string json = (scratch_dir / "plan-rc.json").string();
+    const auto r = plan(base + " " + extra + " --json " + json);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    return nlohmann::json::parse(slurp(json))["chosen"];
+  };
+  const auto always = chosen("--recompute");
+  CHECK(always["plan"]["recompute"] == true);
+  CHECK(always["estimate"]["calibration"] == "analytic");
+  CHECK(chosen("--no-recompute")["plan"]["recompute"] == false);
+  const auto measured = chosen("--recompute --stage-measurements " + runs);
+  CHECK(measured["plan"]["recompute"] == true);
+  CHECK(measured["estimate"]["calibration"] == "analytic+stages:vtrain-a100-single-node.csv");
+  CHECK(measured["estimate"]["iter_time_s"] != always["estimate"]["iter_time_s"]);
+  CHECK(plan(base + " --recompute --no-recompute").status == 2);
+  CHECK(plan(base + " --stage-gpu-type v100").status == 2);
+  CHECK(plan(base + " --stage-measurements " + runs + " --stage-gpu-type no-such-gpu").status == 2);
+}

@@ -26,8 +26,8 @@
 //          1F1B keeps at most min(S - s, m) <= m micro-batches in flight. (Recomputation is deliberately
 //          not assumed to save memory: an estimator may charge one layer's full activations plus the
 //          checkpoints, which exceeds keeping everything for a one-layer stage.)
-//   R-rc   For the same everything else, recomputation on never gives a lower iteration time than off
-//          (it only adds a forward pass).
+//   R-rc   Only when search_options::recompute_never_faster is set (the default): for the same everything
+//          else, recomputation on never gives a lower iteration time than off (it only adds a forward pass).
 //   R-gp   Only when search_options::gpipe_never_faster is set (or the estimator type declares
 //          `static constexpr bool gpipe_never_faster = true`): for the same everything else, GPipe never
 //          gives a lower iteration time than 1F1B (true of the formulas in estimate/pipeline.hpp).
@@ -75,9 +75,16 @@ struct search_options {
   bool allow_tp_across_nodes = false;
   bool try_gpipe = true;      ///< also consider GPipe (1F1B is always considered)
   bool try_recompute = true;  ///< also consider full activation recomputation
-  bool try_zero1 = true;      ///< also consider ZeRO-1 when some stage has dp > 1
+  /// Only plans with full activation recomputation (a launcher that always recomputes, or stage times
+  /// measured with recomputation, estimate/stage_calibration.hpp). Overrides try_recompute.
+  bool require_recompute = false;
+  bool try_zero1 = true;  ///< also consider ZeRO-1 when some stage has dp > 1
   /// The estimator satisfies R-gp, so GPipe plans whose 1F1B twin is feasible are skipped.
   bool gpipe_never_faster = false;
+  /// The estimator satisfies R-rc, so recomputation plans whose twin without it is feasible are skipped.
+  /// Turn off for one that does not, e.g. the analytic estimator with measured stage scales (fitted per
+  /// recomputation setting, estimate/stage_calibration.hpp); see measured_stage_options().
+  bool recompute_never_faster = true;
   /// The estimator satisfies R-mb, R-lb, R-st, R-dp and R-mt, so micro-batch counts are bounded (see
   /// search/cell_search.hpp, P3 and P4). Turn off for an estimator that does not.
   bool bound_micro_batches = true;
@@ -85,6 +92,15 @@ struct search_options {
   /// Rounds of re-balancing the layer split on the estimator's per-stage times (0 = FLOP balance only).
   int balance_rounds = 1;
 };
+
+/// Options safe for an estimator whose stage times come partly from measurements (measured stage scales):
+/// nothing is assumed about recomputation (R-rc, R-st) or about how stage time grows with the micro-batch
+/// (R-mt), so the search stays exact at the cost of evaluating more plans.
+[[nodiscard]] inline search_options measured_stage_options(search_options o = {}) noexcept {
+  o.recompute_never_faster = false;
+  o.bound_micro_batches = false;
+  return o;
+}
 
 /// True when estimator type E declares R-gp (`static constexpr bool gpipe_never_faster = true`).
 template <class E>

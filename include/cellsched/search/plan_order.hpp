@@ -52,21 +52,23 @@ struct plan_variant {
 }
 
 /// u (a different variant) is never slower than v and precedes v in the plan key on equal time, under
-/// R-rc and, when `gpipe_never_faster`, R-gp: u only turns recomputation off and/or runs 1F1B where v
-/// runs GPipe, with the same ZeRO-1 setting. (Chaining through the intermediate variant: each step
-/// keeps or lowers the time, and the key ranks recomputation, then the schedule, off/1F1B first.)
-[[nodiscard]] inline bool no_slower_and_first(const plan_variant& u, const plan_variant& v,
-                                              bool gpipe_never_faster) noexcept {
+/// R-rc when `recompute_never_faster` and R-gp when `gpipe_never_faster`: u only turns recomputation off
+/// and/or runs 1F1B where v runs GPipe, with the same ZeRO-1 setting. (Chaining through the intermediate
+/// variant: each step keeps or lowers the time, and the key ranks recomputation, then the schedule,
+/// off/1F1B first.)
+[[nodiscard]] inline bool no_slower_and_first(const plan_variant& u, const plan_variant& v, bool gpipe_never_faster,
+                                              bool recompute_never_faster = true) noexcept {
   const bool same = u.recompute == v.recompute && u.schedule == v.schedule && u.zero1 == v.zero1;
   const bool schedule_ok =
       u.schedule == v.schedule || (gpipe_never_faster && u.schedule == pipeline_schedule::one_f_one_b);
-  return !same && u.zero1 == v.zero1 && (!u.recompute || v.recompute) && schedule_ok;
+  const bool recompute_ok = recompute_never_faster ? !u.recompute || v.recompute : u.recompute == v.recompute;
+  return !same && u.zero1 == v.zero1 && recompute_ok && schedule_ok;
 }
 
 /// The variants a class allows, in key order (so the exhaustive search visits them as ranked).
 [[nodiscard]] inline std::vector<plan_variant> variants_for(const search_options& o, int stages, bool any_dp) {
   std::vector<plan_variant> out;
-  for (int rc = 0; rc <= (o.try_recompute ? 1 : 0); ++rc)
+  for (int rc = o.require_recompute ? 1 : 0; rc <= (o.try_recompute || o.require_recompute ? 1 : 0); ++rc)
     for (int z = 0; z <= (o.try_zero1 && any_dp ? 1 : 0); ++z)
       for (int g = 0; g <= (o.try_gpipe && stages > 1 ? 1 : 0); ++g)
         out.push_back({g ? pipeline_schedule::gpipe : pipeline_schedule::one_f_one_b, rc != 0, z != 0});
