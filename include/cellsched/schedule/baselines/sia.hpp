@@ -67,6 +67,10 @@ struct sia_options {
   int max_jobs_per_milp = 200;   ///< MAX_JOB_NUM_PARTITION
   sia_penalty penalty = sia_penalty::artifact;
   bool rescale_running_jobs = false;  ///< let the program change running jobs' GPU counts (Sia as published)
+  /// Branch-and-bound node limit per program; the best solution found is used when it is reached (< 0:
+  /// none). The reference Philly run never needs more than 9,222 nodes, so its figures are exact; with
+  /// injected faults a few programs need 50,000+ and one run took hours without a limit (docs/baselines.md).
+  long milp_max_nodes = 20'000;
 };
 
 class sia_policy {
@@ -268,7 +272,9 @@ class sia_policy {
       for (auto& [t, terms] : per_type) m.add_row(std::move(terms), -detail::milp_infinity, left[t]);
       if (kept_jobs > 0) m.add_row(std::move(keep), static_cast<double>(kept_jobs - moves), detail::milp_infinity);
 
-      const detail::milp_solution sol = detail::solve(m);
+      detail::milp_options mo;
+      mo.max_nodes = opts_.milp_max_nodes;
+      const detail::milp_solution sol = detail::solve(m, mo);
       if (!sol.has_solution()) return false;
       for (std::size_t k = 0; k < cfg.size(); ++k) {
         const int j = jobs[lo + k];
