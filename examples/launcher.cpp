@@ -19,7 +19,7 @@
 #include <cellsched/estimate/analytic_estimator.hpp>
 #include <cellsched/hardware/builtin_catalog.hpp>
 #include <cellsched/hardware/cluster.hpp>
-#include <cellsched/io/error.hpp>
+#include <cellsched/error.hpp>
 #include <cellsched/io/model_json.hpp>
 #include <cellsched/model/zoo.hpp>
 #include <cellsched/search/launcher_args.hpp>

@@ -13,7 +13,7 @@
 #include <cellsched/estimate/analytic_estimator.hpp>
 #include <cellsched/hardware/builtin_catalog.hpp>
 #include <cellsched/io/cluster_json.hpp>
-#include <cellsched/io/error.hpp>
+#include <cellsched/error.hpp>
 #include <cellsched/io/trace_io.hpp>
 #include <cellsched/model/zoo.hpp>
 #include <cellsched/search/best_plan_table.hpp>

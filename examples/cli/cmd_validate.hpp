@@ -10,7 +10,7 @@
 #include <cellsched/hardware/cluster.hpp>
 #include <cellsched/io/catalog_json.hpp>
 #include <cellsched/io/cluster_json.hpp>
-#include <cellsched/io/error.hpp>
+#include <cellsched/error.hpp>
 #include <cellsched/io/file_kind.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 

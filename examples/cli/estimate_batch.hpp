@@ -13,7 +13,7 @@
 #include "cellsched/estimate/measurement_json.hpp"
 #include "cellsched/estimate/measurement_report.hpp"
 #include "cellsched/estimate/measurements.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 
 namespace cellsched::cli {
 

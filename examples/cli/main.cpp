@@ -1,36 +1,23 @@
 // cellsched: the command-line tool. Each subcommand lives in its own header next to this file.
-// Exit status: 0 success, 1 the work itself failed (e.g. no feasible plan), 2 bad input or usage.
+// Exit status: 0 success; 1 the work itself failed (e.g. no feasible plan); 2 bad input or usage
+// (cellsched::input_error, a saved policy state that cannot be loaded, an invalid argument value);
+// 3 an internal error (cellsched::internal_error, a broken precondition, any exception not expected).
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <cellsched/cellsched.hpp>
 
 #include "args.hpp"
-#include "cmd_validate.hpp"
-// Subcommands are added by dropping their header next to this file; none edits this list's neighbours.
-#if __has_include("cmd_estimate.hpp")
 #include "cmd_estimate.hpp"
-#define CELLSCHED_CLI_HAVE_ESTIMATE 1
-#endif
-#if __has_include("cmd_plan.hpp")
-#include "cmd_plan.hpp"
-#define CELLSCHED_CLI_HAVE_PLAN 1
-#endif
-#if __has_include("cmd_simulate.hpp")
-#include "cmd_simulate.hpp"
-#define CELLSCHED_CLI_HAVE_SIMULATE 1
-#endif
-#if __has_include("cmd_probe.hpp")
-#include "cmd_probe.hpp"
-#define CELLSCHED_CLI_HAVE_PROBE 1
-#endif
-#if __has_include("cmd_generate.hpp")
 #include "cmd_generate.hpp"
-#define CELLSCHED_CLI_HAVE_GENERATE 1
-#endif
+#include "cmd_plan.hpp"
+#include "cmd_probe.hpp"
+#include "cmd_simulate.hpp"
+#include "cmd_validate.hpp"
 
 namespace {
 
@@ -43,25 +30,15 @@ struct subcommand {
 const subcommand commands[] = {
     {"validate", "load input files (cluster, model, job, trace, profile) and report the first error",
      cellsched::cli::run_validate},
-#ifdef CELLSCHED_CLI_HAVE_ESTIMATE
     {"estimate", "estimate one plan's iteration time, or a measurement table in batch", cellsched::cli::run_estimate},
-#endif
-#ifdef CELLSCHED_CLI_HAVE_PLAN
     {"plan", "rank a job's Cells on a cluster and print the best plan with launcher arguments",
      cellsched::cli::run_plan},
-#endif
-#ifdef CELLSCHED_CLI_HAVE_SIMULATE
     {"simulate", "replay a trace on a cluster under one or more policies and compare them",
      cellsched::cli::run_simulate},
-#endif
-#ifdef CELLSCHED_CLI_HAVE_GENERATE
     {"generate", "write a synthetic cluster or trace from documented distributions (seeded)",
      cellsched::cli::run_generate},
-#endif
-#ifdef CELLSCHED_CLI_HAVE_PROBE
     {"probe", "measure this machine's GPUs and links and write a probe profile (CUDA builds)",
      cellsched::cli::run_probe},
-#endif
 };
 
 void print_help() {
@@ -92,12 +69,18 @@ int main(int argc, char** argv) {
     } catch (const cellsched::cli::usage_error& e) {
       std::cerr << "cellsched " << c.name << ": " << e.what() << " (see 'cellsched " << c.name << " --help')\n";
       return 2;
-    } catch (const cellsched::input_error& e) {
+    } catch (const cellsched::internal_error& e) {
+      std::cerr << "cellsched " << c.name << ": internal error: " << e.what() << "\n";
+      return 3;
+    } catch (const cellsched::error& e) {  // input_error, policy_state_error: the input is at fault
+      std::cerr << "cellsched " << c.name << ": error: " << e.what() << "\n";
+      return 2;
+    } catch (const std::invalid_argument& e) {  // an argument value the library rejects
       std::cerr << "cellsched " << c.name << ": error: " << e.what() << "\n";
       return 2;
     } catch (const std::exception& e) {
-      std::cerr << "cellsched " << c.name << ": error: " << e.what() << "\n";
-      return 2;
+      std::cerr << "cellsched " << c.name << ": internal error: " << e.what() << "\n";
+      return 3;
     }
   }
   std::cerr << "cellsched: unknown command '" << args[0] << "' (see 'cellsched --help')\n";

@@ -11,7 +11,7 @@
 #include "cellsched/estimate/measurement_report.hpp"
 #include "cellsched/estimate/measurements.hpp"
 #include "cellsched/estimate/stage_fit.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 
 namespace cellsched::cli {
 

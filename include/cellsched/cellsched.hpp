@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella header: every host-side header of cellsched, folder by folder (see docs/ARCHITECTURE.md).
 // The CUDA probes (cellsched/probe/*.cuh) are not included; the host-side probe helpers are.
+#include "cellsched/error.hpp"
 #include "cellsched/version.hpp"
 
 #include "cellsched/io/catalog_json.hpp"

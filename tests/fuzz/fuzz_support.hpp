@@ -12,7 +12,7 @@
 #include <typeinfo>
 #include <utility>
 
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 
 namespace cellsched::fuzz {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include <cellsched/io/error.hpp>
+#include <cellsched/error.hpp>
 
 namespace cellsched::test {
 

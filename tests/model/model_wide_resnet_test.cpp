@@ -5,7 +5,7 @@
 #include <string>
 
 #include "../io/check_input_error.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/model/wide_resnet.hpp"
 
 using namespace cellsched;

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include <cellsched/io/error.hpp>
+#include <cellsched/error.hpp>
 #include <cellsched/io/state_json.hpp>
 #include <cellsched/schedule/state.hpp>
 
@@ -90,7 +90,7 @@ TEST_CASE("state: a crashed job returns to pending with its progress", "[schedul
   REQUIRE(a.base_iterations == 63);
   REQUIRE(a.restarts == 1);
   REQUIRE(s.busy_gpus() == 2);
-  REQUIRE_THROWS_AS(s.requeue("a"), std::logic_error);
+  REQUIRE_THROWS_AS(s.requeue("a"), internal_error);
 }
 
 TEST_CASE("state json: inconsistent saved states are refused, naming the field", "[schedule][state]") {

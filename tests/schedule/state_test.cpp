@@ -2,8 +2,12 @@
 // their progress, and the invariants hold after every operation.
 #include <catch2/catch.hpp>
 
+#include <stdexcept>
 #include <string>
+#include <type_traits>
 
+#include <cellsched/error.hpp>
+#include <cellsched/schedule/policy_state.hpp>
 #include <cellsched/schedule/state.hpp>
 
 #include "reference_fixtures.hpp"
@@ -64,7 +68,7 @@ TEST_CASE("state: invalid decisions are rejected whole", "[schedule][state]") {
     for (const auto& e : errors) found = found || e.find(what) != std::string::npos;
     INFO(errors.front());
     REQUIRE(found);
-    REQUIRE_THROWS_AS(s.apply(d), std::logic_error);
+    REQUIRE_THROWS_AS(s.apply(d), internal_error);
     require_sound(s);
   };
   decision twice;  // GPU 1 is held by a
@@ -164,4 +168,19 @@ TEST_CASE("state: a failed node re-queues its jobs with their progress", "[sched
   REQUIRE(s.count(job_state::pending) + s.count(job_state::running) + s.count(job_state::finished) +
               s.count(job_state::dropped) ==
           3);
+}
+
+TEST_CASE("state: a broken invariant is an internal_error, one cellsched::error like bad input", "[schedule][state]") {
+  static_assert(std::is_base_of_v<error, input_error> && std::is_base_of_v<error, internal_error> &&
+                std::is_base_of_v<error, policy_state_error> && std::is_base_of_v<std::runtime_error, error>);
+  const cluster c = testing_fixtures::small_cluster(1, 0, 0, 0);
+  scheduler_state s(c);
+  s.submit(make_job("a", 100));
+  REQUIRE_THROWS_AS(s.finish("a", 1.0), internal_error);   // pending, not running
+  REQUIRE_THROWS_AS(s.finish("zz", 1.0), internal_error);  // unknown
+  try {
+    s.finish("zz", 1.0);
+  } catch (const error& e) {
+    REQUIRE(std::string(e.what()).find("unknown job 'zz'") != std::string::npos);
+  }
 }

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include <cellsched/hardware/builtin_catalog.hpp>
-#include <cellsched/io/error.hpp>
+#include <cellsched/error.hpp>
 #include <cellsched/io/trace_io.hpp>
 #include <cellsched/model/zoo.hpp>
 #include <cellsched/sim/metrics.hpp>

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 
 namespace cellsched {
 

@@ -10,7 +10,7 @@
 #include "cellsched/hardware/builtin_catalog.hpp"
 #include "cellsched/hardware/catalog.hpp"
 #include "cellsched/hardware/gpu_type.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/io/file_kind.hpp"
 #include "cellsched/io/json_reader.hpp"
 

@@ -13,7 +13,7 @@
 #include "cellsched/hardware/catalog.hpp"
 #include "cellsched/hardware/cluster.hpp"
 #include "cellsched/io/catalog_json.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/io/file_kind.hpp"
 #include "cellsched/io/json_reader.hpp"
 

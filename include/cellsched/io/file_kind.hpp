@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/io/json_reader.hpp"
 
 namespace cellsched::io {

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 
 namespace cellsched::io {
 

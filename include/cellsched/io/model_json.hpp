@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "cellsched/hardware/gpu_type.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/io/file_kind.hpp"
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/io/model_layer_json.hpp"

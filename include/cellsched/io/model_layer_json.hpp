@@ -6,7 +6,7 @@
 #include <string>
 
 #include "cellsched/hardware/gpu_type.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/model/model.hpp"
 

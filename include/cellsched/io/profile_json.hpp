@@ -15,7 +15,7 @@
 #include "cellsched/estimate/profile.hpp"
 #include "cellsched/hardware/catalog.hpp"
 #include "cellsched/hardware/gpu_type.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/probe/busbw.hpp"
 

@@ -19,7 +19,7 @@
 
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/io/job_json.hpp"
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/schedule/policy.hpp"

@@ -23,7 +23,7 @@
 #include <string>
 
 #include "cellsched/hardware/gpu_type.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/model/model.hpp"
 #include "cellsched/model/transformer.hpp"
 

@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "cellsched/hardware/gpu_type.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/model/model.hpp"
 
 namespace cellsched {

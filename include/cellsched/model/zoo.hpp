@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cellsched/hardware/gpu_type.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/model/builders.hpp"
 #include "cellsched/model/model.hpp"
 

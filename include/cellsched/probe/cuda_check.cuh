@@ -10,12 +10,14 @@
 #include <nccl.h>
 #endif
 
+#include "cellsched/error.hpp"
+
 namespace cellsched::probe {
 
 /// A failed CUDA, cuBLAS or NCCL call: "file:line: call failed: reason".
-class cuda_error : public std::runtime_error {
+class cuda_error : public cellsched::error {
  public:
-  using std::runtime_error::runtime_error;
+  using cellsched::error::error;
 };
 
 namespace detail {

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cellsched/error.hpp"
 #include "cellsched/hardware/cluster.hpp"
 
 namespace cellsched {
@@ -27,8 +28,8 @@ concept restartable_policy = requires(P& p, const P& cp, const nlohmann::json& j
 };
 
 /// Thrown by load_state on a document it cannot use (wrong policy, missing or mistyped field).
-struct policy_state_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
+struct policy_state_error : error {
+  using error::error;
 };
 
 namespace policy_state_detail {

@@ -19,7 +19,7 @@
 #include "cellsched/detail/reference_arith.hpp"
 #include "cellsched/hardware/catalog.hpp"
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/schedule/job.hpp"
 #include "cellsched/schedule/perf_oracle.hpp"

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "cellsched/error.hpp"
 #include "cellsched/hardware/cluster.hpp"
 #include "cellsched/schedule/job.hpp"
 #include "cellsched/schedule/policy.hpp"
@@ -100,7 +101,7 @@ class scheduler_state {
   void finish(const std::string& id, double now_s) {
     job_record& r = require(id, "finish");
     if (r.state != job_state::running)
-      throw std::logic_error("scheduler_state: finishing job '" + id + "' that is not running");
+      throw internal_error("scheduler_state: finishing job '" + id + "' that is not running");
     release(r);
     r.state = job_state::finished;
     r.remaining_iterations = 0;
@@ -131,7 +132,7 @@ class scheduler_state {
   void requeue(const std::string& id) {
     job_record& r = require(id, "requeue");
     if (r.state != job_state::running)
-      throw std::logic_error("scheduler_state: requeueing job '" + id + "' that is not running");
+      throw internal_error("scheduler_state: requeueing job '" + id + "' that is not running");
     stop(r);
   }
 
@@ -220,14 +221,14 @@ class scheduler_state {
     return errors;
   }
 
-  /// Applies a decision after validate(); throws std::logic_error listing the violations instead.
+  /// Applies a decision after validate(); throws internal_error listing the violations instead.
   /// Order: drops, preemptions (the job keeps the iterations it completed), then placements.
   apply_report apply(const decision& d) {
     const auto errors = validate(d);
     if (!errors.empty()) {
       std::string msg = "invalid decision:";
       for (const auto& e : errors) msg += "\n  " + e;
-      throw std::logic_error(msg);
+      throw internal_error(msg);
     }
     apply_report rep;
     for (const auto& dj : d.dropped) {
@@ -337,7 +338,7 @@ class scheduler_state {
  private:
   job_record& require(const std::string& id, const char* what) {
     job_record* r = find(id);
-    if (!r) throw std::logic_error(std::string("scheduler_state: ") + what + ": unknown job '" + id + "'");
+    if (!r) throw internal_error(std::string("scheduler_state: ") + what + ": unknown job '" + id + "'");
     return *r;
   }
   void set_busy(gpu_id g, int owner) {

@@ -13,7 +13,7 @@
 #include "cellsched/hardware/builtin_catalog.hpp"
 #include "cellsched/hardware/catalog.hpp"
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 
 namespace cellsched::sim {
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/schedule/job.hpp"
 #include "cellsched/sim/synthetic_random.hpp"
 
