@@ -17,7 +17,7 @@
 
 #include "cellsched/estimate/analytic_estimator.hpp"
 #include "cellsched/estimate/measurement_report.hpp"
-#include "cellsched/io/error.hpp"
+#include "cellsched/error.hpp"
 #include "cellsched/model/zoo.hpp"
 
 namespace cellsched::bench {

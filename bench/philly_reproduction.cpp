@@ -16,6 +16,7 @@
 
 #include <cellsched/io/cluster_json.hpp>
 #include <cellsched/io/trace_io.hpp>
+#include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 #include <cellsched/sim/default_policies.hpp>
 #include <cellsched/sim/metrics.hpp>
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
     io::trace_options topts;
     topts.iteration_divisor = 5;
     const std::vector<job> trace = io::load_trace_file(data + "/traces/philly.csv", topts);
-    reference_perf_table table = reference_perf_table::load(data + "/perf/arena-profile-db.json", topology.catalog());
+    reference_perf_table table = io::load_reference_table(data + "/perf/arena-profile-db.json", topology.catalog());
     table.bind_cluster(topology);
 
     const auto registry = sim::default_policy_registry<reference_perf_table>();

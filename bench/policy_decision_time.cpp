@@ -18,6 +18,7 @@
 #include <cellsched/hardware/builtin_catalog.hpp>
 #include <cellsched/io/trace_io.hpp>
 #include <cellsched/schedule/crius.hpp>
+#include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 #include <cellsched/schedule/state.hpp>
 #include <cellsched/sim/metrics.hpp>
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
     c.add_nodes("a40", 1240, 2);
     c.add_nodes("a10", 1200, 2);
     reference_perf_table table =
-        reference_perf_table::load(std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json", catalog);
+        io::load_reference_table(std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json", catalog);
     table.bind_cluster(c);
     io::trace_options topts;
     topts.iteration_divisor = 5;

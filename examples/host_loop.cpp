@@ -14,6 +14,7 @@
 #include <cellsched/hardware/cluster.hpp>
 #include <cellsched/schedule/crius.hpp>
 #include <cellsched/schedule/policy.hpp>
+#include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 
 using namespace cellsched;
@@ -47,7 +48,7 @@ int main() {
   // HOST: the performance oracle. Here the reference artifact's measured table; a host may use
   // cellsched's best-plan table or its own measurements (anything modelling perf_oracle).
   reference_perf_table oracle =
-      reference_perf_table::load(std::string(CELLSCHED_DEFAULT_DATA_DIR) + "/perf/arena-profile-db.json", catalog);
+      io::load_reference_table(std::string(CELLSCHED_DEFAULT_DATA_DIR) + "/perf/arena-profile-db.json", catalog);
   oracle.bind_cluster(topology);
 
   crius_policy policy;  // keeps its decision queue between calls; one object for the host's lifetime

@@ -20,6 +20,7 @@
 #include <cellsched/io/error.hpp>
 #include <cellsched/io/trace_io.hpp>
 #include <cellsched/model/zoo.hpp>
+#include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 #include <cellsched/schedule/synchronized_oracle.hpp>
 #include <cellsched/search/best_plan_table.hpp>
@@ -224,7 +225,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   std::vector<sim::sim_run> runs;
   std::size_t oracle_entries = 0;
   if (oracle_kind == "table") {
-    reference_perf_table table = reference_perf_table::load(table_path, topology.catalog());
+    reference_perf_table table = io::load_reference_table(table_path, topology.catalog());
     table.bind_cluster(topology);
     runs = run_policies(topology, trace, table, opts, names, workers);
   } else {

@@ -12,6 +12,7 @@
 #include <cellsched/io/cluster_json.hpp>
 #include <cellsched/error.hpp>
 #include <cellsched/io/file_kind.hpp>
+#include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 
 #if __has_include(<cellsched/io/model_json.hpp>)
@@ -101,7 +102,7 @@ namespace validate_detail {
       no_loader(path, kind);
 #endif
     case io::file_kind::perf_table:
-      (void)reference_perf_table::load(path, builtin_catalog());
+      (void)io::load_reference_table(path, builtin_catalog());
       return "valid perf_table (reference profile database)";
     case io::file_kind::measurements:
 #ifdef CELLSCHED_VALIDATE_HAVE_MEASUREMENTS

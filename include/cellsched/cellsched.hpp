@@ -13,6 +13,7 @@
 #include "cellsched/io/model_json.hpp"
 #include "cellsched/io/model_layer_json.hpp"
 #include "cellsched/io/profile_json.hpp"
+#include "cellsched/io/reference_table_json.hpp"
 #include "cellsched/io/state_json.hpp"
 #include "cellsched/io/trace_io.hpp"
 
@@ -28,10 +29,10 @@
 #include "cellsched/model/wide_resnet.hpp"
 #include "cellsched/model/zoo.hpp"
 
-#include "cellsched/schedule/job.hpp"
-
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/cell/enumerate.hpp"
+#include "cellsched/cell/job.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 #include "cellsched/cell/placement.hpp"
 
 #include "cellsched/estimate/analytic_estimator.hpp"
@@ -83,7 +84,6 @@
 #include "cellsched/schedule/crius_search.hpp"
 #include "cellsched/schedule/crius_table.hpp"
 #include "cellsched/schedule/crius_upgrade.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
 #include "cellsched/schedule/policy_state.hpp"
 #include "cellsched/schedule/reference_table.hpp"

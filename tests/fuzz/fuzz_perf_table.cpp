@@ -9,6 +9,7 @@
 
 #include "cellsched/hardware/builtin_catalog.hpp"
 #include "cellsched/io/json_reader.hpp"
+#include "cellsched/io/reference_table_json.hpp"
 #include "cellsched/schedule/reference_table.hpp"
 #include "fuzz_support.hpp"
 
@@ -16,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace cellsched;
   const std::string text = fuzz::as_text(data, size);
   const auto table = fuzz::value_or_rejected(
-      [&] { return reference_perf_table::from_json(io::parse_json_text(text, "fuzz"), "fuzz", builtin_catalog()); });
+      [&] { return io::parse_reference_table(io::parse_json_text(text, "fuzz"), "fuzz", builtin_catalog()); });
   if (!table) return 0;
   fuzz::must_not_throw("perf table queries", [&] {
     const std::vector<node_layout> layouts = {{1}, {2}, {4}, {2, 2}, {4, 4}, {8}, {16}, {1, 1, 1}};

@@ -6,6 +6,7 @@
 
 #include <cellsched/hardware/catalog.hpp>
 #include <cellsched/hardware/cluster.hpp>
+#include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 
 namespace testing_fixtures {
@@ -27,7 +28,7 @@ inline const cellsched::hardware_catalog& reference_catalog() {
 }
 
 inline const cellsched::reference_perf_table& reference_table() {
-  static const cellsched::reference_perf_table t = cellsched::reference_perf_table::load(
+  static const cellsched::reference_perf_table t = cellsched::io::load_reference_table(
       std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json", reference_catalog());
   return t;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include <cellsched/detail/reference_arith.hpp>
+#include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 
 #include "reference_fixtures.hpp"
@@ -88,7 +89,7 @@ TEST_CASE("reference table: data-parallel memory rule", "[schedule][reference]")
 TEST_CASE("reference table: bad files name the field", "[schedule][reference]") {
   const hardware_catalog& cat = testing_fixtures::reference_catalog();
   const auto bad = [&](const std::string& text) {
-    return reference_perf_table::from_json(io::parse_json_text(text, "db.json"), "db.json", cat);
+    return io::parse_reference_table(io::parse_json_text(text, "db.json"), "db.json", cat);
   };
   REQUIRE_THROWS_WITH(bad(R"({"optimal_iter_time_s": {"moe_1B_x": {}}, "dp_mem_gb": {}})"),
                       Catch::Contains("optimal_iter_time_s.moe_1B_x"));

@@ -9,6 +9,7 @@
 #include <cellsched/io/cluster_json.hpp>
 #include <cellsched/io/trace_io.hpp>
 #include <cellsched/schedule/crius.hpp>
+#include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 #include <cellsched/sim/metrics.hpp>
 #include <cellsched/sim/policy_registry.hpp>
@@ -24,7 +25,7 @@ struct philly {
   philly()
       : topology(io::load_cluster_file(std::string(CELLSCHED_DATA_DIR) + "/clusters/arena-1280.json")),
         trace(io::load_trace_file(std::string(CELLSCHED_DATA_DIR) + "/traces/philly.csv", io::trace_options{5, {}})),
-        table(reference_perf_table::load(std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json",
+        table(io::load_reference_table(std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json",
                                          topology.catalog())) {
     table.bind_cluster(topology);
   }

@@ -8,6 +8,7 @@
 #include <cellsched/hardware/cluster.hpp>
 #include <cellsched/io/cluster_json.hpp>
 #include <cellsched/io/trace_io.hpp>
+#include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 
 struct philly_sample {
@@ -19,7 +20,7 @@ struct philly_sample {
       : topology(make_cluster()),
         trace(cellsched::io::load_trace_file(std::string(CELLSCHED_DATA_DIR) + "/traces/philly.csv",
                                              cellsched::io::trace_options{divisor, {}})),
-        table(cellsched::reference_perf_table::load(std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json",
+        table(cellsched::io::load_reference_table(std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json",
                                                     topology.catalog())) {
     if (trace.size() > jobs) trace.resize(jobs);
     table.bind_cluster(topology);

@@ -11,7 +11,7 @@
 #include <cellsched/hardware/builtin_catalog.hpp>
 #include <cellsched/io/cluster_json.hpp>
 #include <cellsched/error.hpp>
-#include <cellsched/schedule/perf_oracle.hpp>
+#include <cellsched/cell/perf_oracle.hpp>
 #include <cellsched/sim/synthetic_cluster.hpp>
 #include <cellsched/sim/synthetic_load.hpp>
 #include <cellsched/sim/synthetic_trace.hpp>

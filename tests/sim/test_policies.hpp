@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include <cellsched/schedule/job.hpp>
+#include <cellsched/cell/job.hpp>
 #include <cellsched/schedule/policy.hpp>
 
 namespace sim_testing {

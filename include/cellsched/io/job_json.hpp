@@ -14,7 +14,7 @@
 #include "cellsched/io/file_kind.hpp"
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/model/zoo.hpp"
-#include "cellsched/schedule/job.hpp"
+#include "cellsched/cell/job.hpp"
 
 namespace cellsched::io {
 

@@ -21,7 +21,7 @@
 #include "cellsched/io/file_kind.hpp"
 #include "cellsched/io/job_json.hpp"
 #include "cellsched/io/json_reader.hpp"
-#include "cellsched/schedule/job.hpp"
+#include "cellsched/cell/job.hpp"
 
 namespace cellsched::io {
 

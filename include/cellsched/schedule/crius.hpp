@@ -27,7 +27,7 @@
 #include "cellsched/schedule/crius_options.hpp"
 #include "cellsched/schedule/crius_rounds.hpp"
 #include "cellsched/schedule/crius_table.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
 #include "cellsched/schedule/policy_state.hpp"
 

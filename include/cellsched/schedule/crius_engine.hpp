@@ -13,8 +13,8 @@
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/schedule/crius_options.hpp"
 #include "cellsched/schedule/crius_table.hpp"
-#include "cellsched/schedule/job.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/cell/job.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 
 namespace cellsched::crius_detail {
 

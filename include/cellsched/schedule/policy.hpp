@@ -10,8 +10,8 @@
 
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/schedule/job.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/cell/job.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 
 namespace cellsched {
 

@@ -19,10 +19,8 @@
 #include "cellsched/detail/reference_arith.hpp"
 #include "cellsched/hardware/catalog.hpp"
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/error.hpp"
-#include "cellsched/io/json_reader.hpp"
-#include "cellsched/schedule/job.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/cell/job.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 
 namespace cellsched {
 
@@ -50,71 +48,45 @@ struct reference_table_options {
   double dp_mem_margin = 1.2;      ///< DP memory rule: infeasible if margin * m > fraction * GPU memory
   double dp_mem_fraction = 0.8;    ///< XLA pre-allocation fraction
   int throughput_decimals = 3;     ///< PREC
+  /// GPUs per node of each type for rule 2 until bind_cluster() says otherwise: the reference cluster's
+  /// (the artifact's node_capacity_gpus_per_node; data/clusters/arena-1280.json has the same nodes).
+  std::vector<std::pair<std::string, int>> gpus_per_node = {{"a100", 4}, {"v100", 16}, {"a40", 2}, {"a10", 2}};
 };
 
 class reference_perf_table {
  public:
   reference_perf_table() = default;
 
-  /// Reads the profile database; GPU names in it ("a100", ...) are resolved through `catalog`
-  /// (canonical name or alias). Node capacities default to the reference cluster's
-  /// (arena-cluster.json node_capacity_gpus_per_node); bind_cluster() overrides them.
-  [[nodiscard]] static reference_perf_table load(const std::string& path, const hardware_catalog& catalog,
-                                                 reference_table_options opts = {}) {
-    return from_json(io::load_json_file(path), path, catalog, opts);
+  /// An empty table; GPU names are resolved through `catalog` (canonical name or alias). Node capacities
+  /// start from opts.gpus_per_node; bind_cluster() overrides them. io::load_reference_table() fills a
+  /// table from the artifact's profile database (io/reference_table_json.hpp).
+  explicit reference_perf_table(const hardware_catalog& catalog, reference_table_options opts = {})
+      : opts_(std::move(opts)), catalog_(catalog) {
+    for (const auto& [name, cap] : opts_.gpus_per_node)
+      if (const gpu_type* g = catalog_.find(name)) node_cap_[g->name] = cap;
+    for (const auto& g : catalog_.types()) mem_gb_[g.name] = g.mem_gb;
   }
 
-  [[nodiscard]] static reference_perf_table from_json(const io::json& doc, const std::string& origin,
-                                                      const hardware_catalog& catalog,
-                                                      reference_table_options opts = {}) {
-    reference_perf_table t;
-    t.opts_ = opts;
-    t.catalog_ = catalog;
-    io::json_reader root(doc, origin, "");
-    if (const io::json* about = root.raw_optional("_about"); about && !about->is_object())
-      root.fail("_about", "an object");
-    if (const io::json* e = root.raw_optional("optimal_entries"); e && !e->is_array())
-      root.fail("optimal_entries", "an array (derived copy of optimal_iter_time_s)");
-    if (const io::json* e = root.raw_optional("dp_mem_entries"); e && !e->is_array())
-      root.fail("dp_mem_entries", "an array (derived copy of dp_mem_gb)");
-    const io::json& opt = root.raw("optimal_iter_time_s");
-    if (!opt.is_object()) root.fail("optimal_iter_time_s", "an object: config key -> device key -> seconds");
-    for (auto it = opt.begin(); it != opt.end(); ++it) {
-      const std::string field = "optimal_iter_time_s." + it.key();
-      config& c = t.config_for(it.key(), origin, field);
-      if (!it.value().is_object()) throw input_error(origin, field, "an object: device key -> seconds");
-      for (auto d = it.value().begin(); d != it.value().end(); ++d) {
-        const std::string dfield = field + "." + d.key();
-        const device_key key = t.parse_device_key(d.key(), catalog, origin, dfield);
-        if (!d.value().is_number() || !std::isfinite(d.value().get<double>()))
-          throw input_error(origin, dfield, "a finite number of seconds (-1 = no feasible plan)");
-        c.times[key] = d.value().get<double>();
-        ++t.num_entries_;
-      }
-    }
-    const io::json& dp = root.raw("dp_mem_gb");
-    if (!dp.is_object()) root.fail("dp_mem_gb", "an object: config key -> per-GPU GB on 1,2,4,8,16 GPUs");
-    for (auto it = dp.begin(); it != dp.end(); ++it) {
-      const std::string field = "dp_mem_gb." + it.key();
-      config& c = t.config_for(it.key(), origin, field);
-      if (!it.value().is_array() || it.value().empty() || it.value().size() > 16)
-        throw input_error(origin, field, "an array of per-GPU memory in GB for 1, 2, 4, ... GPUs");
-      c.dp_mem_gb.clear();
-      for (std::size_t i = 0; i < it.value().size(); ++i) {
-        const io::json& v = it.value()[i];
-        if (!v.is_number() || !std::isfinite(v.get<double>()))
-          throw input_error(origin, field + "[" + std::to_string(i) + "]", "a finite number of GB (-1 = does not fit)");
-        c.dp_mem_gb.push_back(v.get<double>());
-      }
-    }
-    root.finish();
-    // Reference node capacities (arena-cluster.json node_capacity_gpus_per_node) and GPU memory.
-    for (const auto& [name, cap] :
-         std::vector<std::pair<std::string, int>>{{"a100", 4}, {"v100", 16}, {"a40", 2}, {"a10", 2}}) {
-      if (const gpu_type* g = catalog.find(name)) t.node_cap_[g->name] = cap;
-    }
-    for (const auto& g : catalog.types()) t.mem_gb_[g.name] = g.mem_gb;
-    return t;
+  /// "<family>_<size>_<global batch>", the reference's configuration key.
+  [[nodiscard]] static std::string config_key(const std::string& family, const std::string& size, std::int64_t batch) {
+    return family + "_" + size + "_" + std::to_string(batch);
+  }
+
+  /// Lists a configuration (possibly with no entries yet).
+  void add_config(const std::string& config_name) { (void)configs_[config_name]; }
+  /// The measured optimal iteration time of `config` on `nodes` x `per_node` GPUs of `gpu_type` (a name
+  /// the catalog resolves); -1 = no feasible plan. Replaces an earlier entry for the same key.
+  void set_iter_time(const std::string& config_name, const std::string& gpu_name, int nodes, int per_node,
+                     double time_s) {
+    const gpu_type* g = catalog_.find(gpu_name);
+    const int type = intern_type(g ? g->name : gpu_name);
+    auto& times = configs_[config_name].times;
+    times.insert_or_assign(device_key{type, nodes, per_node}, time_s);
+    ++num_entries_;  // counts entries as listed, as the loader always did
+  }
+  /// Per-GPU memory of plain data parallelism in GB on 1, 2, 4, ... GPUs (-1 = does not fit, 0 = unknown).
+  void set_dp_mem_gb(const std::string& config_name, std::vector<double> gb) {
+    configs_[config_name].dp_mem_gb = std::move(gb);
   }
 
   /// GPUs per node of a type, used for the "best layout" of rule 2.
@@ -218,57 +190,10 @@ class reference_perf_table {
     }
     return k;
   }
-  static std::string config_key(const std::string& family, const std::string& size, std::int64_t batch) {
-    return family + "_" + size + "_" + std::to_string(batch);
-  }
   static const std::vector<std::string>* family_sizes(const std::string& family) {
     for (const auto& f : reference_model_families())
       if (f.name == family) return &f.sizes;
     return nullptr;
-  }
-
-  config& config_for(const std::string& key, const std::string& origin, const std::string& field) {
-    // <model>_<size>_<batch>, split at the last two underscores (wide_resnet holds one itself).
-    const auto b = key.rfind('_');
-    const auto s = b == std::string::npos || b == 0 ? std::string::npos : key.rfind('_', b - 1);
-    if (b == std::string::npos || s == std::string::npos || s == 0 || b + 1 >= key.size())
-      throw input_error(origin, field, "a config key <model>_<size>_<global batch>");
-    for (std::size_t i = b + 1; i < key.size(); ++i)
-      if (key[i] < '0' || key[i] > '9')
-        throw input_error(origin, field, "a config key ending in an integer batch size");
-    return configs_[key];
-  }
-
-  device_key parse_device_key(const std::string& key, const hardware_catalog& catalog, const std::string& origin,
-                              const std::string& field) {
-    // <nodes>_<gpu>_<nodes>_n_<gpus per node>_d
-    std::vector<std::string> parts;
-    std::size_t start = 0;
-    for (std::size_t i = 0; i <= key.size(); ++i) {
-      if (i == key.size() || key[i] == '_') {
-        parts.push_back(key.substr(start, i - start));
-        start = i + 1;
-      }
-    }
-    const std::string expected = "a device key <nodes>_<gpu>_<nodes>_n_<gpus per node>_d";
-    if (parts.size() != 6 || parts[3] != "n" || parts[5] != "d" || parts[0] != parts[2])
-      throw input_error(origin, field, expected);
-    const int nodes = parse_count(parts[0], origin, field, expected);
-    const int per_node = parse_count(parts[4], origin, field, expected);
-    const gpu_type* g = catalog.find(parts[1]);
-    if (!g) throw input_error(origin, field, "a GPU type known to the catalog, got '" + parts[1] + "'");
-    return {intern_type(g->name), nodes, per_node};
-  }
-  static int parse_count(const std::string& s, const std::string& origin, const std::string& field,
-                         const std::string& expected) {
-    if (s.empty() || s.size() > 6) throw input_error(origin, field, expected);
-    int v = 0;
-    for (char ch : s) {
-      if (ch < '0' || ch > '9') throw input_error(origin, field, expected);
-      v = v * 10 + (ch - '0');
-    }
-    if (v <= 0) throw input_error(origin, field, expected);
-    return v;
   }
 
   int intern_type(const std::string& canonical) {

@@ -16,7 +16,7 @@
 
 #include "cellsched/error.hpp"
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/schedule/job.hpp"
+#include "cellsched/cell/job.hpp"
 #include "cellsched/schedule/policy.hpp"
 
 namespace cellsched {

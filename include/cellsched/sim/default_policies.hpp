@@ -8,7 +8,7 @@
 #include "cellsched/schedule/baselines/gandiva.hpp"
 #include "cellsched/schedule/baselines/gavel.hpp"
 #include "cellsched/schedule/baselines/sia.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 #include "cellsched/sim/any_policy.hpp"
 #include "cellsched/sim/policy_registry.hpp"
 

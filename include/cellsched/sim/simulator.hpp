@@ -26,7 +26,7 @@
 
 #include "cellsched/detail/reference_arith.hpp"
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
 #include "cellsched/schedule/policy_state.hpp"
 #include "cellsched/schedule/state.hpp"

@@ -15,8 +15,8 @@
 
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/schedule/job.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/cell/job.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 #include "cellsched/sim/synthetic_trace.hpp"
 
 namespace cellsched::sim {

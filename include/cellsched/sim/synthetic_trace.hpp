@@ -22,7 +22,7 @@
 
 #include "cellsched/hardware/cluster.hpp"
 #include "cellsched/error.hpp"
-#include "cellsched/schedule/job.hpp"
+#include "cellsched/cell/job.hpp"
 #include "cellsched/sim/synthetic_random.hpp"
 
 namespace cellsched::sim {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "cellsched/schedule/baselines/cluster_view.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
 
 namespace cellsched::baselines {

@@ -22,7 +22,7 @@
 #include "cellsched/detail/milp.hpp"
 #include "cellsched/schedule/baselines/cluster_view.hpp"
 #include "cellsched/schedule/baselines/common.hpp"
-#include "cellsched/schedule/perf_oracle.hpp"
+#include "cellsched/cell/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
 
 namespace cellsched {

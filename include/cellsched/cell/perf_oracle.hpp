@@ -7,7 +7,7 @@
 #include <string>
 
 #include "cellsched/cell/cell.hpp"
-#include "cellsched/schedule/job.hpp"
+#include "cellsched/cell/job.hpp"
 
 namespace cellsched {
 
