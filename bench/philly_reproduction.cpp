@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "philly_reproduction: %s done in %.1f s\n", e.name.c_str(), runs.back().wall_s);
     }
     std::vector<sim::run_metrics> ms;
-    for (const auto& r : runs) ms.push_back(sim::compute_metrics(r));
+    for (const auto& r : runs) ms.push_back(sim::compute_metrics(r, sim::round_rule::reference));
     sim::pad_jct(ms, runs);
 
     std::printf(

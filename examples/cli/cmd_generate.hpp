@@ -50,7 +50,8 @@ inline const char* generate_help =
     "  --models M:W,...        model mix (default: the Philly trace's)\n"
     "  --batch-sizes B:W,...   global batch mix (default: the Philly trace's 128/256/512/1024)\n"
     "  --gpu-counts N:W,...    requested GPU count mix (default: Philly's 1/2/4/8/16)\n"
-    "  --request-types T:W,... requested GPU types (default: none, or the --cluster file's GPU shares)\n"
+    "  --request-types T:W,... requested GPU types (default: the --cluster file's GPU shares, else the\n"
+    "                          synthetic cluster's default type shares); 'none' requests no type\n"
     "  --iterations-median M   log-normal iterations: median (default 12000) ...\n"
     "  --iterations-sigma S    ... and sigma of the log (default 1.16)\n"
     "  --deadline-fraction F   fraction of jobs with a deadline (default 0) ...\n"
@@ -154,13 +155,18 @@ inline int generate_trace(const args& a) {
   for (const auto& m : spec.models)
     if (!builtin_model_zoo().contains(m.name))
       throw usage_error("--models: unknown model '" + m.name + "' (known: " + builtin_model_zoo().known_names() + ")");
-  if (a.has("--request-types"))
+  // Every job requests a type by default: policies that honour requests (FCFS, Gandiva, ElasticFlow-LS)
+  // drop a job that names none, and a comparison where they drop everything says nothing.
+  const bool no_request = a.get("--request-types") == "none";
+  if (a.has("--request-types") && !no_request)
     for (auto t : parse_names("--request-types", a.get("--request-types"))) {
       const gpu_type* g = builtin_catalog().find(t.name);
       if (!g) throw usage_error("--request-types: unknown GPU type '" + t.name + "'");
       spec.requested_types.push_back({g->name, t.weight});
     }
   const bool sized = a.has("--cluster");
+  if (!sized && !no_request && spec.requested_types.empty())
+    for (const auto& t : sim::default_type_shares()) spec.requested_types.push_back({t.gpu_type, t.share});
   if (!sized && (a.has("--load") || a.has("--duration-median-h")))
     throw usage_error("--load and --duration-median-h need --cluster");
 
@@ -174,7 +180,7 @@ inline int generate_trace(const args& a) {
       if (!builtin_model_zoo().contains(name)) return std::nullopt;
       return builtin_model_zoo().build(name);
     });
-    if (spec.requested_types.empty()) spec.requested_types = sim::type_mix_of(c);
+    if (spec.requested_types.empty() && !no_request) spec.requested_types = sim::type_mix_of(c);
     if (a.has("--duration-median-h")) {
       spec.duration_median_s = a.get_double("--duration-median-h", 2.0, 1e-6, 1e6) * 3'600.0;
       spec.duration_sigma = a.get_double("--duration-sigma", spec.duration_sigma, 0.0, 10.0);

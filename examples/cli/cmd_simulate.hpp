@@ -1,7 +1,10 @@
 #pragma once
 // cellsched simulate: replay a trace on a cluster under one or more policies and compare them.
 // With no arguments it runs the main experiment: the bundled 1,280-GPU cluster, the bundled Philly
-// trace and the reference profile table, every available policy, 2,000 rounds of 300 s.
+// trace and the reference profile table, every available policy, 2,000 rounds of 300 s, in the
+// reference simulator's conventions. On a user's own cluster and trace the defaults are ours: no
+// iteration divisor, throughput over rounds with a running job, the table where it covers the jobs and
+// the estimator elsewhere, a run that ends when the jobs are done.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,13 +20,15 @@
 #include <cellsched/estimate/analytic_estimator.hpp>
 #include <cellsched/hardware/builtin_catalog.hpp>
 #include <cellsched/io/cluster_json.hpp>
-#include <cellsched/io/error.hpp>
+#include <cellsched/error.hpp>
+#include <cellsched/io/model_json.hpp>
 #include <cellsched/io/trace_io.hpp>
 #include <cellsched/model/zoo.hpp>
 #include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 #include <cellsched/schedule/synchronized_oracle.hpp>
 #include <cellsched/search/best_plan_table.hpp>
+#include <cellsched/sim/covering_oracle.hpp>
 #include <cellsched/sim/default_policies.hpp>
 #include <cellsched/sim/metrics.hpp>
 #include <cellsched/sim/report.hpp>
@@ -40,23 +45,38 @@ namespace simulate_detail {
 inline const char* simulate_help =
     "usage: cellsched simulate [options]\n"
     "\n"
-    "Replays a trace on a cluster under each policy and prints a comparison table. Without options it\n"
-    "runs the bundled Philly experiment (1,280 GPUs, reference profile table, every policy, 2,000 rounds)\n"
-    "and also prints the reference simulator's recorded figures beside ours.\n"
+    "Replays a trace on a cluster under each policy and prints a comparison table. Without --cluster,\n"
+    "--trace or --perf-table it runs the reference experiment: the bundled Philly trace on the bundled\n"
+    "1,280-GPU cluster with the reference profile table, every policy, 2,000 rounds, in the reference\n"
+    "simulator's conventions (--reference), and prints its recorded figures beside ours.\n"
     "\n"
     "options:\n"
-    "  --cluster FILE          cluster JSON (default: data/clusters/arena-1280.json)\n"
-    "  --trace FILE            trace, reference CSV or JSON (default: data/traces/philly.csv)\n"
+    "  --cluster FILE          cluster JSON (default: data/clusters/arena-1280.json); its gpu_types may\n"
+    "                          define GPU types that the trace then requests\n"
+    "  --trace FILE            trace, reference CSV or JSON (default: data/traces/philly.csv); times may\n"
+    "                          have fractional seconds\n"
+    "  --models LIST           model files (kind model or model_zoo) or folders of them, comma-separated,\n"
+    "                          for models the trace names beyond the built-in zoo; a trace may also name\n"
+    "                          a model file by path (relative to the trace's folder)\n"
     "  --policy NAME[,NAME..]  policies to compare (default: every available one)\n"
-    "  --perf-table FILE       performance table in the reference profile-DB format\n"
+    "  --oracle auto|table|estimator  where iteration times come from (default auto): the reference\n"
+    "                          profile table for jobs whose model and batch it measured when it also has\n"
+    "                          every GPU type of the cluster, our analytic estimator for every other job\n"
+    "                          (a warning lists what the table does not cover); table: the table alone\n"
+    "                          (jobs it has no row for never run, and their outcome says why); estimator:\n"
+    "                          our estimator's best plan per (model, batch, GPU type, layout)\n"
+    "  --perf-table FILE       the table, in the reference profile-DB format\n"
     "                          (default: data/perf/arena-profile-db.json)\n"
-    "  --oracle table|estimator  where iteration times come from: the performance table (default), or\n"
-    "                          our analytic estimator's best plan per (model, batch, GPU type, layout),\n"
-    "                          searched on first use (models resolve through the built-in model zoo)\n"
-    "  --rounds N              rounds to simulate (default 2000)\n"
+    "  --rounds N              simulate exactly N rounds (default: until every job has finished or been\n"
+    "                          dropped, or no job can make progress; at most 2,000 rounds with\n"
+    "                          --reference, 100,000 otherwise)\n"
     "  --round-seconds S       round length (default 300)\n"
-    "  --iteration-divisor K   divide each job's iterations by K as loaded (default: 5 for CSV traces,\n"
-    "                          as the reference simulator does; 1 for JSON)\n"
+    "  --reference             the reference simulator's conventions: a CSV trace's iterations divided by\n"
+    "                          5 (its generator multiplied them by 5), throughput and utilisation averaged\n"
+    "                          over rounds above 100 samples/s (its plotting rule), the recorded figures\n"
+    "                          beside ours on the bundled experiment\n"
+    "  --iteration-divisor K   divide each job's iterations by K as loaded (default 1; 5 for a CSV trace\n"
+    "                          with --reference); printed in the run header\n"
     "  --exact-restarts        a preempted job restarts its execution-time count (the reference\n"
     "                          simulator keeps it, re-crediting that time a second time)\n"
     "  --failures LIST         node failures: NODE@TIME or NODE@TIME-REPAIR_TIME, comma-separated\n"
@@ -69,13 +89,19 @@ inline const char* simulate_help =
     "                          invariant_violations\n"
     "  --checkpoint-interval S  with --inject-failures: a faulted job keeps the work up to its last\n"
     "                          checkpoint, taken every S s of execution (default 0: every iteration)\n"
-    "  --json OUT              write every metric, per-round series and JCTs as JSON; a CSV and the\n"
-    "                          plots are written next to it (OUT's name with .csv, -jct-cdf.svg,\n"
-    "                          -throughput.svg)\n"
+    "  --json OUT              write every metric, per-round series and every job's outcome as JSON; a\n"
+    "                          CSV and the plots are written next to it (OUT's name with .csv,\n"
+    "                          -jct-cdf.svg, -throughput.svg)\n"
     "  --csv OUT               write one CSV row per policy\n"
+    "  --jobs-out OUT          per-job results, CSV (OUT ends in .csv) or JSON: id, model, submit, start,\n"
+    "                          end, JCT, every allocation (GPU type, count, layout, plan, rounds),\n"
+    "                          preemptions, and why a job did not finish (docs/formats/results.md)\n"
     "  --plots DIR             write jct-cdf.svg and throughput.svg into DIR\n"
     "  --jobs N                policies simulated in parallel (default: number of CPUs)\n"
-    "  --quiet                 no progress line on stderr\n"
+    "  --quiet                 no progress on stderr (otherwise a line redrawn on a terminal, and one\n"
+    "                          line every few seconds when stderr is a log)\n"
+    "\n"
+    "Output paths are checked before the run starts. Exit status 2 for bad input.\n"
     "\n"
     "policies:\n";
 
@@ -174,11 +200,11 @@ template <class Oracle>
 
 inline int run_simulate(const std::vector<std::string>& argv) {
   using namespace simulate_detail;
-  const args a(
-      argv,
-      {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds", "--iteration-divisor",
-       "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle", "--inject-failures", "--checkpoint-interval"},
-      {"--help", "--exact-restarts", "--quiet"});
+  const args a(argv,
+               {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds",
+                "--iteration-divisor", "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle",
+                "--inject-failures", "--checkpoint-interval", "--models", "--jobs-out"},
+               {"--help", "--exact-restarts", "--quiet", "--reference"});
   const auto registry = sim::default_policy_registry<reference_perf_table>();
   if (a.has("--help")) {
     std::cout << simulate_help;
@@ -190,72 +216,118 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   if (!a.positional().empty()) throw usage_error("unexpected argument '" + a.positional().front() + "'");
 
   const std::string data = CELLSCHED_DEFAULT_DATA_DIR;
+  const bool bundled_inputs = !a.has("--cluster") && !a.has("--trace") && !a.has("--perf-table");
+  const bool reference = a.has("--reference") || bundled_inputs;
   const std::string cluster_path = a.get("--cluster", data + "/clusters/arena-1280.json");
   const std::string trace_path = a.get("--trace", data + "/traces/philly.csv");
   const std::string table_path = a.get("--perf-table", data + "/perf/arena-profile-db.json");
   sim::sim_options opts;
-  opts.rounds = static_cast<int>(a.get_int("--rounds", 2000, 1, 10'000'000));
+  const bool explicit_rounds = a.has("--rounds");
+  opts.rounds = static_cast<int>(a.get_int("--rounds", reference ? 2000 : 100'000, 1, 10'000'000));
+  opts.stop_when_done = !explicit_rounds;
+  opts.stop_when_stalled = !explicit_rounds && !reference;
   opts.round_s = a.get_double("--round-seconds", 300.0, 1.0, 1e7);
   opts.carry_exec_time_across_preemption = !a.has("--exact-restarts");
   const bool csv_trace = trace_path.size() >= 4 && trace_path.compare(trace_path.size() - 4, 4, ".csv") == 0;
   io::trace_options topts;
-  topts.iteration_divisor = static_cast<int>(a.get_int("--iteration-divisor", csv_trace ? 5 : 1, 1, 1'000'000));
-
-  const cluster topology = io::load_cluster_file(cluster_path);
-  const std::vector<job> trace = io::load_trace_file(trace_path, topts);
-  if (a.has("--failures")) opts.failures = parse_failures(a.get("--failures"), topology);
+  topts.iteration_divisor =
+      static_cast<int>(a.get_int("--iteration-divisor", reference && csv_trace ? 5 : 1, 1, 1'000'000));
+  const std::string oracle_kind = a.get("--oracle", "auto");
+  if (oracle_kind != "auto" && oracle_kind != "table" && oracle_kind != "estimator")
+    throw usage_error("--oracle must be auto, table or estimator, got '" + oracle_kind + "'");
+  if (oracle_kind == "estimator" && a.has("--perf-table"))
+    throw usage_error("--perf-table applies to --oracle auto or table only");
+  const std::vector<std::string> names = chosen_policies(a, registry);
+  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+  const auto workers = static_cast<std::size_t>(a.get_int("--jobs", cpus, 1, 1024));
+  if (a.has("--checkpoint-interval") && !a.has("--inject-failures"))
+    throw usage_error("--checkpoint-interval applies with --inject-failures only");
   if (a.has("--inject-failures")) {
     opts.faults = parse_inject(a.get("--inject-failures"));
     opts.faults->checkpoint_interval_s = a.get_double("--checkpoint-interval", 0.0, 0.0, 1e9);
-  } else if (a.has("--checkpoint-interval")) {
-    throw usage_error("--checkpoint-interval applies with --inject-failures only");
   }
+  // Every output is checked before the run, not after an hour of simulation.
+  for (const char* o : {"--json", "--csv", "--jobs-out"})
+    if (a.has(o)) check_writable(a.get(o), o);
+  if (a.has("--plots")) check_writable_dir(a.get("--plots"), "--plots");
 
-  const std::string oracle_kind = a.get("--oracle", "table");
-  if (oracle_kind != "table" && oracle_kind != "estimator")
-    throw usage_error("--oracle must be table or estimator, got '" + oracle_kind + "'");
-  if (oracle_kind == "estimator" && a.has("--perf-table"))
-    throw usage_error("--perf-table applies to --oracle table only");
-  const std::vector<std::string> names = chosen_policies(a, registry);
+  const cluster topology = io::load_cluster_file(cluster_path);
+  model_zoo zoo = builtin_model_zoo();
+  if (a.has("--models"))
+    for (const auto& path : split_list(a.get("--models"))) add_models(zoo, path, "--models");
+  topts.checks.gpus = &topology.catalog();
+  topts.checks.models = nullptr;  // checked below, after model files named by path are loaded
+  const std::vector<job> trace = io::load_trace_file(trace_path, topts);
+  resolve_trace_models(zoo, trace, trace_path);
+  if (a.has("--failures")) opts.failures = parse_failures(a.get("--failures"), topology);
+  for (const auto& w : trace_warnings(trace, topology)) std::cerr << "simulate: warning: " << w << "\n";
+
   progress_line progress(!a.has("--quiet"));
   opts.on_progress = [&](const sim::sim_progress& p) { progress.update(p); };
-  const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
-  const auto workers = static_cast<std::size_t>(a.get_int("--jobs", cpus, 1, 1024));
   const auto wall_start = std::chrono::steady_clock::now();
   std::vector<sim::sim_run> runs;
-  std::size_t oracle_entries = 0;
-  if (oracle_kind == "table") {
-    reference_perf_table table = io::load_reference_table(table_path, topology.catalog());
-    table.bind_cluster(topology);
-    runs = run_policies(topology, trace, table, opts, names, workers);
-  } else {
-    best_plan_table<analytic_estimator> table(analytic_estimator(topology.catalog()), topology);
-    table.set_resolver([](const std::string& name) -> std::optional<model> {
-      if (!builtin_model_zoo().contains(name)) return std::nullopt;
-      return builtin_model_zoo().build(name);
+  nlohmann::json oracle_info = {{"kind", oracle_kind}};
+  std::string oracle_line;
+  {
+    best_plan_table<analytic_estimator> est(analytic_estimator(topology.catalog()), topology);
+    est.set_resolver([&zoo](const std::string& name) -> std::optional<model> {
+      if (!zoo.contains(name)) return std::nullopt;
+      return zoo.build(name);
     });
-    for (const auto& j : trace)
-      if (!builtin_model_zoo().contains(j.model))
-        throw input_error(
-            trace_path, "model",
-            "a model of the built-in zoo for --oracle estimator (job '" + j.id + "' names '" + j.model + "')");
-    const synchronized_oracle<best_plan_table<analytic_estimator>> shared(table);
-    runs = run_policies(topology, trace, shared, opts, names, workers);
-    oracle_entries = shared.size();
+    const synchronized_oracle<best_plan_table<analytic_estimator>> shared(est);
+    if (oracle_kind == "estimator") {
+      oracle_line = "our analytic estimator (best plan per model, batch, GPU type and layout)";
+      runs = run_policies(topology, trace, shared, opts, names, workers);
+    } else {
+      reference_perf_table table = io::load_reference_table(table_path, topology.catalog());
+      table.bind_cluster(topology);
+      oracle_info["perf_table"] = table_path;
+      if (oracle_kind == "table") {
+        oracle_line = "the reference profile table " + table_path;
+        runs = run_policies(topology, trace, table, opts, names, workers);
+      } else {
+        const table_coverage cov = coverage_of(table, topology, trace);
+        oracle_line = cov.summary(table_path);
+        for (const auto& w : cov.warnings()) std::cerr << "simulate: warning: " << w << "\n";
+        oracle_info["table_jobs"] = cov.table_jobs;
+        oracle_info["estimator_jobs"] = cov.estimator_jobs;
+        oracle_info["uncovered_models"] = cov.missing_models;
+        oracle_info["uncovered_gpu_types"] = cov.missing_types;
+        const auto covered = cov.covered;
+        const sim::covering_oracle<reference_perf_table, synchronized_oracle<best_plan_table<analytic_estimator>>>
+            chained(table, shared, [covered](const job& j) { return covered.count({j.model, j.global_batch}) > 0; });
+        runs = run_policies(topology, trace, chained, opts, names, workers);
+      }
+    }
+    if (oracle_kind != "table") oracle_info["estimator_table_entries"] = shared.size();
   }
   const double total_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
+  const sim::round_rule rule = reference ? sim::round_rule::reference : sim::round_rule::active;
   std::vector<sim::run_metrics> metrics;
-  for (const auto& r : runs) metrics.push_back(sim::compute_metrics(r));
+  for (const auto& r : runs) metrics.push_back(sim::compute_metrics(r, rule));
   sim::pad_jct(metrics, runs);
+  int rounds_run = 0;
+  for (const auto& r : runs) rounds_run = std::max(rounds_run, static_cast<int>(r.throughput.size()));
   std::cout << "cluster " << topology.name() << " (" << topology.total_gpus() << " GPUs), " << trace.size()
-            << " jobs in the trace, " << opts.rounds << " rounds of " << opts.round_s << " s\n\n"
+            << " jobs in the trace, rounds of " << opts.round_s << " s: "
+            << (explicit_rounds ? std::to_string(opts.rounds) + " rounds"
+                                : "until every job is done, at most " + std::to_string(opts.rounds) + " rounds (" +
+                                      std::to_string(rounds_run) + " run)")
+            << "\n"
+            << "iteration times: " << oracle_line << "\n"
+            << "iterations as loaded divided by " << topts.iteration_divisor
+            << (topts.iteration_divisor == 1 ? " (as in the file)"
+                                             : a.has("--iteration-divisor") ? " (--iteration-divisor)"
+                                                                            : " (--reference: the CSV trace's generator multiplied them by 5)")
+            << "\n"
+            << "throughput and GPU utilisation averaged over " << sim::to_string(rule) << "\n\n"
             << sim::format_table(metrics);
   if (opts.faults) std::cout << "\nfaults injected (seed " << opts.faults->seed << "):\n" << format_faults(runs);
-  const bool bundled = !a.has("--cluster") && !a.has("--trace") && !a.has("--perf-table") && opts.rounds == 2000 &&
-                       opts.round_s == 300.0 && !a.has("--iteration-divisor") && opts.failures.empty() &&
-                       !opts.faults && oracle_kind == "table";
-  if (bundled) {
+  std::cout << format_unfinished(runs);
+  const bool reference_experiment = reference && bundled_inputs && !explicit_rounds && opts.round_s == 300.0 &&
+                                    !a.has("--iteration-divisor") && opts.failures.empty() && !opts.faults;
+  if (reference_experiment) {
     const std::string cmp = sim::format_reference_comparison(metrics);
     if (!cmp.empty()) std::cout << "\nbeside the reference simulator's recorded Philly results:\n" << cmp;
   }
@@ -264,16 +336,15 @@ inline int run_simulate(const std::vector<std::string>& argv) {
                            {"cluster_gpus", topology.total_gpus()},
                            {"trace", trace_path},
                            {"trace_jobs", trace.size()},
-                           {"oracle", oracle_kind},
-                           {"rounds", opts.rounds},
+                           {"oracle", oracle_info},
+                           {"reference_conventions", reference},
+                           {"rounds", explicit_rounds ? nlohmann::json(opts.rounds) : nlohmann::json(nullptr)},
+                           {"max_rounds", opts.rounds},
                            {"round_s", opts.round_s},
                            {"iteration_divisor", topts.iteration_divisor},
+                           {"throughput_round_rule", reference ? "reference" : "active"},
                            {"carry_exec_time_across_preemption", opts.carry_exec_time_across_preemption},
                            {"wall_s", total_wall_s}};
-  if (oracle_kind == "table")
-    inputs["perf_table"] = table_path;
-  else
-    inputs["estimator_table_entries"] = oracle_entries;
   if (opts.faults)
     inputs["faults"] = {{"seed", opts.faults->seed},
                         {"node_failures_per_node_day", opts.faults->node_failures_per_node_day},
@@ -283,7 +354,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
                         {"checkpoint_interval_s", opts.faults->checkpoint_interval_s}};
   if (a.has("--json")) {
     const std::filesystem::path out = a.get("--json");
-    nlohmann::json doc = sim::results_json(runs, metrics, inputs);
+    nlohmann::json doc = sim::results_json(runs, metrics, inputs, reference_experiment);
     for (std::size_t i = 0; i < runs.size(); ++i)
       if (runs[i].faults) doc["policies"][i]["faults"] = faults_json(*runs[i].faults);
     write_text(out.string(), doc.dump(2) + "\n");
@@ -294,6 +365,11 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     write_text(stem.string() + "-throughput.svg", sim::throughput_svg(runs));
   }
   if (a.has("--csv")) write_text(a.get("--csv"), sim::results_csv(metrics));
+  if (a.has("--jobs-out")) {
+    const std::string out = a.get("--jobs-out");
+    const bool csv = out.size() >= 4 && out.compare(out.size() - 4, 4, ".csv") == 0;
+    write_text(out, csv ? sim::jobs_csv(runs) : sim::jobs_json(runs).dump(2) + "\n");
+  }
   if (a.has("--plots")) {
     const std::filesystem::path dir = a.get("--plots");
     write_text((dir / "jct-cdf.svg").string(), sim::jct_cdf_svg(runs));

@@ -72,7 +72,15 @@ int main(int argc, char** argv) {
     } catch (const cellsched::internal_error& e) {
       std::cerr << "cellsched " << c.name << ": internal error: " << e.what() << "\n";
       return 3;
-    } catch (const cellsched::error& e) {  // input_error, policy_state_error: the input is at fault
+    } catch (const cellsched::input_error& e) {
+      if (e.file().empty()) {  // a value given on the command line, not read from a file
+        std::cerr << "cellsched " << c.name << ": error: the command-line value for '" << e.field()
+                  << "': " << e.expected() << " (see 'cellsched " << c.name << " --help')\n";
+      } else {
+        std::cerr << "cellsched " << c.name << ": error: " << e.what() << "\n";
+      }
+      return 2;
+    } catch (const cellsched::error& e) {  // policy_state_error: the input is at fault
       std::cerr << "cellsched " << c.name << ": error: " << e.what() << "\n";
       return 2;
     } catch (const std::invalid_argument& e) {  // an argument value the library rejects

@@ -31,9 +31,9 @@ TEST_CASE("fuzz: a CSV job id that is not UTF-8 is an input_error, not a job JSO
                   "ce\xff\xff"
                   "e1b69f,3435456,27567,moe__10B,3444538,256,16,a40\n");
       },
-      "t.csv", "job_id", "a non-empty name");
+      "t.csv", "job_id", "text in UTF-8");
   check_input_error([] { (void)csv(header + "j1,0,10,bert__1.3B,,256,4,a\xc3\n"); }, "t.csv", "gpu_type",
-                    "a non-empty name");
+                    "text in UTF-8");
   // Well-formed multi-byte names still load and write as JSON.
   const auto jobs = csv(header + "j\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80,0,10,bert__1.3B,,256,4,a100\n");
   REQUIRE(jobs.size() == 1);
@@ -58,9 +58,9 @@ TEST_CASE("fuzz: CSV times past 9e15 s are an input_error, so every loaded trace
   // fuzz_trace_csv: submission_time 9223372036854775807 was read (rounded to 9.223372036854776e18 s) and
   // trace_csv_text then refused the job with std::invalid_argument.
   check_input_error([] { (void)csv(header + "j1,9223372036854775807,10,bert__1.3B,,256,4,a100\n"); }, "t.csv",
-                    "submission_time", "an integer <= 9000000000000000");
+                    "submission_time", "a number of seconds <= 9000000000000000");
   check_input_error([] { (void)csv(header + "j1,0,10,bert__1.3B,9000000000000001,256,4,a100\n"); }, "t.csv", "deadline",
-                    "an integer <= 9000000000000000");
+                    "a number of seconds <= 9000000000000000");
   const std::string at_bound = header + "j1,9000000000000000,10,bert__1.3B,9000000000000000,256,4,a100-40gb\n";
   const auto jobs = csv(at_bound);
   REQUIRE(jobs.size() == 1);

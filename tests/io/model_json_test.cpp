@@ -149,7 +149,7 @@ TEST_CASE("model json: zoo documents reject duplicate names and bad elements") {
 }
 
 TEST_CASE("model json: files that cannot be read or parsed name the file") {
-  check_input_error([] { (void)io::load_model_file("/nonexistent/m.json"); }, "/nonexistent/m.json", "", "cannot open");
+  check_input_error([] { (void)io::load_model_file("/nonexistent/m.json"); }, "/nonexistent/m.json", "", "no such file or directory");
   const std::string path = std::string(CELLSCHED_SOURCE_DIR) + "/build-h2-missing.json";
-  check_input_error([&] { (void)io::load_model_zoo_file(path); }, path, "", "cannot open");
+  check_input_error([&] { (void)io::load_model_zoo_file(path); }, path, "", "no such file or directory");
 }

@@ -104,8 +104,11 @@ TEST_CASE("trace: the tiny JSON trace and optional fields") {
   CHECK(jobs[2].requested_gpus == 0);
   CHECK(jobs[3].weight == 2.0);
   CHECK(jobs[3].submit_time_s == 450.5);
-  // Fractional seconds and weights do not fit the reference CSV.
+  // Weights do not fit the reference CSV; fractional seconds do.
   CHECK_THROWS_AS(io::trace_csv_text(jobs), std::invalid_argument);
+  auto unweighted = jobs;
+  unweighted[3].weight = 1.0;
+  CHECK(io::trace_to_json(csv(io::trace_csv_text(unweighted))) == io::trace_to_json(unweighted));
   // Empty deadline / GPU columns mean "none" and round-trip.
   const auto two = std::vector<job>(jobs.begin(), jobs.begin() + 3);
   CHECK(io::trace_to_json(csv(io::trace_csv_text(two))) == io::trace_to_json(two));
@@ -114,8 +117,16 @@ TEST_CASE("trace: the tiny JSON trace and optional fields") {
 TEST_CASE("trace: every class of bad CSV row names the file, line and column") {
   check_bad_row("b,1,2,bert__2.6B,9,256,4\n", 3, "", "8 comma-separated columns, got 7");
   check_bad_row("b,1,2,bert__2.6B,9,256,4,a40,x\n", 3, "", "got 9");
-  check_bad_row("b,1.5,2,bert__2.6B,9,256,4,a40\n", 3, "submission_time", "an integer, got \"1.5\"");
-  check_bad_row("b,-1,2,bert__2.6B,9,256,4,a40\n", 3, "submission_time", "an integer >= 0");
+  check_bad_row("b,1.5.1,2,bert__2.6B,9,256,4,a40\n", 3, "submission_time",
+                "a number of seconds (digits, optionally a fraction), got \"1.5.1\"");
+  check_bad_row("b,nan,2,bert__2.6B,9,256,4,a40\n", 3, "submission_time", "a number of seconds (digits");
+  check_bad_row("b,inf,2,bert__2.6B,9,256,4,a40\n", 3, "submission_time", "a number of seconds (digits");
+  check_bad_row("b,1e3,2,bert__2.6B,9,256,4,a40\n", 3, "submission_time", "a number of seconds (digits");
+  check_bad_row("b,-1,2,bert__2.6B,9,256,4,a40\n", 3, "submission_time", "a number of seconds >= 0");
+  check_bad_row("b,1,2,bert__2.6B,1e99,256,4,a40\n", 3, "deadline", "a number of seconds (digits");
+  check_bad_row("b,1,2,bert__2.6B,99999999999999999,256,4,a40\n", 3, "deadline",
+                "a number of seconds <= 9000000000000000");
+  check_bad_row("b\xE9,1,2,bert__2.6B,9,256,4,a40\n", 3, "job_id", "text in UTF-8 (the field holds bytes that are not");
   check_bad_row("b,1,0,bert__2.6B,9,256,4,a40\n", 3, "num_iteration", "an integer >= 1");
   check_bad_row("b,1,2,bert__2.6B,9,0,4,a40\n", 3, "batch_size", "an integer >= 1");
   check_bad_row("b,1,2,bert__2.6B,9,256,-4,a40\n", 3, "num_gpu", "an integer >= 1");
@@ -131,6 +142,18 @@ TEST_CASE("trace: every class of bad CSV row names the file, line and column") {
   check_bad_row("b,1,99999999999999999999,bert__2.6B,9,256,4,a40\n", 3, "num_iteration", "an integer");
   check_input_error([] { (void)csv("job_id,submission_time\n"); }, "t.csv", "<header>", "the header row job_id,");
   check_input_error([] { (void)csv(""); }, "t.csv", "<header>", "the header row");
+}
+
+TEST_CASE("trace: fractional seconds in submission times and deadlines, as the reference's Venus and PAI traces write") {
+  const auto jobs = csv(header + "a,1591672193.176,2,bert__2.6B,1591675793.5,256,4,a40\nb,7,2,bert__2.6B,7.25,256,,\n");
+  REQUIRE(jobs.size() == 2);
+  CHECK(jobs[0].submit_time_s == 1591672193.176);
+  CHECK(jobs[0].deadline_s == 1591675793.5);
+  CHECK(jobs[1].deadline_s == 7.25);
+  // Written back in the shortest form that reads back to the same value.
+  const std::string text = io::trace_csv_text(jobs);
+  CHECK(text.find("a,1591672193.176,2,bert__2.6B,1591675793.5,") != std::string::npos);
+  CHECK(io::trace_to_json(csv(text)) == io::trace_to_json(jobs));
 }
 
 TEST_CASE("trace: CRLF line ends, a byte-order mark and a missing final newline are accepted") {
@@ -194,6 +217,6 @@ TEST_CASE("job json: a job file, and bad job objects name the field path") {
   bad(trace(R"({"id":"a",)" + ok + R"(},{"id":"a",)" + ok + "}").c_str(), "jobs[1].id", "first used by jobs[0]");
   bad(trace(R"({"kind":"cluster","id":"a",)" + ok + "}").c_str(), "jobs[0].kind", "\"job\"");
   bad(R"({"kind":"model","jobs":[]})", "kind", "\"trace\"");
-  check_input_error([] { (void)io::load_job_file("/nonexistent/job.json"); }, "/nonexistent/job.json", "", "cannot open");
-  check_input_error([] { (void)io::load_trace_file("/nonexistent/t.csv"); }, "/nonexistent/t.csv", "", "cannot open");
+  check_input_error([] { (void)io::load_job_file("/nonexistent/job.json"); }, "/nonexistent/job.json", "", "no such file or directory");
+  check_input_error([] { (void)io::load_trace_file("/nonexistent/t.csv"); }, "/nonexistent/t.csv", "", "no such file or directory");
 }

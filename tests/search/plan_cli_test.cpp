@@ -72,7 +72,12 @@ TEST_CASE("plan --per-allocation lists one Cell per allocation; --hetero adds tw
 }
 
 TEST_CASE("plan reports bad input with exit status 2 and no feasible plan with 1", "[search][cli]") {
-  CHECK(plan("--cluster " + arena + " --model nope --batch 8").status == 2);
+  const auto unknown = plan("--cluster " + arena + " --model nope --batch 8");
+  CHECK(unknown.status == 2);
+  // A value from the command line is named as such, not blamed on a file.
+  CHECK_THAT(unknown.err, Catch::Contains("cellsched plan: error: the command-line value for 'model': a known model "
+                                          "name, got \"nope\""));
+  CHECK_THAT(unknown.err, !Catch::Contains("<input>"));
   CHECK(plan("--cluster " + arena + " --model bert__1.3B").status == 2);
   CHECK(plan("--cluster " + arena + " --model bert__1.3B --batch 8 --gpu-counts 2,x").status == 2);
   const auto none = plan("--cluster " + arena + " --model gpt3-175b --batch 1536 --gpu-counts 1,2");

@@ -37,7 +37,7 @@ TEST_CASE("crius reproduces the reference Philly figures", "[sim][reproduction]"
   REQUIRE(p.trace.size() == 1938);
   crius_policy pol;
   const sim::sim_run run = sim::simulate(p.topology, p.trace, p.table, pol, sim::guided_tuning_costs());
-  const sim::run_metrics m = sim::compute_metrics(run);
+  const sim::run_metrics m = sim::compute_metrics(run, sim::round_rule::reference);
   REQUIRE(m.rounds == 2000);
   REQUIRE(m.finished == 828);
   REQUIRE(m.avg_jct_s == Approx(41648.0).margin(0.5));

@@ -18,6 +18,7 @@ sim_run make_run(const std::string& name, std::vector<double> jcts, std::vector<
   r.finished_jct_s = std::move(jcts);
   r.throughput = std::move(thr);
   r.busy_gpus.assign(r.throughput.size(), 4);
+  r.running_jobs.assign(r.throughput.size(), 1);
   r.decision_s.assign(r.throughput.size(), 0.002);
   for (std::size_t i = 0; i < r.finished_jct_s.size(); ++i) {
     job_outcome o;
@@ -55,18 +56,27 @@ TEST_CASE("reports: table, JSON and CSV", "[sim][report]") {
   REQUIRE(c["policy"] == "crius");
   REQUIRE(c["finished_jobs"] == 3);
   REQUIRE(c["avg_jct_s"] == 600.0);
-  REQUIRE(c["avg_throughput_samples_per_s"] == 750.0);  // rounds above 100 samples/s only
+  REQUIRE(c["avg_throughput_samples_per_s"] == Approx(1550.0 / 3));  // every round has a running job
+  REQUIRE(c["throughput_round_rule"] == "active");
   REQUIRE(c["peak_throughput_samples_per_s"] == 1000.0);
   REQUIRE(c["gpu_utilisation"] == 0.5);
   REQUIRE(c["decision_ms_median"] == Approx(2.0));
   REQUIRE(c["series"]["throughput_samples_per_s"].size() == 3);
   REQUIRE(c["finished_jct_s"].size() == 3);
-  REQUIRE(c["reference"]["finished_jobs"] == 828);  // the recorded Philly figure rides along
+  REQUIRE_FALSE(c.contains("reference"));  // not the reference experiment
+  REQUIRE(c["jobs"].size() == 3);
+  REQUIRE(c["jobs"][0]["id"] == "crius0");
+  REQUIRE(c["jobs"][0]["jct_s"] == 300.0);
+  // Compared with the reference: its rule counts rounds above 100 samples/s, and its figures ride along.
+  const std::vector<run_metrics> ref = {compute_metrics(runs[0], round_rule::reference)};
+  const auto rdoc = results_json({runs[0]}, ref, {}, true);
+  REQUIRE(rdoc["policies"][0]["avg_throughput_samples_per_s"] == 750.0);
+  REQUIRE(rdoc["policies"][0]["reference"]["finished_jobs"] == 828);
 
   const std::string csv = results_csv(ms);
   REQUIRE(count(csv, "\n") == 3);
-  REQUIRE(csv.rfind("policy,submitted_jobs,finished_jobs,avg_jct_s,", 0) == 0);
-  REQUIRE(csv.find("\ncrius,3,3,600.000,") != std::string::npos);
+  REQUIRE(csv.rfind("policy,submitted_jobs,finished_jobs,dropped_jobs,unfinished_jobs,avg_jct_s,", 0) == 0);
+  REQUIRE(csv.find("\ncrius,3,3,0,0,600.000,") != std::string::npos);
 
   const std::string cmp = format_reference_comparison(ms);
   REQUIRE(cmp.find("41648") != std::string::npos);

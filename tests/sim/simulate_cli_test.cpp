@@ -54,7 +54,7 @@ TEST_CASE("cellsched simulate: a small run writes the table, JSON, CSV and plots
   const std::string t = s.write("trace.csv", trace_csv);
   const std::string json = (s.dir / "out" / "results.json").string();
   const auto r =
-      simulate(s, "--cluster " + c + " --trace " + t + " --policy crius,crius-ddl --rounds 60 --quiet --json " + json +
+      simulate(s, "--cluster " + c + " --trace " + t + " --policy crius,crius-ddl --reference --rounds 60 --quiet --json " + json +
                       " --plots " + (s.dir / "plots").string());
   INFO(r.err);
   REQUIRE(r.status == 0);
@@ -145,9 +145,9 @@ TEST_CASE("cellsched simulate: --oracle estimator runs the policies on our best-
   INFO(r.err);
   REQUIRE(r.status == 0);
   const auto doc = nlohmann::json::parse(slurp(json));
-  REQUIRE(doc["inputs"]["oracle"] == "estimator");
-  REQUIRE(doc["inputs"]["estimator_table_entries"].get<int>() > 0);
-  REQUIRE_FALSE(doc["inputs"].contains("perf_table"));
+  REQUIRE(doc["inputs"]["oracle"]["kind"] == "estimator");
+  REQUIRE(doc["inputs"]["oracle"]["estimator_table_entries"].get<int>() > 0);
+  REQUIRE_FALSE(doc["inputs"]["oracle"].contains("perf_table"));
   REQUIRE(doc["policies"][0]["finished_jobs"].get<int>() > 0);
   auto bad = simulate(s, "--cluster " + c + " --trace " + t + " --oracle magic");
   REQUIRE(bad.status == 2);

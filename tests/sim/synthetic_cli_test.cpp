@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include <cellsched/io/cluster_json.hpp>
@@ -57,6 +58,21 @@ TEST_CASE("cellsched generate trace: same seed same bytes, JSON and CSV load str
   // Request types are stored by canonical name ("a100" is the 40 GB part).
   for (const auto& j : from_json)
     CHECK((*j.requested_gpu_type == "a100-40gb" || *j.requested_gpu_type == "t4"));
+}
+
+TEST_CASE("cellsched generate trace: every job requests a GPU type by default; 'none' requests none") {
+  const scratch s("types");
+  REQUIRE(run_cli("generate trace --jobs 200 --seed 3 --out " + s.path("d.json"), s.dir / "io").status == 0);
+  std::set<std::string> seen;
+  for (const auto& j : cellsched::io::load_trace_file(s.path("d.json"))) {
+    REQUIRE(j.requested_gpu_type);
+    seen.insert(*j.requested_gpu_type);
+  }
+  CHECK(seen.size() >= 6);  // drawn from the eight default types by share
+  CHECK(seen.count("h100-sxm") == 1);
+  REQUIRE(run_cli("generate trace --jobs 50 --seed 3 --request-types none --out " + s.path("n.json"), s.dir / "io")
+              .status == 0);
+  for (const auto& j : cellsched::io::load_trace_file(s.path("n.json"))) CHECK_FALSE(j.requested_gpu_type);
 }
 
 TEST_CASE("cellsched generate trace --cluster --load sizes the rate against the cluster") {

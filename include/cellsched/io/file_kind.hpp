@@ -109,11 +109,7 @@ namespace detail {
 
 /// Detects the kind of the file at `path` from its content. Throws input_error naming the file.
 [[nodiscard]] inline file_kind detect_file_kind(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "", "cannot open file for reading");
-  std::stringstream buf;
-  buf << in.rdbuf();
-  std::string text = buf.str();
+  std::string text = read_text_file(path);
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte-order mark
   std::size_t first = 0;
   while (first < text.size() && std::isspace(static_cast<unsigned char>(text[first]))) ++first;

@@ -3,6 +3,7 @@
 // A json_reader wraps one object and its field path; finish() rejects keys nobody asked for.
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
@@ -20,11 +21,19 @@ namespace cellsched::io {
 using json = nlohmann::json;
 
 /// The whole file as bytes; an unreadable file is an input_error naming it.
+/// A missing file, a directory and a file that cannot be read each get their own message.
 [[nodiscard]] inline std::string read_text_file(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (st.type() == std::filesystem::file_type::not_found)
+    throw input_error(path, "", "an existing file (no such file or directory)");
+  if (st.type() == std::filesystem::file_type::directory)
+    throw input_error(path, "", "a file, got a directory");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(path, "", "cannot open file for reading");
+  if (!in) throw input_error(path, "", "a readable file (cannot open it for reading: check its permissions)");
   std::stringstream buf;
   buf << in.rdbuf();
+  if (in.bad()) throw input_error(path, "", "a readable file (reading it failed)");
   return buf.str();
 }
 

@@ -89,6 +89,8 @@ class row_reader {
   [[nodiscard]] const std::string& text(std::size_t col) const { return fields_[col]; }
   [[nodiscard]] bool empty(std::size_t col) const { return fields_[col].empty(); }
   [[nodiscard]] std::string token(std::size_t col) const {
+    if (!job_detail::valid_utf8(fields_[col]))
+      fail(col, "text in UTF-8 (the field holds bytes that are not UTF-8, e.g. Latin-1; re-encode the file)");
     if (!job_detail::plain_token(fields_[col]))
       fail(col, "a non-empty name without spaces, quotes or control characters");
     return fields_[col];
@@ -101,6 +103,18 @@ class row_reader {
     if (s.empty() || ec != std::errc() || end != s.data() + s.size()) fail(col, "an integer");
     if (v < lo) fail(col, "an integer >= " + std::to_string(lo));
     if (v > hi) fail(col, "an integer <= " + std::to_string(hi));
+    return v;
+  }
+  /// Seconds: a finite decimal number in [lo, hi], fractions allowed (the reference simulator's Venus and
+  /// PAI traces write times such as 1591672193.176). NaN, infinities and hexadecimal are refused.
+  [[nodiscard]] double seconds(std::size_t col, double lo, double hi) const {
+    const std::string& s = fields_[col];
+    double v = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::fixed);
+    if (s.empty() || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v))
+      fail(col, "a number of seconds (digits, optionally a fraction)");
+    if (v < lo) fail(col, "a number of seconds >= " + std::to_string(static_cast<std::int64_t>(lo)));
+    if (v > hi) fail(col, "a number of seconds <= " + std::to_string(static_cast<std::int64_t>(hi)));
     return v;
   }
 
@@ -152,15 +166,15 @@ inline void check_divisor(const trace_options& o) {
     j.id = row.token(0);
     if (const auto it = first_line.find(j.id); it != first_line.end())
       row.fail(0, "a job_id not used earlier (first used on line " + std::to_string(it->second) + ")");
-    j.submit_time_s = static_cast<double>(row.integer(1, 0, max_csv_time_s));
+    j.submit_time_s = row.seconds(1, 0.0, static_cast<double>(max_csv_time_s));
     j.iterations = row.integer(2, 1);
     j.model = row.token(3);
     if (options.checks.models && !options.checks.models->contains(j.model))
       row.fail(3, "a model name known to the model zoo", " (known: " + options.checks.models->known_names() + ")");
     if (!row.empty(4)) {
-      const std::int64_t deadline = row.integer(4, 0, max_csv_time_s);
-      if (static_cast<double>(deadline) < j.submit_time_s) row.fail(4, "a deadline >= submission_time");
-      j.deadline_s = static_cast<double>(deadline);
+      const double deadline = row.seconds(4, 0.0, static_cast<double>(max_csv_time_s));
+      if (deadline < j.submit_time_s) row.fail(4, "a deadline >= submission_time");
+      j.deadline_s = deadline;
     }
     j.global_batch = row.integer(5, 1);
     if (!row.empty(6)) {
@@ -229,22 +243,27 @@ inline void save_trace_file(const std::vector<job>& jobs, const std::string& pat
   save_json_file(trace_to_json(jobs), path);
 }
 
-/// The reference CSV text. The format holds whole seconds and no weights: a job with a fractional time or a
-/// weight other than 1 throws std::invalid_argument (save it as JSON instead).
+/// The reference CSV text. Times are written as whole seconds when they are whole and otherwise in the
+/// shortest decimal form that reads back to the same double. The format has no weight column: a job
+/// with a weight other than 1, or a negative or non-finite time, throws std::invalid_argument (save it as
+/// JSON instead).
 [[nodiscard]] inline std::string trace_csv_text(const std::vector<job>& jobs) {
-  auto whole = [](double s, const job& j, const char* what) {
-    if (!(s >= 0.0) || s != std::floor(s) || s > static_cast<double>(max_csv_time_s))
-      throw std::invalid_argument("job " + j.id + ": " + what + " is not a whole number of seconds >= 0; "
+  auto seconds = [](double s, const job& j, const char* what) {
+    if (!(s >= 0.0) || s > static_cast<double>(max_csv_time_s))
+      throw std::invalid_argument("job " + j.id + ": " + what + " is not a number of seconds in [0, 9e15]; "
                                   "the reference CSV cannot hold it (save the trace as JSON)");
-    return std::to_string(static_cast<std::int64_t>(s));
+    if (s == std::floor(s)) return std::to_string(static_cast<std::int64_t>(s));
+    char buf[64];
+    const auto res = std::to_chars(buf, buf + sizeof buf, s, std::chars_format::fixed);
+    return std::string(buf, res.ptr);
   };
   std::string out(trace_csv_header);
   out += '\n';
   for (const auto& j : jobs) {
     if (j.weight != 1.0)
       throw std::invalid_argument("job " + j.id + ": the reference CSV has no weight column (save the trace as JSON)");
-    out += j.id + ',' + whole(j.submit_time_s, j, "submit_time_s") + ',' + std::to_string(j.iterations) + ',' +
-           j.model + ',' + (j.deadline_s ? whole(*j.deadline_s, j, "deadline_s") : std::string()) + ',' +
+    out += j.id + ',' + seconds(j.submit_time_s, j, "submit_time_s") + ',' + std::to_string(j.iterations) + ',' +
+           j.model + ',' + (j.deadline_s ? seconds(*j.deadline_s, j, "deadline_s") : std::string()) + ',' +
            std::to_string(j.global_batch) + ',' + (j.requested_gpus > 0 ? std::to_string(j.requested_gpus) : "") +
            ',' + j.requested_gpu_type.value_or("") + '\n';
   }

@@ -103,6 +103,27 @@ class reference_perf_table {
   [[nodiscard]] std::size_t num_entries() const noexcept { return num_entries_; }
   [[nodiscard]] const reference_table_options& options() const noexcept { return opts_; }
 
+  /// True when the table has a GPU type of this name (canonical or alias).
+  [[nodiscard]] bool covers_type(const std::string& gpu_type) const { return type_index(gpu_type) >= 0; }
+
+  /// True when the table has entries for the job's model at its global batch: the model itself or, as
+  /// lookup rule 3 allows, a larger size of its family.
+  [[nodiscard]] bool covers_model(const job& j) const {
+    const auto sep = j.model.find("__");
+    if (sep == std::string::npos) return false;
+    const std::string family = j.model.substr(0, sep);
+    const std::string size = j.model.substr(sep + 2);
+    if (configs_.count(config_key(family, size, j.global_batch))) return true;
+    const std::vector<std::string>* sizes = family_sizes(family);
+    if (!sizes) return false;
+    bool larger = false;
+    for (const auto& sz : *sizes) {
+      if (larger && configs_.count(config_key(family, sz, j.global_batch))) return true;
+      larger = larger || sz == size;
+    }
+    return false;
+  }
+
   /// The oracle query: `j.model` is "<family>__<size>", `gpu_type` a canonical name of the catalog
   /// the table was loaded with, `layout` a uniform list of GPUs per node.
   [[nodiscard]] perf_answer query(const job& j, const std::string& gpu_type, const node_layout& layout) const {

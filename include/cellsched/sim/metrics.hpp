@@ -6,8 +6,12 @@
 //   (Crius) gets entries equal to the largest finished JCT of any policy in the comparison until it has
 //   as many; the anchor keeps its plain mean;
 // * queueing time: R per round end spent pending, averaged over all submitted jobs;
-// * average / peak / P99 cluster throughput over the rounds with throughput > 100 samples/s;
-// * GPU utilisation (ours): allocated / total GPUs, averaged over the same rounds;
+// * average / peak / P99 cluster throughput and GPU utilisation (allocated / total GPUs) averaged over
+//   the counted rounds, chosen by `round_rule`:
+//   - active (default): rounds with at least one running job after the decision — what a user's own
+//     cluster and trace need (a small cluster or a big model never reaches 100 samples/s);
+//   - reference: rounds with throughput > 100 samples/s, the reference plotting script's rule, used only
+//     when comparing with the reference simulator's figures;
 // * decision time per round: wall time of the policy's decide().
 #include <algorithm>
 #include <cmath>
@@ -20,6 +24,13 @@
 
 namespace cellsched::sim {
 
+/// Which rounds the throughput and utilisation averages count (see the file comment).
+enum class round_rule { active, reference };
+
+[[nodiscard]] inline const char* to_string(round_rule r) noexcept {
+  return r == round_rule::reference ? "reference (rounds above 100 samples/s)" : "active (rounds with a running job)";
+}
+
 struct run_metrics {
   std::string policy;
   std::size_t submitted = 0;
@@ -30,10 +41,11 @@ struct run_metrics {
   double avg_jct_s = 0.0;                  ///< finished jobs only
   std::optional<double> padded_avg_jct_s;  ///< see pad_jct()
   double avg_queue_s = 0.0;                ///< all submitted jobs
-  double avg_throughput = 0.0;             ///< samples/s, rounds above the threshold
+  double avg_throughput = 0.0;             ///< samples/s, over the counted rounds
   double peak_throughput = 0.0;
   double p99_throughput = 0.0;
-  std::size_t counted_rounds = 0;  ///< rounds above the threshold
+  std::size_t counted_rounds = 0;  ///< rounds the averages count (see round_rule)
+  round_rule rule = round_rule::active;
   double gpu_utilisation = 0.0;    ///< 0..1, over the counted rounds
   double decision_ms_mean = 0.0;
   double decision_ms_median = 0.0;
@@ -65,8 +77,12 @@ struct run_metrics {
   return s / static_cast<double>(v.size());
 }
 
-[[nodiscard]] inline run_metrics compute_metrics(const sim_run& run, double min_round_throughput = 100.0) {
+/// The reference rule's threshold, samples/s.
+inline constexpr double reference_min_round_throughput = 100.0;
+
+[[nodiscard]] inline run_metrics compute_metrics(const sim_run& run, round_rule rule = round_rule::active) {
   run_metrics m;
+  m.rule = rule;
   m.policy = run.policy;
   m.rounds = static_cast<int>(run.throughput.size());
   m.wall_s = run.wall_s;
@@ -97,7 +113,10 @@ struct run_metrics {
   std::vector<double> counted;
   double util = 0.0;
   for (std::size_t k = 0; k < run.throughput.size(); ++k) {
-    if (!(run.throughput[k] > min_round_throughput)) continue;
+    const bool counts = rule == round_rule::reference
+                            ? run.throughput[k] > reference_min_round_throughput
+                            : k < run.running_jobs.size() && run.running_jobs[k] > 0;
+    if (!counts) continue;
     counted.push_back(run.throughput[k]);
     if (run.total_gpus > 0 && k < run.busy_gpus.size())
       util += static_cast<double>(run.busy_gpus[k]) / static_cast<double>(run.total_gpus);

@@ -1,7 +1,8 @@
 #pragma once
 // Reports of simulation runs: a comparison table for the terminal, JSON (every metric, the per-round
-// series and the finished jobs' JCTs) and CSV (one row per policy). Functions build text; the caller
-// decides where it goes.
+// series, every job's outcome) and CSV (one row per policy), and the per-job results (CSV or JSON: id,
+// model, times, allocations with their rounds, preemptions, why it did not finish). Functions build
+// text; the caller decides where it goes.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -27,6 +28,10 @@ namespace report_detail {
   if (s.size() >= w) return s;
   return left ? s + std::string(w - s.size(), ' ') : std::string(w - s.size(), ' ') + s;
 }
+/// Milliseconds with precision that keeps small values visible: 0.042, 3.21, 42.7, 325.
+[[nodiscard]] inline std::string ms_text(double ms) {
+  return fmt(ms < 10.0 ? "%.2f" : ms < 100.0 ? "%.1f" : "%.0f", ms);
+}
 [[nodiscard]] inline std::string rows(const std::vector<std::vector<std::string>>& cells) {
   std::vector<std::size_t> width;
   for (const auto& row : cells)
@@ -51,14 +56,19 @@ namespace report_detail {
 /// The comparison table: one row per policy.
 [[nodiscard]] inline std::string format_table(const std::vector<run_metrics>& ms) {
   using report_detail::fmt;
-  std::vector<std::vector<std::string>> cells = {{"policy", "finished", "avg JCT s", "padded JCT s", "queue s",
-                                                  "thr avg", "thr peak", "GPU util", "decide ms p50/p99", "wall s"}};
+  using report_detail::ms_text;
+  std::vector<std::vector<std::string>> cells = {{"policy", "finished", "dropped", "unfinished", "avg JCT s",
+                                                  "padded JCT s", "queue s", "thr avg", "thr peak", "GPU util",
+                                                  "decide ms p50/p99/max", "wall s"}};
   for (const auto& m : ms) {
-    cells.push_back({m.policy, std::to_string(m.finished) + "/" + std::to_string(m.submitted), fmt("%.0f", m.avg_jct_s),
+    cells.push_back({m.policy, std::to_string(m.finished) + "/" + std::to_string(m.submitted),
+                     std::to_string(m.dropped), std::to_string(m.running + m.pending), fmt("%.0f", m.avg_jct_s),
                      m.padded_avg_jct_s ? fmt("%.0f", *m.padded_avg_jct_s) : "-", fmt("%.0f", m.avg_queue_s),
                      fmt("%.1f", m.avg_throughput), fmt("%.1f", m.peak_throughput),
                      fmt("%.1f%%", 100.0 * m.gpu_utilisation),
-                     fmt("%.2f", m.decision_ms_median) + "/" + fmt("%.1f", m.decision_ms_p99), fmt("%.1f", m.wall_s)});
+                     ms_text(m.decision_ms_median) + "/" + ms_text(m.decision_ms_p99) + "/" +
+                         ms_text(m.decision_ms_max),
+                     fmt("%.1f", m.wall_s)});
   }
   return report_detail::rows(cells);
 }
@@ -110,6 +120,7 @@ namespace report_detail {
   j["peak_throughput_samples_per_s"] = m.peak_throughput;
   j["p99_throughput_samples_per_s"] = m.p99_throughput;
   j["throughput_rounds_counted"] = m.counted_rounds;
+  j["throughput_round_rule"] = m.rule == round_rule::reference ? "reference" : "active";
   j["gpu_utilisation"] = m.gpu_utilisation;
   j["decision_ms_mean"] = m.decision_ms_mean;
   j["decision_ms_median"] = m.decision_ms_median;
@@ -122,16 +133,46 @@ namespace report_detail {
   return j;
 }
 
-/// A document with every run: metrics, per-round series and finished JCTs.
+[[nodiscard]] inline nlohmann::json outcome_json(const job_outcome& o) {
+  nlohmann::json j;
+  j["id"] = o.id;
+  j["model"] = o.model;
+  j["global_batch"] = o.global_batch;
+  j["iterations"] = o.iterations;
+  j["state"] = to_string(o.state);
+  j["submit_s"] = o.submit_s;
+  j["start_s"] = o.start_s >= 0 ? nlohmann::json(o.start_s) : nlohmann::json(nullptr);
+  j["end_s"] = o.finished() ? nlohmann::json(o.finish_s) : nlohmann::json(nullptr);
+  j["jct_s"] = o.finished() ? nlohmann::json(o.jct_s()) : nlohmann::json(nullptr);
+  j["queued_s"] = o.queued_s;
+  j["preemptions"] = o.preemptions;
+  j["restarts"] = o.restarts;
+  j["allocations"] = nlohmann::json::array();
+  for (const auto& a : o.allocations)
+    j["allocations"].push_back({{"gpu_type", a.gpu_type},
+                                {"num_gpus", a.num_gpus},
+                                {"layout", a.layout},
+                                {"plan", a.plan.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.plan)},
+                                {"first_round", a.first_round},
+                                {"last_round", a.last_round},
+                                {"start_s", a.start_s},
+                                {"end_s", a.end_s}});
+  j["reason"] = o.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.reason);
+  return j;
+}
+
+/// A document with every run: metrics, per-round series, finished JCTs and every job's outcome. The
+/// reference simulator's recorded figures are added beside a policy's only with `with_reference` (the
+/// run is the reference experiment).
 [[nodiscard]] inline nlohmann::json results_json(const std::vector<sim_run>& runs, const std::vector<run_metrics>& ms,
-                                                 const nlohmann::json& inputs) {
+                                                 const nlohmann::json& inputs, bool with_reference = false) {
   nlohmann::json doc;
   doc["kind"] = "simulation_results";
   doc["inputs"] = inputs;
   doc["policies"] = nlohmann::json::array();
   for (std::size_t i = 0; i < runs.size() && i < ms.size(); ++i) {
     nlohmann::json p = metrics_json(ms[i]);
-    if (const recorded_result* r = find_reference_result(ms[i].policy)) {
+    if (const recorded_result* r = with_reference ? find_reference_result(ms[i].policy) : nullptr) {
       p["reference"] = {{"finished_jobs", r->finished},
                         {"avg_jct_s", r->avg_jct_s},
                         {"avg_throughput_samples_per_s", r->avg_throughput}};
@@ -139,24 +180,90 @@ namespace report_detail {
     }
     p["round_s"] = runs[i].round_s;
     p["start_s"] = runs[i].start_s;
+    p["stop_reason"] = runs[i].stop_reason;
     p["series"] = {{"throughput_samples_per_s", runs[i].throughput},
                    {"busy_gpus", runs[i].busy_gpus},
+                   {"running_jobs", runs[i].running_jobs},
                    {"decision_s", runs[i].decision_s}};
     p["finished_jct_s"] = runs[i].finished_jct_s;
+    p["jobs"] = nlohmann::json::array();
+    for (const auto& o : runs[i].jobs) p["jobs"].push_back(outcome_json(o));
     doc["policies"].push_back(std::move(p));
   }
   return doc;
 }
 
+/// Per-job results of every run as JSON: {"kind":"simulation_jobs","policies":[{"policy":..,"jobs":[..]}]}.
+[[nodiscard]] inline nlohmann::json jobs_json(const std::vector<sim_run>& runs) {
+  nlohmann::json doc;
+  doc["kind"] = "simulation_jobs";
+  doc["policies"] = nlohmann::json::array();
+  for (const auto& r : runs) {
+    nlohmann::json p;
+    p["policy"] = r.policy;
+    p["jobs"] = nlohmann::json::array();
+    for (const auto& o : r.jobs) p["jobs"].push_back(outcome_json(o));
+    doc["policies"].push_back(std::move(p));
+  }
+  return doc;
+}
+
+namespace report_detail {
+/// A CSV field: quoted (with doubled quotes) when it holds a comma, quote or line break.
+[[nodiscard]] inline std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + '"';
+}
+[[nodiscard]] inline std::string layout_text(const node_layout& l) {
+  std::string out;
+  for (std::size_t i = 0; i < l.size(); ++i) {
+    if (i) out += '+';
+    out += std::to_string(l[i]);
+  }
+  return out;
+}
+}  // namespace report_detail
+
+/// Per-job results of every run as CSV, one row per job and policy. `allocations` lists each allocation
+/// as type:count[layout]@first_round-last_round{plan}, separated by "; ".
+[[nodiscard]] inline std::string jobs_csv(const std::vector<sim_run>& runs) {
+  using report_detail::csv_field;
+  using report_detail::fmt;
+  std::string out =
+      "policy,job_id,model,global_batch,iterations,state,submit_s,start_s,end_s,jct_s,queued_s,preemptions,"
+      "restarts,allocations,reason\n";
+  for (const auto& r : runs) {
+    for (const auto& o : r.jobs) {
+      std::string allocs;
+      for (const auto& a : o.allocations) {
+        allocs += (allocs.empty() ? "" : "; ") + a.gpu_type + ":" + std::to_string(a.num_gpus) + "[" +
+                  report_detail::layout_text(a.layout) + "]@" + std::to_string(a.first_round) + "-" +
+                  std::to_string(a.last_round);
+        if (!a.plan.empty()) allocs += "{" + a.plan + "}";
+      }
+      out += csv_field(r.policy) + "," + csv_field(o.id) + "," + csv_field(o.model) + "," +
+             std::to_string(o.global_batch) + "," + std::to_string(o.iterations) + "," + to_string(o.state) + "," +
+             fmt("%.3f", o.submit_s) + "," + (o.start_s >= 0 ? fmt("%.3f", o.start_s) : "") + "," +
+             (o.finished() ? fmt("%.3f", o.finish_s) : "") + "," + (o.finished() ? fmt("%.3f", o.jct_s()) : "") +
+             "," + fmt("%.3f", o.queued_s) + "," + std::to_string(o.preemptions) + "," + std::to_string(o.restarts) +
+             "," + csv_field(allocs) + "," + csv_field(o.reason) + "\n";
+    }
+  }
+  return out;
+}
+
 /// One row per policy with the headline metrics.
 [[nodiscard]] inline std::string results_csv(const std::vector<run_metrics>& ms) {
   std::string out =
-      "policy,submitted_jobs,finished_jobs,avg_jct_s,padded_avg_jct_s,avg_queueing_s,avg_throughput_samples_per_s,"
+      "policy,submitted_jobs,finished_jobs,dropped_jobs,unfinished_jobs,avg_jct_s,padded_avg_jct_s,avg_queueing_s,avg_throughput_samples_per_s,"
       "peak_throughput_samples_per_s,p99_throughput_samples_per_s,gpu_utilisation,decision_ms_median,"
       "decision_ms_p99,decision_ms_max,preemptions,migrations,rounds,wall_s\n";
   using report_detail::fmt;
   for (const auto& m : ms) {
     out += m.policy + "," + std::to_string(m.submitted) + "," + std::to_string(m.finished) + "," +
+           std::to_string(m.dropped) + "," + std::to_string(m.running + m.pending) + "," +
            fmt("%.3f", m.avg_jct_s) + "," + (m.padded_avg_jct_s ? fmt("%.3f", *m.padded_avg_jct_s) : "") + "," +
            fmt("%.3f", m.avg_queue_s) + "," + fmt("%.3f", m.avg_throughput) + "," + fmt("%.3f", m.peak_throughput) +
            "," + fmt("%.3f", m.p99_throughput) + "," + fmt("%.5f", m.gpu_utilisation) + "," +

@@ -53,7 +53,7 @@ struct sim_progress {
 };
 
 struct sim_options {
-  int rounds = 2000;       ///< rounds to run (the reference runs 2,000)
+  int rounds = 2000;       ///< rounds to run (the reference runs 2,000); with stop_when_done, at most this many
   double round_s = 300.0;  ///< round length (SCHEDULING_INTERVAL)
   /// Deadlines are loosened at submission: now + stretch x (deadline - now) (reference simulator: 5).
   double deadline_stretch = 5.0;
@@ -66,19 +66,48 @@ struct sim_options {
   /// checks every round (sim/fault_injection.hpp); the run's `faults` reports them.
   std::optional<fault_options> faults;
   std::uint64_t seed = 0;
+  /// End the run early, after the round in which the last job of the trace has arrived and every job
+  /// has finished or been dropped. The figures are those of the full run (the rounds left would add
+  /// nothing). `rounds` stays the upper bound.
+  bool stop_when_done = false;
+  /// Also end it when it can make no more progress: every job has arrived, none runs, every node is up,
+  /// and the policy placed nothing this round (the pending jobs never run; their outcome says so). Not
+  /// the reference's semantics: it keeps charging queueing time to such jobs until the last round.
+  bool stop_when_stalled = false;
   /// Called after every `progress_every` rounds and after the last; the library itself prints nothing.
   std::function<void(const sim_progress&)> on_progress;
   int progress_every = 50;
 };
 
+/// One stretch of rounds a job held the same GPUs.
+struct allocation_span {
+  std::string gpu_type;
+  int num_gpus = 0;
+  node_layout layout;      ///< GPUs per node
+  std::string plan;        ///< the plan it ran with (plan_summary form), empty when the oracle gave none
+  int first_round = 0;     ///< the round whose decision placed it
+  int last_round = 0;      ///< the last round it still held these GPUs after the decision
+  double start_s = 0.0;    ///< start of first_round
+  double end_s = 0.0;      ///< start of the round after last_round (when it stopped holding them)
+};
+
 /// One job's fate.
 struct job_outcome {
   std::string id;
+  std::string model;
+  std::int64_t iterations = 0;  ///< as simulated (after any iteration divisor)
+  std::int64_t global_batch = 0;
   double submit_s = 0.0;   ///< recorded submission: the start of its arrival window
+  double start_s = -1.0;   ///< first start; -1 if it never ran
   double finish_s = -1.0;  ///< round start at which it was seen finished; -1 if not
   double queued_s = 0.0;   ///< time at round ends spent pending
   job_state state = job_state::pending;
   int restarts = 0;
+  std::size_t preemptions = 0;  ///< times the policy stopped it while running
+  std::vector<allocation_span> allocations;  ///< in order
+  /// Why it did not finish: the policy's drop reason, or for a job still pending or running when the run
+  /// ended, what the simulator found (e.g. no GPU type of the cluster gives it a feasible plan).
+  std::string reason;
   [[nodiscard]] bool finished() const noexcept { return state == job_state::finished; }
   [[nodiscard]] double jct_s() const noexcept { return finished() ? finish_s - submit_s : -1.0; }
 };
@@ -91,12 +120,14 @@ struct sim_run {
   int total_gpus = 0;
   std::vector<double> throughput;      ///< per round, samples/s after re-tuning discounts, 3 decimals
   std::vector<int> busy_gpus;          ///< per round, after the decision
+  std::vector<int> running_jobs;       ///< per round, after the decision
   std::vector<double> decision_s;      ///< per round, wall time of the policy's decide()
   std::vector<double> finished_jct_s;  ///< JCTs in the order jobs finished
   std::vector<job_outcome> jobs;       ///< every submitted job, in submission order
   std::size_t preemptions = 0;
   std::size_t migrations = 0;          ///< running jobs moved to other GPUs
   double wall_s = 0.0;                 ///< wall time of the whole run
+  std::string stop_reason;             ///< why the run ended: "rounds", "all jobs done", "stalled"
   std::optional<fault_report> faults;  ///< set when faults were injected
 };
 
