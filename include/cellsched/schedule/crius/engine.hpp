@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "cellsched/cell/cell.hpp"
-#include "cellsched/schedule/crius_options.hpp"
-#include "cellsched/schedule/crius_table.hpp"
+#include "cellsched/schedule/crius/options.hpp"
+#include "cellsched/schedule/crius/table.hpp"
 #include "cellsched/cell/job.hpp"
 #include "cellsched/cell/perf_oracle.hpp"
 
