@@ -34,12 +34,6 @@ struct stage_parts {
 
 class analytic_estimator {
  public:
-  /// Pruning rule R-gp of the plan search (search/options.hpp) holds for this model: with the same
-  /// stages, split and micro-batching, GPipe's time sum F + sum B + (m-1)(max F + max B) is never below
-  /// 1F1B's sum F + sum B + (m-1) max(F + B) (estimate/pipeline.hpp), and GPipe keeps all m micro-batches'
-  /// activations in flight where 1F1B keeps at most min(m, p - s), so it never needs less memory; every
-  /// other term (TP, DP, P2P, optimizer) does not depend on the schedule.
-  static constexpr bool gpipe_never_faster = true;
 
   explicit analytic_estimator(hardware_catalog catalog, analytic_params params = {},
                               std::vector<probe_profile> profiles = {})
@@ -65,6 +59,25 @@ class analytic_estimator {
   /// forward and backward time multiplied by the measured scale; other stages stay analytic.
   void set_stage_calibration(stage_calibration c) { stage_cal_ = std::move(c); }
   [[nodiscard]] const stage_calibration& stage_cal() const noexcept { return stage_cal_; }
+
+  /// What the plan search may assume (estimate/concepts.hpp; requirements in search/options.hpp), checked
+  /// against this model's answers by tests/search/analytic_requirements.cpp:
+  ///  * R-mem: ZeRO-1 only removes optimizer state; 1F1B keeps at most min(m, p - s) micro-batches'
+  ///    activations in flight where GPipe keeps all m (estimate/memory.hpp). Stage scales change times only.
+  ///  * R-gp: with the same stages, split and micro-batching, GPipe's time sum F + sum B + (m-1)(max F +
+  ///    max B) is never below 1F1B's sum F + sum B + (m-1) max(F + B) (estimate/pipeline.hpp); every other
+  ///    term does not depend on the schedule. A stage scale multiplies both schedules alike.
+  ///  * R-rc and the micro-batch requirements (R-mb, R-lb, R-st, R-dp, R-mt) hold for the analytic formulas
+  ///    but not for measured stage scales (fitted per recomputation setting and micro-batch size), so they
+  ///    are declared only while no stage scale is set.
+  [[nodiscard]] estimator_guarantees guarantees() const noexcept {
+    estimator_guarantees g;
+    g.memory_monotone = true;
+    g.gpipe_never_faster = true;
+    g.recompute_never_faster = stage_cal_.empty();
+    g.micro_batch_bounds = stage_cal_.empty();
+    return g;
+  }
   [[nodiscard]] const hardware_catalog& catalog() const noexcept { return catalog_; }
 
   [[nodiscard]] estimate_result estimate(const model& m, const cell& c, const plan& p) const {
