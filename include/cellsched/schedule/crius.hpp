@@ -120,6 +120,7 @@ class crius_policy {
     e.opt = &opts_;
     e.tv = &tv_;
     e.now_s = s.now_s;
+    e.costs = s.costs;
     const Oracle* oracle = s.oracle;
     e.oracle = [oracle](const job& j, const std::string& type, const node_layout& layout) {
       return oracle->query(j, type, layout);

@@ -18,14 +18,8 @@
 
 namespace cellsched::baselines {
 
-/// Re-tuning costs of the baselines: an unguided adaptive-parallelism search, 150 s per GPU capped at
-/// 600 s (artifact macro_def.py RESCHED_OVERHEAD_WITHOUT_PRUNE); hosts hand these to baseline runs.
-[[nodiscard]] inline cost_options baseline_costs() noexcept {
-  cost_options c;
-  c.tune_s_per_gpu = 150.0;
-  c.tune_cap_s = 600.0;
-  return c;
-}
+/// Re-tuning costs of the baselines: an unguided search (unguided_tuning_costs(), schedule/policy.hpp).
+[[nodiscard]] constexpr cost_options baseline_costs() noexcept { return unguided_tuning_costs(); }
 
 /// The least a `perf_oracle` offers; only used to check that each baseline models `policy`.
 struct any_oracle {

@@ -44,7 +44,6 @@ class elasticflow_policy {
   }
 
   [[nodiscard]] std::string name() const { return "elasticflow-ls"; }
-  [[nodiscard]] static cost_options default_costs() noexcept { return baselines::baseline_costs(); }
 
   template <class Oracle>
   [[nodiscard]] decision decide(const snapshot<Oracle>& s) {
