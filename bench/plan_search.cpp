@@ -216,7 +216,7 @@ int main(int argc, char** argv) {
   const cluster arena = io::load_cluster_file(std::string(CELLSCHED_DATA_DIR) + "/clusters/arena-1280.json");
   const analytic_estimator est(arena.catalog());
 
-  // Reference models of the Arena traces (reference/arena-models.md) at their middle trace batch.
+  // Reference models of the Arena traces (docs/formats/model.md, built-in zoo) at their middle trace batch.
   std::vector<job_case> jobs;
   for (const char* s : {"350M", "760M", "1.3B", "2.6B", "6.7B", "15B", "39B"})
     jobs.push_back({std::string("bert__") + s, 256});

@@ -1,5 +1,5 @@
 #pragma once
-// The default estimator: an analytic model of compute, communication and memory (SPEC.md sec. 3),
+// The default estimator: an analytic model of compute, communication and memory (docs/estimator.md),
 // calibrated by probe profiles where one exists for the GPU type.
 #include <algorithm>
 #include <cmath>

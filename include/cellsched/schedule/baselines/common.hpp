@@ -1,7 +1,7 @@
 #pragma once
 // What the baseline policies share, restated from the reference artifact's baselines
-// (GitHub sjtu-epcc/arena, branch ae-eurosys, baselines/*.py and scheduler.py; notes in
-// reference/crius-artifact-notes.md): the round's events, node layouts at best and relaxed locality,
+// (GitHub sjtu-epcc/arena, branch ae-eurosys, baselines/*.py and scheduler.py; docs/baselines.md):
+// the round's events, node layouts at best and relaxed locality,
 // throughput queries under the "data rule", and placement of a job on the nodes of one GPU type.
 #include <algorithm>
 #include <cstddef>

@@ -1,6 +1,6 @@
 #pragma once
 // Every constant of the Crius policy, with the value the paper's artifact uses (GitHub sjtu-epcc/arena,
-// branch ae-eurosys: macro/macro_def.py, scheduler.py; reference/crius-artifact-notes.md Appendix A).
+// branch ae-eurosys: macro/macro_def.py, scheduler.py; docs/ARCHITECTURE-schedule.md).
 #include <string>
 #include <vector>
 
