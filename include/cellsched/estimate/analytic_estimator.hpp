@@ -3,6 +3,7 @@
 // calibrated by probe profiles where one exists for the GPU type.
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -35,9 +36,16 @@ struct stage_parts {
 class analytic_estimator {
  public:
 
-  explicit analytic_estimator(hardware_catalog catalog, analytic_params params = {},
-                              std::vector<probe_profile> profiles = {})
-      : catalog_(std::move(catalog)), params_(params) {
+  /// Default constants (or `params`), no probe calibration.
+  explicit analytic_estimator(hardware_catalog catalog, analytic_params params = {})
+      : catalog_(std::move(catalog)), params_(params) {}
+
+  /// Constants `params`, calibrated by `profiles` where one exists for a GPU type. A template of the one
+  /// profile type only so that the Eigen fits behind it are compiled where profiles are passed
+  /// (estimate/calibration.hpp).
+  template <std::same_as<probe_profile> Profile = probe_profile>
+  analytic_estimator(hardware_catalog catalog, analytic_params params, const std::vector<Profile>& profiles)
+      : analytic_estimator(std::move(catalog), params) {
     // Fit every profile once, for every dtype, so that estimate() stays const and thread-safe.
     for (const auto& prof : profiles) {
       const gpu_type* g = catalog_.find(prof.gpu_type);
@@ -50,8 +58,9 @@ class analytic_estimator {
   }
 
   /// Default constants, calibrated by `profiles` where one exists for a GPU type.
-  analytic_estimator(hardware_catalog catalog, std::vector<probe_profile> profiles)
-      : analytic_estimator(std::move(catalog), analytic_params{}, std::move(profiles)) {}
+  template <std::same_as<probe_profile> Profile = probe_profile>
+  analytic_estimator(hardware_catalog catalog, const std::vector<Profile>& profiles)
+      : analytic_estimator(std::move(catalog), analytic_params{}, profiles) {}
 
   [[nodiscard]] const analytic_params& params() const noexcept { return params_; }
 
