@@ -1,7 +1,7 @@
 // Reproduction of the reference Philly experiment: the bundled 1,280-GPU cluster, the reference
 // profile table and trace (iterations / 5), 2,000 rounds of 300 s, every available policy run one
 // after another on one thread. Prints our figures beside the reference simulator's recorded ones
-// (reference/README.md) with the wall time of each run, and writes them as JSON.
+// (docs/reference-simulator.md §4) with the wall time of each run, and writes them as JSON.
 //
 // usage: philly_reproduction [--policy NAME[,NAME...]] [--rounds N] [--exact-restarts] [--out FILE]
 #include <algorithm>

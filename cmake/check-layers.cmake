@@ -34,7 +34,7 @@ if(_n_areas LESS 2)
   message(FATAL_ERROR "check-layers: the layer diagram in docs/ARCHITECTURE.md lists no areas")
 endif()
 
-function(area_of header out)  # cellsched/<area>/... -> <area>; cellsched/x.hpp -> cellsched
+function(area_of header out)  # cellsched/<area>/... -> <area>; cellsched/<name>.hpp -> cellsched
   if(header MATCHES "^cellsched/([a-z_]+)/")
     set(${out} "${CMAKE_MATCH_1}" PARENT_SCOPE)
   else()

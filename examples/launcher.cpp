@@ -76,9 +76,7 @@ int run(const std::map<std::string, std::string>& opt) {
 
   // 3. The best plan over every stage count of this allocation.
   const analytic_estimator est(catalog);
-  search_options opts;
-  opts.gpipe_never_faster = true;  // true of the analytic estimator's pipeline formulas
-  const cell_search_result best = search_allocation(est, m, handed, type->name, layout, batch, opts);
+  const cell_search_result best = search_allocation(est, m, handed, type->name, layout, batch);
   if (!best.feasible) {
     std::cout << m.name << " on " << layout_text(best.where) << " x " << type->name << ": no plan: " << best.reason
               << "\n";

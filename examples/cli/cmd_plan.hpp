@@ -143,9 +143,7 @@ inline int run_plan(const std::vector<std::string>& argv) {
   if (a.has("--profile")) profiles.push_back(io::load_profile_file(a.get("--profile")));
   analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
   apply_stage_measurements(a, est, stage_gpu_type(a));
-  search_options so;
-  if (!est.stage_cal().empty()) so = measured_stage_options(so);  // measured times need not obey R-rc, R-mt
-  so.gpipe_never_faster = true;  // estimate/pipeline.hpp: GPipe >= 1F1B, scaled or not (tests/search checks it)
+  search_options so;  // the pruning follows est.guarantees(): fewer once measured stage scales are set
   if (a.has("--recompute") && a.has("--no-recompute"))
     throw usage_error("give at most one of --recompute and --no-recompute");
   so.require_recompute = a.has("--recompute");

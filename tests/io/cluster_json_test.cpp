@@ -60,7 +60,7 @@ TEST_CASE("the reference 1,280-GPU cluster loads with the reference's shape", "[
   CHECK(c.max_gpus_per_node("v100-32gb") == 16);
   CHECK(c.max_gpus_per_node("a40") == 2);
   CHECK(c.max_gpus_per_node("a10") == 2);
-  // GPU memory as in reference/arena-cluster.json: 40, 32, 48, 24 GB.
+  // GPU memory as in the artifact's hardware table (data/README.md): 40, 32, 48, 24 GB.
   CHECK(c.type_of(c.node_at(0)).mem_gb == 40.0);
   CHECK(c.type_of(c.node_at(80)).mem_gb == 32.0);
   CHECK(c.type_of(c.node_at(100)).mem_gb == 48.0);

@@ -1,4 +1,4 @@
-// The reference profile table answers exactly as the reference simulator's lookup rules (README §2.3).
+// The reference profile table answers exactly as the reference simulator's lookup rules (docs/reference-simulator.md §2).
 // Expected figures were worked out by hand from data/perf/arena-profile-db.json.
 #include <catch2/catch.hpp>
 

@@ -39,7 +39,7 @@ TEST_CASE("the analytic estimator satisfies every requirement of the pruning, R-
   for (int trial = 0; trial < 200; ++trial) {
     const model m = heavy_model(rng, 1 + static_cast<int>(rng() % 6), trial % 2 ? 100.0 : 300.0);
     const cell c = toy::random_cell(rng, m.num_layers(), "a100-40gb", "a10");
-    toy::check_requirements(est, m, c, 16, true, rng, n);
+    toy::check_requirements(est, m, c, 16, rng, n);
   }
   CHECK(n.pairs > 10000);
   CHECK(n.fit > 500);
@@ -56,7 +56,7 @@ TEST_CASE("with the analytic estimator the pruned search returns the exhaustive 
     const model m = heavy_model(rng, 1 + static_cast<int>(rng() % 6), trial % 2 ? 100.0 : 300.0);
     const cell c = toy::random_cell(rng, m.num_layers(), "a100-40gb", "v100-32gb");
     search_options o = toy::random_options(rng);
-    o.gpipe_never_faster = rng() % 2 == 0;
+    o.prune_gpipe = rng() % 2 == 0;
     o.bound_micro_batches = rng() % 4 != 0;
     const std::int64_t batch = batches[rng() % 6];
     const auto fast = search_cell(est, m, c, batch, o);

@@ -25,8 +25,9 @@ struct requirement_counts {
 
 template <class E>
 void check_requirements(const E& est, const cellsched::model& m, const cellsched::cell& c, std::int64_t batch,
-                        bool gpipe_never_faster, std::mt19937_64& rng, requirement_counts& n) {
+                        std::mt19937_64& rng, requirement_counts& n) {
   using namespace cellsched;
+  const bool gpipe_never_faster = guarantees_of(est).gpipe_never_faster;  // checks what the estimator declares
   search_options o;
   o.gpu_split = gpu_split_policy::any;
   o.shapes = stage_shape_policy::per_stage;

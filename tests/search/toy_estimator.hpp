@@ -2,8 +2,8 @@
 // A small, fully specified estimator for the search tests. Its structure mirrors an analytic estimator
 // (per-layer compute with a micro-batch efficiency curve, TP all-reduces on the link the group crosses,
 // DP gradient sync, optimizer step, 1F1B/GPipe pipeline formula, memory with in-flight micro-batches) and
-// its constants are drawn at random per test case. It satisfies the requirements the pruning relies on
-// (R-mem, R-rc in search/options.hpp) by construction; nothing else about it is assumed.
+// its constants are drawn at random per test case. It meets every requirement of search/options.hpp by
+// construction (R-gp only without the extra 1F1B cost) and declares so; tests/search checks it.
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -36,6 +36,12 @@ struct toy_estimator {
   double zero1_extra_s = 0.0;           // extra collective latency of reduce-scatter + all-gather
   double bytes_per_param_state = 16.0;  // fp16 weights + grads + fp32 Adam (2 + 2 + 12)
   bool allow_tp_across_nodes = false;
+
+  [[nodiscard]] cellsched::estimator_guarantees guarantees() const noexcept {
+    cellsched::estimator_guarantees g = cellsched::estimator_guarantees::all();
+    g.gpipe_never_faster = one_f_one_b_extra_s == 0.0;
+    return g;
+  }
 
   [[nodiscard]] cellsched::estimate_result estimate(const cellsched::model& m, const cellsched::cell& c,
                                                     const cellsched::plan& p) const {

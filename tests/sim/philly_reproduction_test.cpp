@@ -1,5 +1,5 @@
 // Crius on the reference Philly experiment reproduces the reference simulator's recorded figures
-// (reference/README.md: 828 jobs finished, mean JCT 41,648 s, mean / peak throughput 6,770.6 /
+// (docs/reference-simulator.md §4: 828 jobs finished, mean JCT 41,648 s, mean / peak throughput 6,770.6 /
 // 10,994.3 samples/s), and repeated runs are identical.
 #include <catch2/catch.hpp>
 

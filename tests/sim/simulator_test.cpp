@@ -1,4 +1,4 @@
-// The simulator's accounting and metrics on tiny traces worked out by hand (reference README §5).
+// The simulator's accounting and metrics on tiny traces worked out by hand (docs/reference-simulator.md §3).
 #include <catch2/catch.hpp>
 
 #include <string>

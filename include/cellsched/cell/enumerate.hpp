@@ -1,5 +1,5 @@
 #pragma once
-// A job's Cells on a cluster (SPEC.md §4): every GPU type present, every allowed GPU count the type's
+// A job's Cells on a cluster (docs/plan-search.md): every GPU type present, every allowed GPU count the type's
 // nodes can hold, every node layout the options allow for that count, every stage count 1..min(GPUs,
 // layers). Optionally two-type heterogeneous Cells (stages on different GPU types, as Metis/FlashFlex do).
 #include <algorithm>

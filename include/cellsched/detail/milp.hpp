@@ -1,6 +1,6 @@
 #pragma once
 // A thin wrapper over COIN-OR CBC for the mixed-integer programs of the Gavel and Sia baselines
-// (SPEC.md §5: "solved by an established solver library, not a hand-written one").
+// (docs/baselines.md: an established solver library, not a hand-written one).
 //
 // CBC is optional. Targets that link `cellsched::cbc` get CELLSCHED_HAVE_CBC defined and a working
 // `solve()`; without it `solve()` returns milp_status::unavailable and the baselines that need it

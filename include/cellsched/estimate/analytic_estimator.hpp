@@ -1,8 +1,9 @@
 #pragma once
-// The default estimator: an analytic model of compute, communication and memory (SPEC.md sec. 3),
+// The default estimator: an analytic model of compute, communication and memory (docs/estimator.md),
 // calibrated by probe profiles where one exists for the GPU type.
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -34,16 +35,17 @@ struct stage_parts {
 
 class analytic_estimator {
  public:
-  /// Pruning rule R-gp of the plan search (search/options.hpp) holds for this model: with the same
-  /// stages, split and micro-batching, GPipe's time sum F + sum B + (m-1)(max F + max B) is never below
-  /// 1F1B's sum F + sum B + (m-1) max(F + B) (estimate/pipeline.hpp), and GPipe keeps all m micro-batches'
-  /// activations in flight where 1F1B keeps at most min(m, p - s), so it never needs less memory; every
-  /// other term (TP, DP, P2P, optimizer) does not depend on the schedule.
-  static constexpr bool gpipe_never_faster = true;
 
-  explicit analytic_estimator(hardware_catalog catalog, analytic_params params = {},
-                              std::vector<probe_profile> profiles = {})
-      : catalog_(std::move(catalog)), params_(params) {
+  /// Default constants (or `params`), no probe calibration.
+  explicit analytic_estimator(hardware_catalog catalog, analytic_params params = {})
+      : catalog_(std::move(catalog)), params_(params) {}
+
+  /// Constants `params`, calibrated by `profiles` where one exists for a GPU type. A template of the one
+  /// profile type only so that the Eigen fits behind it are compiled where profiles are passed
+  /// (estimate/calibration.hpp).
+  template <std::same_as<probe_profile> Profile = probe_profile>
+  analytic_estimator(hardware_catalog catalog, analytic_params params, const std::vector<Profile>& profiles)
+      : analytic_estimator(std::move(catalog), params) {
     // Fit every profile once, for every dtype, so that estimate() stays const and thread-safe.
     for (const auto& prof : profiles) {
       const gpu_type* g = catalog_.find(prof.gpu_type);
@@ -56,8 +58,9 @@ class analytic_estimator {
   }
 
   /// Default constants, calibrated by `profiles` where one exists for a GPU type.
-  analytic_estimator(hardware_catalog catalog, std::vector<probe_profile> profiles)
-      : analytic_estimator(std::move(catalog), analytic_params{}, std::move(profiles)) {}
+  template <std::same_as<probe_profile> Profile = probe_profile>
+  analytic_estimator(hardware_catalog catalog, const std::vector<Profile>& profiles)
+      : analytic_estimator(std::move(catalog), analytic_params{}, profiles) {}
 
   [[nodiscard]] const analytic_params& params() const noexcept { return params_; }
 
@@ -65,6 +68,25 @@ class analytic_estimator {
   /// forward and backward time multiplied by the measured scale; other stages stay analytic.
   void set_stage_calibration(stage_calibration c) { stage_cal_ = std::move(c); }
   [[nodiscard]] const stage_calibration& stage_cal() const noexcept { return stage_cal_; }
+
+  /// What the plan search may assume (estimate/concepts.hpp; requirements in search/options.hpp), checked
+  /// against this model's answers by tests/search/analytic_requirements.cpp:
+  ///  * R-mem: ZeRO-1 only removes optimizer state; 1F1B keeps at most min(m, p - s) micro-batches'
+  ///    activations in flight where GPipe keeps all m (estimate/memory.hpp). Stage scales change times only.
+  ///  * R-gp: with the same stages, split and micro-batching, GPipe's time sum F + sum B + (m-1)(max F +
+  ///    max B) is never below 1F1B's sum F + sum B + (m-1) max(F + B) (estimate/pipeline.hpp); every other
+  ///    term does not depend on the schedule. A stage scale multiplies both schedules alike.
+  ///  * R-rc and the micro-batch requirements (R-mb, R-lb, R-st, R-dp, R-mt) hold for the analytic formulas
+  ///    but not for measured stage scales (fitted per recomputation setting and micro-batch size), so they
+  ///    are declared only while no stage scale is set.
+  [[nodiscard]] estimator_guarantees guarantees() const noexcept {
+    estimator_guarantees g;
+    g.memory_monotone = true;
+    g.gpipe_never_faster = true;
+    g.recompute_never_faster = stage_cal_.empty();
+    g.micro_batch_bounds = stage_cal_.empty();
+    return g;
+  }
   [[nodiscard]] const hardware_catalog& catalog() const noexcept { return catalog_; }
 
   [[nodiscard]] estimate_result estimate(const model& m, const cell& c, const plan& p) const {

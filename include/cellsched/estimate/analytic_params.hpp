@@ -28,7 +28,7 @@ struct analytic_params {
   double inter_latency_s = 30e-6;
   double p2p_latency_s = 20e-6;
 
-  // Fixed per-operation costs (SPEC.md sec. 3, "fixed overheads"). An "op" is one GEMM or one group of
+  // Fixed per-operation costs (docs/estimator.md, "fixed overheads"). An "op" is one GEMM or one group of
   // element-wise kernels of a layer in one pass (forward, recompute, or either backward half); a
   // transformer layer has 7 per pass.
   double cpu_per_op_s = 118.1e-6;  ///< [fit] host time (Python, autograd, launches) per op

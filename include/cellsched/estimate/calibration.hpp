@@ -2,9 +2,13 @@
 // Fits from probe measurements (Eigen least squares): collective latency and bus bandwidth per operation
 // and group size, the achieved-GEMM efficiency curve, achieved memory bandwidth. Also a small
 // Levenberg-Marquardt solver for fitting global estimator constants to measured iteration times.
+//
+// Eigen's decompositions take seconds to compile. The functions that use them are function templates
+// (with a defaulted parameter nobody passes), so a translation unit compiles them only when it calls them;
+// including this header, or the analytic estimator, without fitting a profile stays cheap
+// (bench/compile_times.sh).
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,7 +42,8 @@ struct collective_fit {
 /// Least squares time_i = a + b * v_i over the points (v = ring factor x size): latency a, bandwidth 1/b.
 /// Needs two distinct sizes; a negative intercept (measurement noise at tiny sizes) is clamped to zero
 /// and the slope refitted through the origin, so the result is always physical.
-[[nodiscard]] inline std::optional<collective_fit> fit_collective(const collective_series& s) {
+template <class = void>
+[[nodiscard]] std::optional<collective_fit> fit_collective(const collective_series& s) {
   const auto kind = collective_kind_from_name(s.op);
   if (!kind || s.points.size() < 2) return std::nullopt;
   const double factor = ring_volume_factor(*kind, s.group_size);
@@ -74,7 +79,8 @@ struct collective_fit {
 ///   time x peak / flops = (1 + m_half/m + n_half/n + k_half/k) / max_efficiency
 /// is linear in (1, 1/m, 1/n, 1/k); negative coefficients are dropped (set to zero, refit) so that every
 /// term stays a cost. Needs at least four points; returns nullopt otherwise.
-[[nodiscard]] inline std::optional<gemm_curve> fit_gemm_curve(const std::vector<gemm_point>& points, dtype type,
+template <class = void>
+[[nodiscard]] std::optional<gemm_curve> fit_gemm_curve(const std::vector<gemm_point>& points, dtype type,
                                                               double peak_tflops) {
   std::vector<const gemm_point*> use;
   for (const auto& p : points)
@@ -149,7 +155,8 @@ struct gpu_calibration {
   }
 };
 
-[[nodiscard]] inline gpu_calibration calibrate(const probe_profile& p, dtype type, double peak_tflops) {
+template <class = void>
+[[nodiscard]] gpu_calibration calibrate(const probe_profile& p, dtype type, double peak_tflops) {
   gpu_calibration c;
   c.gpu_type = p.gpu_type;
   c.source = p.source.empty() ? p.host : p.source;
@@ -163,9 +170,10 @@ struct gpu_calibration {
 
 /// Levenberg-Marquardt for a few global constants: minimises sum_i r_i(x)^2 with a forward-difference
 /// Jacobian. Deterministic (no randomness); stops after `max_iterations` or when no step improves.
-[[nodiscard]] inline Eigen::VectorXd levenberg_marquardt(
-    const std::function<Eigen::VectorXd(const Eigen::VectorXd&)>& residuals, Eigen::VectorXd x,
-    int max_iterations = 100) {
+/// `residuals` maps an Eigen::VectorXd of constants to the Eigen::VectorXd of residuals.
+template <class Residuals>
+[[nodiscard]] Eigen::VectorXd levenberg_marquardt(const Residuals& residuals, Eigen::VectorXd x,
+                                                  int max_iterations = 100) {
   Eigen::VectorXd r = residuals(x);
   double cost = r.squaredNorm();
   double lambda = 1e-3;

@@ -12,7 +12,7 @@ namespace cellsched {
 enum class collective_kind { all_reduce, all_gather, reduce_scatter, send_recv, all_to_all };
 
 /// Bytes each rank moves over its link per byte of the operation size S, for ring algorithms
-/// (Patarasuk & Yuan 2009; the bus-bandwidth factors of nccl-tests, doc/PERFORMANCE.md):
+/// (Patarasuk & Yuan 2009; bus-bandwidth factors of GitHub NVIDIA/nccl-tests, doc/PERFORMANCE.md):
 /// all-reduce 2(n-1)/n (reduce-scatter then all-gather), all-gather and reduce-scatter (n-1)/n with S the
 /// whole n-rank array, all-to-all (n-1)/n (each rank keeps 1/n of its buffer), send/recv 1.
 [[nodiscard]] constexpr double ring_volume_factor(collective_kind kind, int ranks) noexcept {

@@ -44,8 +44,10 @@ struct fitted_constants {
 };
 
 /// Fits the constants of `start` to minimise the squared relative error of the measurement cases
-/// selected by `use` (rows that are not representable are skipped). Deterministic.
-[[nodiscard]] inline analytic_params fit_analytic_params(
+/// selected by `use` (rows that are not representable are skipped). Deterministic. A template only so
+/// that Eigen's solver is compiled where it is called (estimate/calibration.hpp).
+template <class = void>
+[[nodiscard]] analytic_params fit_analytic_params(
     const hardware_catalog& catalog, const analytic_params& start, const std::vector<measurement_case>& cases,
     const std::vector<measurement_row>& rows, const std::function<bool(std::size_t)>& use,
     const std::vector<int>& free = fitted_constants::overhead_constants(), int max_iterations = 60) {

@@ -27,9 +27,9 @@ struct bandwidth_point {
 };
 
 struct collective_point {
-  /// Operation size S as nccl-tests reports it (doc/PERFORMANCE.md): the per-rank buffer for all-reduce
-  /// and send/recv, the whole gathered/scattered array (n x the per-rank part) for all-gather and
-  /// reduce-scatter.
+  /// Operation size S as nccl-tests reports it (GitHub NVIDIA/nccl-tests, doc/PERFORMANCE.md): the per-rank
+  /// buffer for all-reduce and send/recv, the whole gathered/scattered array (n x the per-rank part) for
+  /// all-gather and reduce-scatter.
   double bytes = 0.0;
   double time_s = 0.0;         ///< median time of one operation
   double algo_gb_per_s = 0.0;  ///< S / time / 1e9

@@ -100,7 +100,7 @@ namespace detail {
       if (x == c) return true;
     return false;
   };
-  // The reference trace (reference/README.md section 1).
+  // The reference trace (docs/reference-simulator.md §1).
   if (has("job_id") && has("submission_time") && has("model_name") && has("batch_size")) return file_kind::trace;
   // vTrain's measurement layout, with or without the leading "Parameters (billion)" column.
   if (has("# GPUs") && has("iteration time (ms)")) return file_kind::measurements;

@@ -1,5 +1,5 @@
 #pragma once
-// Traces: lists of jobs, read from the reference simulator's CSV (reference/README.md §1; columns
+// Traces: lists of jobs, read from the reference simulator's CSV (docs/reference-simulator.md §1; columns
 // job_id,submission_time,num_iteration,model_name,deadline,batch_size,num_gpu,gpu_type) or from JSON
 // {"kind":"trace","jobs":[...]}, and written back in either form (docs/formats/trace.md).
 // CSV values are kept as in the file (seconds, iterations, samples); `trace_options::iteration_divisor`
@@ -28,7 +28,7 @@ namespace cellsched::io {
 struct trace_options {
   /// Every job's iterations are divided by this (integer division) as loaded, CSV and JSON alike.
   /// 1 keeps the file's values. The reference simulator uses 5 for its Philly trace, whose generator
-  /// multiplied the iteration counts by 5 (reference/README.md §1). A job left with 0 iterations is an
+  /// multiplied the iteration counts by 5 (docs/reference-simulator.md §1). A job left with 0 iterations is an
   /// error.
   int iteration_divisor = 1;
   job_checks checks{};

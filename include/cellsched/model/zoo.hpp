@@ -1,6 +1,6 @@
 #pragma once
 // A model zoo: model name -> how to build it (a builder configuration, or a custom layer list). The
-// built-in zoo holds every model the reference traces name (reference/arena-models.md) and the GPT-3
+// built-in zoo holds every model the reference traces name (docs/formats/model.md, built-in zoo) and the GPT-3
 // family (Brown et al. 2020, table 2.1). Files in the same form: data/models/zoo.json (io/model_json.hpp).
 #include <cstddef>
 #include <cstdint>

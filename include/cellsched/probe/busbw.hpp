@@ -42,7 +42,8 @@ inline constexpr std::array<std::pair<std::string_view, collective_op>, 4> colle
   return out;
 }
 
-/// busbw / algbw for `op` over `ranks` ranks (nccl-tests doc/PERFORMANCE.md, "Summary"). ranks < 1 gives 0.
+/// busbw / algbw for `op` over `ranks` ranks (GitHub NVIDIA/nccl-tests, doc/PERFORMANCE.md, "Summary").
+/// ranks < 1 gives 0.
 [[nodiscard]] constexpr double bus_bandwidth_factor(collective_op op, int ranks) noexcept {
   if (ranks < 1) return 0.0;
   const double n = static_cast<double>(ranks);

@@ -1,5 +1,5 @@
 #pragma once
-// The Crius scheduling policy (SPEC.md §5; reference/crius-artifact-notes.md §5), reconstructed from
+// The Crius scheduling policy (docs/ARCHITECTURE-schedule.md), reconstructed from
 // the paper's artifact (GitHub sjtu-epcc/arena, branch ae-eurosys, scheduler.py):
 // * each round: on departures (or failures) consolidate spread jobs, restart pending jobs in queue
 //   order (a blocker may reclaim its opportunistic jobs' GPUs), then upgrade running jobs unless new
@@ -23,10 +23,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cellsched/hardware/cluster.hpp"
-#include "cellsched/schedule/crius_engine.hpp"
-#include "cellsched/schedule/crius_options.hpp"
-#include "cellsched/schedule/crius_rounds.hpp"
-#include "cellsched/schedule/crius_table.hpp"
+#include "cellsched/schedule/crius/engine.hpp"
+#include "cellsched/schedule/crius/options.hpp"
+#include "cellsched/schedule/crius/rounds.hpp"
+#include "cellsched/schedule/crius/table.hpp"
 #include "cellsched/cell/perf_oracle.hpp"
 #include "cellsched/schedule/policy.hpp"
 #include "cellsched/schedule/policy_state.hpp"
@@ -78,26 +78,62 @@ class crius_policy {
     *this = std::move(fresh);
   }
 
+  /// One call: load the snapshot into a fresh engine (its jobs, then the queues remembered from the last
+  /// call reconciled with what the host reports), run the round, emit the decision, remember the queues.
   template <class Oracle>
   requires perf_oracle<Oracle>
   [[nodiscard]] decision decide(const snapshot<Oracle>& s) {
-    using namespace crius_detail;
+    crius_detail::engine e = start_engine(s);
+    std::unordered_map<std::string, int> index;  // job id -> engine index
+    const std::vector<int> arrivals = load_jobs(e, s, index);
+    const round_input in = reconcile_queues(e, s, index, arrivals);
+    run_round(e, s, in);
+    decision d = make_decision(e, s);
+    remember(e, s);
+    return d;
+  }
+
+ private:
+  struct remembered {
+    crius_detail::quota q;
+    bool blocker = false;
+    bool opportunism = false;
+  };
+
+  /// What changed since the last call, as the round needs it.
+  struct round_input {
+    std::vector<int> ended;         ///< ran at the last call, gone from the snapshot (finished, dropped)
+    std::vector<int> host_stopped;  ///< ran at the last call, stopped by the host (node failure)
+    std::vector<int> new_jobs;      ///< arrivals the host did not start itself
+  };
+
+  /// An engine bound to this call's snapshot; the topology view and the answer cache are rebuilt when the
+  /// cluster or the oracle changed.
+  template <class Oracle>
+  [[nodiscard]] crius_detail::engine start_engine(const snapshot<Oracle>& s) {
     if (s.topology != cluster_ || tv_.node_type.size() != s.topology->nodes().size()) build_topology(*s.topology);
     if (static_cast<const void*>(s.oracle) != oracle_seen_) {
       answer_cache_.clear();  // answers are remembered per oracle
       oracle_seen_ = s.oracle;
     }
-    engine e;
+    crius_detail::engine e;
     e.opt = &opts_;
     e.tv = &tv_;
     e.now_s = s.now_s;
+    e.costs = s.costs;
     const Oracle* oracle = s.oracle;
     e.oracle = [oracle](const job& j, const std::string& type, const node_layout& layout) {
       return oracle->query(j, type, layout);
     };
+    return e;
+  }
 
-    // Jobs: the snapshot's, then remembered ones that left it (finished or dropped by the host).
-    std::unordered_map<std::string, int> index;
+  /// The snapshot's jobs (engine index = snapshot index), then remembered ones that left it (finished or
+  /// dropped by the host); the committed table; quotas of arrivals. Returns the arrivals.
+  template <class Oracle>
+  [[nodiscard]] std::vector<int> load_jobs(crius_detail::engine& e, const snapshot<Oracle>& s,
+                                           std::unordered_map<std::string, int>& index) {
+    using crius_detail::job_entry;
     std::vector<int> arrivals;
     for (const auto& js : s.jobs) {
       const int i = static_cast<int>(e.jobs.size());
@@ -132,22 +168,30 @@ class crius_policy {
     }
     build_table(e, s);
     for (int i : arrivals) e.jobs[static_cast<std::size_t>(i)].q = initial_quota(e, i);
+    return arrivals;
+  }
 
-    // Queues from the previous call, reconciled with what the host reports.
+  /// The queues from the previous call, reconciled with what the host reports: ended jobs release their
+  /// GPUs, jobs the host stopped return to the decision queue, jobs the host started are adopted.
+  template <class Oracle>
+  [[nodiscard]] round_input reconcile_queues(crius_detail::engine& e, const snapshot<Oracle>& s,
+                                             const std::unordered_map<std::string, int>& index,
+                                             const std::vector<int>& arrivals) const {
+    using namespace crius_detail;
     const auto idx = [&](const std::string& id) { return index.at(id); };
     const auto in_snapshot = [&](int i) { return i < static_cast<int>(s.jobs.size()); };
     const auto running_now = [&](int i) {
       return in_snapshot(i) && s.jobs[static_cast<std::size_t>(i)].state == job_state::running;
     };
-    std::vector<int> ended, host_stopped;
+    round_input in;
     for (const auto& id : running_) {
       const int i = idx(id);
       e.jobs[static_cast<std::size_t>(i)].running = true;
       e.running_queue.push_back(i);
       if (!in_snapshot(i))
-        ended.push_back(i);
+        in.ended.push_back(i);
       else if (!running_now(i))
-        host_stopped.push_back(i);
+        in.host_stopped.push_back(i);
     }
     for (const auto& id : pending_) {
       const int i = idx(id);
@@ -155,10 +199,10 @@ class crius_policy {
     }
     for (const auto& id : decision_queue_) {
       const int i = idx(id);
-      if (in_snapshot(i) || contains(ended, i)) e.decision_queue.push_back(i);
+      if (in_snapshot(i) || contains(in.ended, i)) e.decision_queue.push_back(i);
     }
-    for (int i : ended) release_job(e, i);
-    for (int i : host_stopped) {
+    for (int i : in.ended) release_job(e, i);
+    for (int i : in.host_stopped) {
       const bool queued = contains(e.decision_queue, i);
       suspend_job(e, i);
       e.suspended.pop_back();  // the host stopped it; nothing to report
@@ -172,35 +216,30 @@ class crius_policy {
       e.jobs[static_cast<std::size_t>(i)].running = true;
       e.running_queue.push_back(i);
     }
-    std::vector<int> new_jobs;
     for (int i : arrivals) {
       if (running_now(i)) {
         e.jobs[static_cast<std::size_t>(i)].running = true;
         e.running_queue.push_back(i);
       } else {
-        new_jobs.push_back(i);
+        in.new_jobs.push_back(i);
       }
     }
     e.update_running_quotas();
-
-    bool cluster_changed = !host_stopped.empty();
-    for (const auto& ev : s.events)
-      cluster_changed = cluster_changed || ev.kind == event_kind::node_failure || ev.kind == event_kind::node_repair;
-    if (!ended.empty() || cluster_changed) optimize_running_jobs(e, new_jobs.empty());
-    if (!new_jobs.empty()) fit_new_jobs(e, new_jobs);
-    if (opts_.deadline_aware) drop_timed_out(e);
-
-    decision d = make_decision(e, s);
-    remember(e, s);
-    return d;
+    return in;
   }
 
- private:
-  struct remembered {
-    crius_detail::quota q;
-    bool blocker = false;
-    bool opportunism = false;
-  };
+  /// The round itself (crius/rounds.hpp): on departures or cluster changes consolidate and restart, fit
+  /// arrivals, then (crius-ddl) drop jobs whose deadline has passed.
+  template <class Oracle>
+  void run_round(crius_detail::engine& e, const snapshot<Oracle>& s, const round_input& in) const {
+    using namespace crius_detail;
+    bool cluster_changed = !in.host_stopped.empty();
+    for (const auto& ev : s.events)
+      cluster_changed = cluster_changed || ev.kind == event_kind::node_failure || ev.kind == event_kind::node_repair;
+    if (!in.ended.empty() || cluster_changed) optimize_running_jobs(e, in.new_jobs.empty());
+    if (!in.new_jobs.empty()) fit_new_jobs(e, in.new_jobs);
+    if (opts_.deadline_aware) drop_timed_out(e);
+  }
 
   void build_topology(const cluster& c) {
     using crius_detail::topology_view;

@@ -67,16 +67,26 @@ struct event {
   node_id node = -1;    ///< node_failure, node_repair
 };
 
-/// Re-tuning and restart costs charged when a job is (re)placed (SPEC.md §5, crius-artifact-notes.md).
+/// Re-tuning and restart costs charged when a job is (re)placed (docs/ARCHITECTURE-schedule.md). The host
+/// hands them to the policy in its snapshot; the defaults are a Cell-guided search's (guided_tuning_costs()).
 struct cost_options {
-  double tune_s_per_gpu = 10.0;   ///< Cell-guided re-tuning; the unguided AP search costs 150 s/GPU
-  double tune_cap_s = 40.0;       ///< cap 40 s (unguided: 600 s)
-  double restart_s = 0.0;         ///< checkpoint-resume cost per (re)start
-  [[nodiscard]] double tune_time_s(int gpus) const noexcept {
+  double tune_s_per_gpu = 10.0;  ///< re-tuning per GPU of the new allocation
+  double tune_cap_s = 40.0;      ///< re-tuning at most this long
+  double restart_s = 0.0;        ///< checkpoint-resume cost per (re)start
+  /// Re-tuning alone: min(tune_s_per_gpu x gpus, tune_cap_s).
+  [[nodiscard]] double tune_only_s(int gpus) const noexcept {
     const double t = tune_s_per_gpu * gpus;
-    return (t < tune_cap_s ? t : tune_cap_s) + restart_s;
+    return t < tune_cap_s ? t : tune_cap_s;
   }
+  [[nodiscard]] double tune_time_s(int gpus) const noexcept { return tune_only_s(gpus) + restart_s; }
 };
+
+/// Re-tuning of a Cell-guided plan search (Crius): 10 s per GPU, at most 40 s (the artifact's
+/// RESCHED_OVERHEAD_WITH_PRUNE).
+[[nodiscard]] constexpr cost_options guided_tuning_costs() noexcept { return cost_options{}; }
+/// Re-tuning of an unguided adaptive-parallelism search (every baseline of the reference simulator):
+/// 150 s per GPU, at most 600 s (RESCHED_OVERHEAD_WITHOUT_PRUNE).
+[[nodiscard]] constexpr cost_options unguided_tuning_costs() noexcept { return cost_options{150.0, 600.0, 0.0}; }
 
 template <class Oracle>
 struct snapshot {

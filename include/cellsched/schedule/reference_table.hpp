@@ -1,7 +1,7 @@
 #pragma once
 // `reference_perf_table`: a `perf_oracle` read from the reference artifact's profile database
 // (data/perf/arena-profile-db.json; Arena/Crius artifact, GitHub sjtu-epcc/arena, branch ae-eurosys,
-// Apache-2.0). Lookups follow the reference simulator's rules exactly (reference README §2.3):
+// Apache-2.0). Lookups follow the reference simulator's rules exactly (docs/reference-simulator.md §2):
 //   1. the exact (config, device) key;
 //   2. else the same GPU count at its best layout, throughput x 0.9^k, k = log2(best per-node / per-node);
 //   3. else the same device key with the next larger model sizes of the family, throughput x 1.8^j;
@@ -25,7 +25,7 @@
 namespace cellsched {
 
 /// A model family and its sizes from smallest to largest, as the reference lists them
-/// (arena-cluster.json -> supported_model_cfgs, from the artifact's resources/hardware_specs.py).
+/// (supported_model_cfgs in the artifact's resources/hardware_specs.py; docs/reference-simulator.md).
 struct reference_model_family {
   std::string name;
   std::vector<std::string> sizes;
@@ -242,7 +242,7 @@ class reference_perf_table {
     auto t = c->second.times.find(d);
     return t == c->second.times.end() ? nullptr : &t->second;
   }
-  /// Reference DP out-of-memory rule (README §2.3): infeasible if m = -1 or margin*m > fraction*memory;
+  /// Reference DP out-of-memory rule (docs/reference-simulator.md §2): infeasible if m = -1 or margin*m > fraction*memory;
   /// a configuration without DP memory data does not fit; m = 0 means unknown and passes.
   [[nodiscard]] bool dp_memory_ok(const std::string& ckey, const std::string& canonical, int num_gpus) const {
     auto c = configs_.find(ckey);

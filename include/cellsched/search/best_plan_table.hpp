@@ -1,6 +1,6 @@
 #pragma once
 // The best-plan table: best iteration time and plan per (model, global batch, GPU type, node layout),
-// over every stage count, built lazily on first query and cached (SPEC.md §4). It models `perf_oracle`,
+// over every stage count, built lazily on first query and cached (docs/plan-search.md). It models `perf_oracle`,
 // so the policies and the simulator can use any estimator through it.
 //
 // Not thread-safe: query() is const (the oracle concept takes a const oracle) but fills a mutable cache.
@@ -121,7 +121,7 @@ class best_plan_table {
   /// measured data-parallel memory (Alpa), optimizer state is sharded over the replicas (ZeRO-1) and
   /// activations are recomputed: its per-GPU figures fall with the GPU count like a + b / n, and a
   /// BERT-760M replica of 128 samples at sequence length 1024 needs 18 GB, which only recomputation
-  /// explains (reference/README.md, dp_mem_gb).
+  /// explains (docs/reference-simulator.md §2, dp_mem_gb).
   [[nodiscard]] bool data_parallel_fits(const model& m, const std::string& type, const node_layout& layout,
                                         std::int64_t global_batch) const {
     const cell c = make_cell(cluster_, type, layout, 1);

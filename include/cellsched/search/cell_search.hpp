@@ -6,7 +6,9 @@
 // layer split (search/shape_start.hpp); the answer is the minimum of the total order better_candidate()
 // (time, then a key over every plan field) over the feasible plans, so it does not depend on visiting
 // order. Removing a candidate cannot change the minimum if the candidate is infeasible, or if some
-// retained feasible candidate precedes it in the order. Each prune removes only such candidates:
+// retained feasible candidate precedes it in the order. Each prune removes only such candidates, and runs
+// only when the estimator declares the requirements it names (estimator_guarantees, estimate/concepts.hpp)
+// and the options allow it (search_options::prune_*, bound_micro_batches):
 //
 //   Structural filters (tp allowed by some layer, TP groups inside a node, dp dividing the
 //   micro-batch): rules of the space, applied identically by both searches.
@@ -15,11 +17,11 @@
 //   variant u was evaluated and does not fit, every variant v with at_most_as_hungry(u, v) does not fit
 //   either: v is infeasible and skipped.
 //
-//   P2 dominance (R-rc, and R-gp when declared). If a variant u of the same micro-batch count was
+//   P2 dominance (R-rc and/or R-gp). If a variant u of the same micro-batch count was
 //   evaluated and is feasible and no_slower_and_first(u, v), then time(v) >= time(u) and, on equal time,
 //   the key puts u first: u precedes v in the order, so v is skipped. (u was retained: it was evaluated.)
 //
-// With bound_micro_batches (R-mb, R-lb, R-st, R-dp, R-mt), across the micro-batch counts m_1 < m_2 < ... of
+// With the micro-batch requirements (R-mb, R-lb, R-st, R-dp, R-mt; P3 also needs R-mem), across the micro-batch counts m_1 < m_2 < ... of
 // one shape class, which share the layer split:
 //
 //   P3 memory probe. By R-mem, some variant fits at m only if one of the leanest variants (1F1B, ZeRO-1
@@ -63,22 +65,22 @@ template <estimator E>
                                              const search_options& o = {}) {
   cell_search_result best;
   best.where = c;
-  typename shape_search<E>::context ctx{
-      est, m, c, global_batch, o, o.gpipe_never_faster || declares_gpipe_never_faster<E>, best};
+  const estimator_guarantees prune = pruning_guarantees(guarantees_of(est), o);
+  typename shape_search<E>::context ctx{est, m, c, global_batch, o, prune, best};
   std::vector<shape_search<E>> shapes;
   const std::string error = for_each_shape_class(m, c, global_batch, o, [&](const shape_class& sc) {
     shape_search<E> s(ctx, sc);
     if (!s.splittable()) return;  // counted as unsplittable by start_shape
-    if (o.bound_micro_batches) s.probe();
+    if (prune.micro_batch_bounds && prune.memory_monotone) s.probe();
     shapes.push_back(std::move(s));
   });
   std::vector<std::size_t> order(shapes.size());
   std::vector<std::pair<double, double>> promise(shapes.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     order[i] = i;
-    if (o.bound_micro_batches) promise[i] = {shapes[i].best_seen_s(), shapes[i].bound()};
+    if (prune.micro_batch_bounds) promise[i] = {shapes[i].best_seen_s(), shapes[i].bound()};
   }
-  if (o.bound_micro_batches)
+  if (prune.micro_batch_bounds)
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return promise[a] < promise[b]; });
   for (const std::size_t i : order) shapes[i].run();
   for (const auto& s : shapes) s.tally(best.stats);

@@ -1,5 +1,5 @@
 #pragma once
-// A chosen plan as launcher arguments: Megatron-LM flags and the torchrun node/GPU counts (SPEC.md §8).
+// A chosen plan as launcher arguments: Megatron-LM flags and the torchrun node/GPU counts (docs/plan-search.md).
 //
 // Megatron-LM numbers ranks tensor-parallel fastest, then data-parallel, then pipeline (its default
 // order "tp-cp-ep-dp-pp"), so pipeline stage s holds ranks [s*tp*dp, (s+1)*tp*dp): the same contiguous

@@ -1,6 +1,6 @@
 #pragma once
 // The stage layer split of a shape class (GPU split + per-stage shapes), balanced by estimated stage
-// time (SPEC.md §4), not layer count. One split serves every micro-batch count of the shape class.
+// time (docs/plan-search.md), not layer count. One split serves every micro-batch count of the shape class.
 //
 // 1. Each layer gets a work weight w_l = forward FLOPs + 100 x memory-bound bytes per sample (100 FLOP/byte
 //    is roughly the ridge point of current GPUs, so bandwidth-bound work counts in time-equivalent

@@ -18,21 +18,23 @@
 //     so dp_s <= G/m);
 //   * each stage holds at least one layer, so S <= layers.
 //
-// Estimator requirements the pruning relies on (stated once here; tests/search checks them on the toy
-// estimators and on the bundled analytic estimator):
+// Estimator requirements the pruning may rely on (stated once here). An estimator declares which of them
+// it meets (estimator_guarantees, estimate/concepts.hpp, with a worked example); the search prunes only
+// on what is declared (pruning_guarantees below), so an estimator that declares nothing is searched without
+// any of them. tests/search checks the declarations of the toy and the analytic estimator:
 //   R-mem  For the same Cell, layer split, shapes, micro-batching and recomputation setting, turning ZeRO-1
 //          on or running 1F1B instead of GPipe never turns a plan that does not fit
 //          (estimate_result::fits == false) into one that fits: ZeRO-1 only removes optimizer state and
 //          1F1B keeps at most min(S - s, m) <= m micro-batches in flight. (Recomputation is deliberately
 //          not assumed to save memory: an estimator may charge one layer's full activations plus the
 //          checkpoints, which exceeds keeping everything for a one-layer stage.)
-//   R-rc   Only when search_options::recompute_never_faster is set (the default): for the same everything
-//          else, recomputation on never gives a lower iteration time than off (it only adds a forward pass).
-//   R-gp   Only when search_options::gpipe_never_faster is set (or the estimator type declares
-//          `static constexpr bool gpipe_never_faster = true`): for the same everything else, GPipe never
-//          gives a lower iteration time than 1F1B (true of the formulas in estimate/pipeline.hpp).
-// Only when search_options::bound_micro_batches is set (the default), across the micro-batch counts m of
-// one shape class (same Cell, layer split, shapes and variant):
+//          [estimator_guarantees::memory_monotone]
+//   R-rc   For the same everything else, recomputation on never gives a lower iteration time than off (it
+//          only adds a forward pass).  [recompute_never_faster]
+//   R-gp   For the same everything else, GPipe never gives a lower iteration time than 1F1B (true of the
+//          formulas in estimate/pipeline.hpp).  [gpipe_never_faster]
+// Across the micro-batch counts m of one shape class (same Cell, layer split, shapes and variant), together
+// [micro_batch_bounds]:
 //   R-mb   Fitting never gets worse with more, smaller micro-batches: a plan that fits with m micro-batches
 //          fits with any allowed m' > m (activations in flight scale with the micro-batch size; at most m
 //          of them are in flight).
@@ -50,6 +52,8 @@
 //          costs are paid per micro-batch).
 // Nothing else is assumed of the estimator: iteration times are compared as returned.
 #include <cstdint>
+
+#include "cellsched/estimate/concepts.hpp"
 
 namespace cellsched {
 
@@ -79,33 +83,26 @@ struct search_options {
   /// measured with recomputation, estimate/stage_calibration.hpp). Overrides try_recompute.
   bool require_recompute = false;
   bool try_zero1 = true;  ///< also consider ZeRO-1 when some stage has dp > 1
-  /// The estimator satisfies R-gp, so GPipe plans whose 1F1B twin is feasible are skipped.
-  bool gpipe_never_faster = false;
-  /// The estimator satisfies R-rc, so recomputation plans whose twin without it is feasible are skipped.
-  /// Turn off for one that does not, e.g. the analytic estimator with measured stage scales (fitted per
-  /// recomputation setting, estimate/stage_calibration.hpp); see measured_stage_options().
-  bool recompute_never_faster = true;
-  /// The estimator satisfies R-mb, R-lb, R-st, R-dp and R-mt, so micro-batch counts are bounded (see
-  /// search/cell_search.hpp, P3 and P4). Turn off for an estimator that does not.
-  bool bound_micro_batches = true;
+  // Pruning on the estimator's declared guarantees (estimate/concepts.hpp). Each switch can only turn a
+  // pruning off, never assume a guarantee the estimator did not declare; all on by default.
+  bool prune_memory = true;         ///< P1/P3 on R-mem (search/cell_search.hpp)
+  bool prune_recompute = true;      ///< P2 on R-rc: skip recomputation when the twin without it is feasible
+  bool prune_gpipe = true;          ///< P2 on R-gp: skip GPipe when the 1F1B twin is feasible
+  bool bound_micro_batches = true;  ///< P3/P4 on R-mb, R-lb, R-st, R-dp, R-mt: bound the micro-batch counts
   std::int64_t max_micro_batches = 0;  ///< 0 = up to G (micro-batches of one sample)
   /// Rounds of re-balancing the layer split on the estimator's per-stage times (0 = FLOP balance only).
   int balance_rounds = 1;
 };
 
-/// Options safe for an estimator whose stage times come partly from measurements (measured stage scales):
-/// nothing is assumed about recomputation (R-rc, R-st) or about how stage time grows with the micro-batch
-/// (R-mt), so the search stays exact at the cost of evaluating more plans.
-[[nodiscard]] inline search_options measured_stage_options(search_options o = {}) noexcept {
-  o.recompute_never_faster = false;
-  o.bound_micro_batches = false;
-  return o;
+/// The guarantees the search prunes on: those the estimator declares and the options allow.
+[[nodiscard]] inline estimator_guarantees pruning_guarantees(const estimator_guarantees& declared,
+                                                             const search_options& o) noexcept {
+  estimator_guarantees g;
+  g.memory_monotone = declared.memory_monotone && o.prune_memory;
+  g.recompute_never_faster = declared.recompute_never_faster && o.prune_recompute;
+  g.gpipe_never_faster = declared.gpipe_never_faster && o.prune_gpipe;
+  g.micro_batch_bounds = declared.micro_batch_bounds && o.bound_micro_batches;
+  return g;
 }
-
-/// True when estimator type E declares R-gp (`static constexpr bool gpipe_never_faster = true`).
-template <class E>
-inline constexpr bool declares_gpipe_never_faster = requires {
-  requires E::gpipe_never_faster;
-};
 
 }  // namespace cellsched

@@ -67,7 +67,7 @@ class shape_search {
     const cell& c;
     std::int64_t global_batch;
     const search_options& o;
-    bool gpipe_never_faster;
+    estimator_guarantees prune;  ///< what the pruning may assume: declared by the estimator and allowed by o
     cell_search_result& best;
     bool any_fit = false;
     split_cache splits{};
@@ -126,7 +126,7 @@ class shape_search {
   void run() {
     const auto& ms = sc_.micro_batch_counts;
     const auto& vs = start_.variants;
-    const bool bounded = ctx_->o.bound_micro_batches;
+    const bool bounded = ctx_->prune.micro_batch_bounds;
     for (std::size_t k = first_; k < ms.size(); ++k) {
       if (bounded && ctx_->best.feasible && bound_at(k) > ctx_->best.best_estimate.iter_time_s) {
         for (auto& f : fates_[k])
@@ -138,11 +138,11 @@ class shape_search {
         bool skip = false;
         for (std::size_t j = 0; j < vs.size() && !skip; ++j) {
           if (!res_[k][j]) continue;
-          if (res_[k][j]->feasible() &&
-              no_slower_and_first(vs[j], vs[i], ctx_->gpipe_never_faster, ctx_->o.recompute_never_faster)) {
+          if (res_[k][j]->feasible() && no_slower_and_first(vs[j], vs[i], ctx_->prune.gpipe_never_faster,
+                                                             ctx_->prune.recompute_never_faster)) {
             fates_[k][i] = fate::dominated;  // P2
             skip = true;
-          } else if (!res_[k][j]->fits && at_most_as_hungry(vs[j], vs[i])) {
+          } else if (ctx_->prune.memory_monotone && !res_[k][j]->fits && at_most_as_hungry(vs[j], vs[i])) {
             fates_[k][i] = fate::memory;  // P1
             skip = true;
           }

@@ -3,7 +3,7 @@
 // of differently typed policies can be chosen by name at run time (see policy_registry.hpp).
 // It models restartable_policy: a policy with restart hooks saves and loads its own state; a policy
 // without them is assumed to keep nothing between calls, saves null and restarts as a copy of itself
-// as it was constructed (tests/sim/restart_test.cpp checks that assumption for every registered policy).
+// as it was constructed (tests/sim/fault_injection_test.cpp checks that assumption for every registered policy).
 #include <memory>
 #include <optional>
 #include <string>

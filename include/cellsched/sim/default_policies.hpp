@@ -2,7 +2,7 @@
 // Every policy the simulator and `cellsched simulate` offer, by name. Adding a policy is one line
 // below (see docs/ARCHITECTURE-schedule.md).
 #include "cellsched/schedule/crius.hpp"
-#include "cellsched/schedule/crius_options.hpp"
+#include "cellsched/schedule/crius/options.hpp"
 #include "cellsched/schedule/baselines/elasticflow.hpp"
 #include "cellsched/schedule/baselines/fcfs.hpp"
 #include "cellsched/schedule/baselines/gandiva.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 // Metrics of a run, defined as the reference simulator and its authors' comparison script define them
-// (reference/README.md §5):
+// (docs/reference-simulator.md §3):
 // * finished jobs = JCT entries; average JCT over finished jobs only;
 // * padded average JCT (set by pad_jct): a policy with fewer finished jobs than the anchor policy
 //   (Crius) gets entries equal to the largest finished JCT of any policy in the comparison until it has

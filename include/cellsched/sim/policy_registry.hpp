@@ -11,11 +11,8 @@
 
 namespace cellsched::sim {
 
-/// Re-tuning cost of a Cell-guided plan search (Crius): 10 s per GPU, capped at 40 s.
-[[nodiscard]] inline cost_options guided_tuning_costs() { return cost_options{10.0, 40.0, 0.0}; }
-/// Re-tuning cost of an unguided adaptive-parallelism search (every baseline in the reference
-/// simulator): 150 s per GPU, capped at 600 s.
-[[nodiscard]] inline cost_options unguided_tuning_costs() { return cost_options{150.0, 600.0, 0.0}; }
+using cellsched::guided_tuning_costs;    // schedule/policy.hpp
+using cellsched::unguided_tuning_costs;
 
 template <class Oracle>
 struct policy_entry {

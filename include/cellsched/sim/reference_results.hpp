@@ -1,6 +1,6 @@
 #pragma once
 // The reference simulator's recorded results on the Philly experiment (1,280 GPUs, 2,000 rounds of
-// 300 s), recomputed from the per-job arrays the artifact's authors published (reference/README.md).
+// 300 s), recomputed from the per-job arrays the artifact's authors published (docs/reference-simulator.md §4).
 #include <string>
 #include <vector>
 

@@ -1,6 +1,6 @@
 #pragma once
 // The trace-driven simulator: replays jobs on a cluster under any `policy`, with the reference
-// simulator's accounting (reference/README.md §5):
+// simulator's accounting (docs/reference-simulator.md §3):
 // * arrivals in windows of one round: round 0 takes jobs with t <= T0 + R, round k jobs with
 //   T0 + Rk < t <= T0 + R(k+1); a job's recorded submission is its window's start;
 // * at the start of each round every running job without re-tuning debt gets exec += R and

@@ -1,6 +1,6 @@
 #pragma once
 // A synthetic heterogeneous cluster: N GPUs split over GPU types of the catalog by share, in nodes of
-// each type's typical size, with the catalog's intra-node and inter-node links (docs/formats/synthetic.md).
+// each type's typical size, with the catalog's intra-node and inter-node links (docs/scale.md).
 // The result is a plain `cluster`; io::save_cluster_file writes it as a cluster file.
 #include <algorithm>
 #include <cmath>

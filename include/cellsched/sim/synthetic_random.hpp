@@ -1,5 +1,5 @@
 #pragma once
-// Portable random sampling for the synthetic generators (docs/formats/synthetic.md).
+// Portable random sampling for the synthetic generators (docs/scale.md).
 //
 // std::mt19937_64's output sequence is fixed by the standard, but std::uniform_real_distribution,
 // std::exponential_distribution, std::lognormal_distribution and friends are not: libstdc++ and libc++

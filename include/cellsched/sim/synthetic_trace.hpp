@@ -1,5 +1,5 @@
 #pragma once
-// A synthetic job trace from documented distributions (docs/formats/synthetic.md):
+// A synthetic job trace from documented distributions (docs/scale.md):
 //   * arrivals: a Poisson process whose rate follows the time of day,
 //     lambda(t) = lambda0 (1 + a cos(2 pi (t - t_peak) / P)), drawn by thinning (Lewis & Shedler 1979)
 //     from a homogeneous process of rate lambda0 (1 + a); the daily mean rate is lambda0;

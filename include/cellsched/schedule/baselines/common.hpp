@@ -1,7 +1,7 @@
 #pragma once
 // What the baseline policies share, restated from the reference artifact's baselines
-// (GitHub sjtu-epcc/arena, branch ae-eurosys, baselines/*.py and scheduler.py; notes in
-// reference/crius-artifact-notes.md): the round's events, node layouts at best and relaxed locality,
+// (GitHub sjtu-epcc/arena, branch ae-eurosys, baselines/*.py and scheduler.py; docs/baselines.md):
+// the round's events, node layouts at best and relaxed locality,
 // throughput queries under the "data rule", and placement of a job on the nodes of one GPU type.
 #include <algorithm>
 #include <cstddef>
@@ -18,14 +18,8 @@
 
 namespace cellsched::baselines {
 
-/// Re-tuning costs of the baselines: an unguided adaptive-parallelism search, 150 s per GPU capped at
-/// 600 s (artifact macro_def.py RESCHED_OVERHEAD_WITHOUT_PRUNE); hosts hand these to baseline runs.
-[[nodiscard]] inline cost_options baseline_costs() noexcept {
-  cost_options c;
-  c.tune_s_per_gpu = 150.0;
-  c.tune_cap_s = 600.0;
-  return c;
-}
+/// Re-tuning costs of the baselines: an unguided search (unguided_tuning_costs(), schedule/policy.hpp).
+[[nodiscard]] constexpr cost_options baseline_costs() noexcept { return unguided_tuning_costs(); }
 
 /// The least a `perf_oracle` offers; only used to check that each baseline models `policy`.
 struct any_oracle {

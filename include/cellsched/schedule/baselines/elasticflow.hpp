@@ -6,7 +6,7 @@
 //   count is elastic;
 // * admission: every job of the type (running ones and the newcomer, by deadline) needs its minimum
 //   satisfactory share, the fewest GPUs with which it still meets its deadline; the shares must fit the
-//   type's GPUs. The "-LS" deadline is submission + 10^9 s (reference README), so the share is the
+//   type's GPUs. The "-LS" deadline is submission + 10^9 s (docs/reference-simulator.md §1), so the share is the
 //   fewest GPUs on which the job runs at all;
 // * allocation: the remaining GPUs go out greedily by marginal return, doubling each time the job whose
 //   doubling gains the most throughput (as in the artifact, the best doubling is taken even when its gain
@@ -16,7 +16,7 @@
 // * when GPUs free up, waiting jobs are retried in order; a job that cannot be admitted blocks the
 //   later ones of its type.
 // Data rule: shares and gains use data-parallel feasibility (the DP out-of-memory rule applies), so a
-// job whose data-parallel memory never fits never starts (reference README §2.3).
+// job whose data-parallel memory never fits never starts (docs/reference-simulator.md §2).
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -44,7 +44,6 @@ class elasticflow_policy {
   }
 
   [[nodiscard]] std::string name() const { return "elasticflow-ls"; }
-  [[nodiscard]] static cost_options default_costs() noexcept { return baselines::baseline_costs(); }
 
   template <class Oracle>
   [[nodiscard]] decision decide(const snapshot<Oracle>& s) {

@@ -30,7 +30,6 @@ class fcfs_policy {
   explicit fcfs_policy(fcfs_options opts = {}) : opts_(opts) {}
 
   [[nodiscard]] std::string name() const { return opts_.allow_relaxed_locality ? "fcfs-r" : "fcfs"; }
-  [[nodiscard]] static cost_options default_costs() noexcept { return baselines::baseline_costs(); }
 
   template <class Oracle>
   [[nodiscard]] decision decide(const snapshot<Oracle>& s) {

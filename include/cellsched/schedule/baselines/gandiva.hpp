@@ -42,7 +42,6 @@ class gandiva_policy {
   explicit gandiva_policy(gandiva_options opts = {}) : opts_(opts) {}
 
   [[nodiscard]] std::string name() const { return "gandiva"; }
-  [[nodiscard]] static cost_options default_costs() noexcept { return baselines::baseline_costs(); }
 
   /// Restart hooks (schedule/policy_state.hpp): the growth records are all Gandiva keeps between calls.
   [[nodiscard]] nlohmann::json save_state() const { return {{"policy", name()}, {"grown", grown_}}; }

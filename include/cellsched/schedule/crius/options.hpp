@@ -1,6 +1,6 @@
 #pragma once
 // Every constant of the Crius policy, with the value the paper's artifact uses (GitHub sjtu-epcc/arena,
-// branch ae-eurosys: macro/macro_def.py, scheduler.py; reference/crius-artifact-notes.md Appendix A).
+// branch ae-eurosys: macro/macro_def.py, scheduler.py; docs/ARCHITECTURE-schedule.md).
 #include <string>
 #include <vector>
 
@@ -25,10 +25,6 @@ struct crius_options {
   /// Largest GPU count a job may grow to (MAX_SUPPORTED_GPU_NUM); counts are powers of two from 1
   /// (SUPPORTED_GPU_NUM_LIST = {1, 2, 4, 8, 16}).
   int max_gpus_per_job = 16;
-  /// Re-tuning a (re)placed job with Cell-guided search: 10 s per GPU, capped at 40 s
-  /// (RESCHED_OVERHEAD_WITH_PRUNE). Deadline mode charges it to jobs placed in their first round.
-  double tune_s_per_gpu = 10.0;
-  double tune_cap_s = 40.0;
   /// Deadline mode (crius-ddl): an allocation is acceptable only if the job can still finish by its
   /// deadline; pending jobs whose deadline has passed are dropped.
   bool deadline_aware = false;

@@ -8,8 +8,8 @@
 #include <optional>
 #include <vector>
 
-#include "cellsched/schedule/crius_engine.hpp"
-#include "cellsched/schedule/crius_table.hpp"
+#include "cellsched/schedule/crius/engine.hpp"
+#include "cellsched/schedule/crius/table.hpp"
 
 namespace cellsched::crius_detail {
 

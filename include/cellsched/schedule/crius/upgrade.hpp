@@ -8,10 +8,10 @@
 #include <optional>
 #include <vector>
 
-#include "cellsched/schedule/crius_engine.hpp"
-#include "cellsched/schedule/crius_index.hpp"
-#include "cellsched/schedule/crius_migration.hpp"
-#include "cellsched/schedule/crius_table.hpp"
+#include "cellsched/schedule/crius/engine.hpp"
+#include "cellsched/schedule/crius/index.hpp"
+#include "cellsched/schedule/crius/migration.hpp"
+#include "cellsched/schedule/crius/table.hpp"
 
 namespace cellsched::crius_detail {
 

@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <vector>
 
-#include "cellsched/schedule/crius_engine.hpp"
-#include "cellsched/schedule/crius_migration.hpp"
-#include "cellsched/schedule/crius_search.hpp"
-#include "cellsched/schedule/crius_table.hpp"
-#include "cellsched/schedule/crius_upgrade.hpp"
+#include "cellsched/schedule/crius/engine.hpp"
+#include "cellsched/schedule/crius/migration.hpp"
+#include "cellsched/schedule/crius/search.hpp"
+#include "cellsched/schedule/crius/table.hpp"
+#include "cellsched/schedule/crius/upgrade.hpp"
 
 namespace cellsched::crius_detail {
 

@@ -11,10 +11,11 @@
 #include <vector>
 
 #include "cellsched/cell/cell.hpp"
-#include "cellsched/schedule/crius_options.hpp"
-#include "cellsched/schedule/crius_table.hpp"
 #include "cellsched/cell/job.hpp"
 #include "cellsched/cell/perf_oracle.hpp"
+#include "cellsched/schedule/crius/options.hpp"
+#include "cellsched/schedule/crius/table.hpp"
+#include "cellsched/schedule/policy.hpp"
 
 namespace cellsched::crius_detail {
 
@@ -60,6 +61,7 @@ struct engine {
   const topology_view* tv = nullptr;
   oracle_fn oracle;
   double now_s = 0.0;
+  cost_options costs;  ///< the snapshot's re-tuning costs (deadline mode charges them in a job's first round)
   std::vector<job_entry> jobs;
   table committed;
   std::vector<int> running_queue;  ///< in the order jobs started
@@ -98,7 +100,7 @@ struct engine {
   }
 
   /// Deadline mode: now + re-tuning owed + one round + remaining x iteration time <= deadline; a job in
-  /// its first round owes min(tune/GPU x its GPUs, cap).
+  /// its first round owes the snapshot's re-tuning, min(tune/GPU x its GPUs, cap).
   [[nodiscard]] bool deadline_ok(const job_view& j, const quota& at) const {
     const job_entry& e = jobs[static_cast<std::size_t>(j.id)];
     const oracle_answer& a = ask(j.id, at.type, at.nodes, at.per_node);
@@ -106,8 +108,7 @@ struct engine {
     if (!e.spec->deadline_s) return true;
     double overhead = e.tune_debt_s;
     if (now_s - e.spec->submit_time_s <= opt->round_s) {
-      const double t = opt->tune_s_per_gpu * j.q.num;
-      overhead = t < opt->tune_cap_s ? t : opt->tune_cap_s;
+      overhead = costs.tune_only_s(j.q.num);
     }
     const double work =
         static_cast<double>(static_cast<std::int64_t>(static_cast<double>(e.remaining_iterations) * a.iter_time_s));

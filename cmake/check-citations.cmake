@@ -1,0 +1,142 @@
+# Test script: every file path the code and the docs cite resolves in this repository, or is a public
+# source named with its repository (a line that says "GitHub"/"github.com", e.g. the Crius artifact's
+# scheduler.py). Scanned: include/, examples/, bench/, tests/, cmake/, docs/, README.md, data/README.md.
+# A cited path is a word ending in one of the repository's own file kinds (.hpp .cuh .cpp .cu .md .cmake
+# .sh .json .csv .txt) in a comment of the code, or anywhere in a document outside fenced blocks; bare
+# data-file names (out.json) and upper-case placeholders (RUNS.csv) are examples, not citations. It
+# resolves when it names a file or folder relative to the repository root, include/, include/cellsched/,
+# include/cellsched/schedule/, docs/, data/ or the citing file's folder, or, for a bare source or document
+# name, when a file of that name exists anywhere in the repository.
+# Usage: cmake -DSOURCE_DIR=<repository> -P check-citations.cmake
+if(NOT SOURCE_DIR)
+  message(FATAL_ERROR "check-citations: pass -DSOURCE_DIR=<repository>")
+endif()
+get_filename_component(SOURCE_DIR "${SOURCE_DIR}" ABSOLUTE)
+
+set(_globs)
+foreach(dir include examples bench tests cmake docs)
+  foreach(ext hpp cuh cpp cu md cmake sh txt in)
+    list(APPEND _globs "${SOURCE_DIR}/${dir}/*.${ext}")
+  endforeach()
+endforeach()
+file(GLOB_RECURSE _files ${_globs})
+list(APPEND _files "${SOURCE_DIR}/README.md" "${SOURCE_DIR}/data/README.md" "${SOURCE_DIR}/CMakeLists.txt")
+
+# Every file name in the repository, for bare names.
+file(GLOB_RECURSE _all RELATIVE "${SOURCE_DIR}" "${SOURCE_DIR}/*")
+set(_names)
+foreach(f IN LISTS _all)
+  if(f MATCHES "^(build[^/]*|\\.git)/")
+    continue()
+  endif()
+  get_filename_component(_n "${f}" NAME)
+  list(APPEND _names "${_n}")
+endforeach()
+list(REMOVE_DUPLICATES _names)
+
+set(_path_re "[A-Za-z0-9_.<>-]*[A-Za-z0-9_-]\\.(hpp|cuh|cpp|cu|md|cmake|sh|json|csv|txt)")
+set(_errors)
+set(_checked 0)
+foreach(file IN LISTS _files)
+  if(file MATCHES "/check-citations\\.cmake$")
+    continue()
+  endif()
+  file(RELATIVE_PATH _rel "${SOURCE_DIR}" "${file}")
+  get_filename_component(_dir "${file}" DIRECTORY)
+  set(_markdown FALSE)
+  if(file MATCHES "\\.md$")
+    set(_markdown TRUE)
+  endif()
+  # Lines as a list; brackets and semicolons would upset CMake's list handling, so they become spaces.
+  file(READ "${file}" _text)
+  string(REGEX REPLACE "[][;]" " " _text "${_text}")
+  string(REPLACE "\n" ";" _lines "${_text}")
+  set(_lineno 0)
+  set(_fenced FALSE)
+  set(_public_block FALSE)  # a Markdown paragraph or list item that names a GitHub repository
+  foreach(line IN LISTS _lines)
+    math(EXPR _lineno "${_lineno} + 1")
+    if(_markdown)
+      if(line MATCHES "^ *```")  # commands and examples in fenced blocks name files they create
+        if(_fenced)
+          set(_fenced FALSE)
+        else()
+          set(_fenced TRUE)
+        endif()
+        continue()
+      endif()
+      if(_fenced)
+        continue()
+      endif()
+      if(line MATCHES "^[ \t]*$" OR line MATCHES "^[ \t]*([-*|#]|[0-9]+\\.) ")
+        set(_public_block FALSE)  # a new paragraph, list item, table row or heading
+      endif()
+      if(line MATCHES "[Gg]it[Hh]ub")
+        set(_public_block TRUE)
+      endif()
+      if(_public_block)
+        continue()  # the artifact's own paths, on the continuation lines of its citation
+      endif()
+    else()
+      # Code: only comments cite; string literals and includes name files the program itself uses.
+      if(line MATCHES "^[ \t]*#[ \t]*include")
+        continue()
+      endif()
+      string(FIND "${line}" "//" _c)
+      if(_c EQUAL -1 AND file MATCHES "(\\.cmake|\\.sh|\\.txt|\\.in)$")
+        string(FIND "${line}" "#" _c)
+      endif()
+      if(_c EQUAL -1)
+        continue()
+      endif()
+      string(SUBSTRING "${line}" 0 ${_c} _code)
+      string(REGEX MATCHALL "\"" _quotes "${_code}")
+      list(LENGTH _quotes _nq)
+      math(EXPR _odd "${_nq} % 2")
+      if(_odd)
+        continue()  # the comment marker sits inside a string literal
+      endif()
+      string(SUBSTRING "${line}" ${_c} -1 line)
+    endif()
+    if(line MATCHES "[Gg]it[Hh]ub")
+      continue()  # a public repository's own paths
+    endif()
+    string(REGEX MATCHALL "([A-Za-z0-9_.-]+/)*${_path_re}" _cites "${line}")
+    foreach(c IN LISTS _cites)
+      get_filename_component(_cname "${c}" NAME)
+      if(c MATCHES "[<>]" OR c MATCHES "^\\." OR c MATCHES "^(https?|www)" OR _cname MATCHES "^[A-Z0-9_-]+\\.(json|csv|txt)$")
+        continue()  # a placeholder (<model>.json, RUNS.csv), a bare extension, a URL
+      endif()
+      if(NOT c MATCHES "/" AND NOT c MATCHES "\\.(hpp|cuh|cpp|cu|md|cmake|sh)$")
+        continue()  # a bare data-file name is an example or an output, not a citation
+      endif()
+      math(EXPR _checked "${_checked} + 1")
+      set(_ok FALSE)
+      if(c MATCHES "/")
+        foreach(base "${SOURCE_DIR}" "${SOURCE_DIR}/include" "${SOURCE_DIR}/include/cellsched"
+                     "${SOURCE_DIR}/include/cellsched/schedule" "${SOURCE_DIR}/docs" "${SOURCE_DIR}/data"
+                     "${_dir}")
+          if(EXISTS "${base}/${c}")
+            set(_ok TRUE)
+            break()
+          endif()
+        endforeach()
+      else()
+        list(FIND _names "${c}" _at)
+        if(NOT _at EQUAL -1)
+          set(_ok TRUE)
+        endif()
+      endif()
+      if(NOT _ok)
+        list(APPEND _errors "${_rel}:${_lineno}: ${c}")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(_errors)
+  list(JOIN _errors "\n  " _list)
+  message(FATAL_ERROR "cited paths that resolve nowhere in the repository (write the content into docs/ or "
+                      "name the public source's repository on the line):\n  ${_list}")
+endif()
+list(LENGTH _files _n)
+message(STATUS "every cited path resolves (${_checked} citations in ${_n} files)")
