@@ -36,6 +36,7 @@
 #include <cellsched/sim/svg_plots.hpp>
 
 #include "args.hpp"
+#include "simulate_closed_loop.hpp"
 #include "simulate_detail.hpp"
 
 namespace cellsched::cli {
@@ -97,6 +98,11 @@ inline const char* simulate_help =
     "                          end, JCT, every allocation (GPU type, count, layout, plan, rounds),\n"
     "                          preemptions, and why a job did not finish (docs/formats/results.md)\n"
     "  --plots DIR             write jct-cdf.svg and throughput.svg into DIR\n"
+    "  --truth table|estimator  closed loop (docs/closed-loop.md): jobs run at these iteration times while\n"
+    "                          the policies decide with --oracle's; the report adds the belief's error\n"
+    "  --truth-noise SEED:SIGMA  the truth off by exp(SIGMA x N(0,1)) per job and GPU type\n"
+    "  --truth-drift TYPE:FACTOR@ROUND[,...]  from ROUND on, TYPE's iterations take FACTOR times as long\n"
+    "  --adapt online|off      with --truth: the belief learns from what running jobs report (default off)\n"
     "  --jobs N                policies simulated in parallel (default: number of CPUs)\n"
     "  --quiet                 no progress on stderr (otherwise a line redrawn on a terminal, and one\n"
     "                          line every few seconds when stderr is a log)\n"
@@ -203,7 +209,8 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   const args a(argv,
                {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds",
                 "--iteration-divisor", "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle",
-                "--inject-failures", "--checkpoint-interval", "--models", "--jobs-out"},
+                "--inject-failures", "--checkpoint-interval", "--models", "--jobs-out", "--truth", "--truth-noise",
+                "--truth-drift", "--adapt"},
                {"--help", "--exact-restarts", "--quiet", "--reference"});
   const auto registry = sim::default_policy_registry<reference_perf_table>();
   if (a.has("--help")) {
@@ -237,6 +244,17 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     throw usage_error("--oracle must be auto, table or estimator, got '" + oracle_kind + "'");
   if (oracle_kind == "estimator" && a.has("--perf-table"))
     throw usage_error("--perf-table applies to --oracle auto or table only");
+  const std::string truth_kind = a.get("--truth", "");
+  if (a.has("--truth") && truth_kind != "table" && truth_kind != "estimator")
+    throw usage_error("--truth must be table or estimator, got '" + truth_kind + "'");
+  for (const char* o : {"--truth-noise", "--truth-drift", "--adapt"})
+    if (a.has(o) && !a.has("--truth")) throw usage_error(std::string(o) + " applies with --truth only");
+  const std::string adapt_kind = a.get("--adapt", "off");
+  if (adapt_kind != "online" && adapt_kind != "off")
+    throw usage_error("--adapt must be online or off, got '" + adapt_kind + "'");
+  const bool adapt = adapt_kind == "online";
+  sim::truth_options truth_opts;
+  if (a.has("--truth-noise")) parse_truth_noise(a.get("--truth-noise"), truth_opts);
   const std::vector<std::string> names = chosen_policies(a, registry);
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   const auto workers = static_cast<std::size_t>(a.get_int("--jobs", cpus, 1, 1024));
@@ -260,6 +278,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   const std::vector<job> trace = io::load_trace_file(trace_path, topts);
   resolve_trace_models(zoo, trace, trace_path);
   if (a.has("--failures")) opts.failures = parse_failures(a.get("--failures"), topology);
+  if (a.has("--truth-drift")) parse_truth_drift(a.get("--truth-drift"), topology, truth_opts);
   for (const auto& w : trace_warnings(trace, topology)) std::cerr << "simulate: warning: " << w << "\n";
 
   progress_line progress(!a.has("--quiet"));
@@ -268,6 +287,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   std::vector<sim::sim_run> runs;
   nlohmann::json oracle_info = {{"kind", oracle_kind}};
   std::string oracle_line;
+  const bool closed_loop = a.has("--truth");
   {
     best_plan_table<analytic_estimator> est(analytic_estimator(topology.catalog()), topology);
     est.set_resolver([&zoo](const std::string& name) -> std::optional<model> {
@@ -275,31 +295,52 @@ inline int run_simulate(const std::vector<std::string>& argv) {
       return zoo.build(name);
     });
     const synchronized_oracle<best_plan_table<analytic_estimator>> shared(est);
+    std::optional<reference_perf_table> table;
+    if (oracle_kind != "estimator" || truth_kind == "table") {
+      table = io::load_reference_table(table_path, topology.catalog());
+      table->bind_cluster(topology);
+      oracle_info["perf_table"] = table_path;
+    }
+    // Open loop: the policies run on the belief itself; closed loop: on it behind any_oracle, with
+    // jobs running at the truth.
+    const auto run_with = [&](const auto& belief) {
+      if (!closed_loop) return run_policies(topology, trace, belief, opts, names, workers);
+      const any_oracle b(belief);
+      const any_oracle t = truth_kind == "table" ? any_oracle(*table) : any_oracle(shared);
+      return run_closed_loop(topology, trace, b, t, truth_opts, adapt, opts, names, workers);
+    };
     if (oracle_kind == "estimator") {
       oracle_line = "our analytic estimator (best plan per model, batch, GPU type and layout)";
-      runs = run_policies(topology, trace, shared, opts, names, workers);
+      runs = run_with(shared);
+    } else if (oracle_kind == "table") {
+      oracle_line = "the reference profile table " + table_path;
+      runs = run_with(*table);
     } else {
-      reference_perf_table table = io::load_reference_table(table_path, topology.catalog());
-      table.bind_cluster(topology);
-      oracle_info["perf_table"] = table_path;
-      if (oracle_kind == "table") {
-        oracle_line = "the reference profile table " + table_path;
-        runs = run_policies(topology, trace, table, opts, names, workers);
-      } else {
-        const table_coverage cov = coverage_of(table, topology, trace);
-        oracle_line = cov.summary(table_path);
-        for (const auto& w : cov.warnings()) std::cerr << "simulate: warning: " << w << "\n";
-        oracle_info["table_jobs"] = cov.table_jobs;
-        oracle_info["estimator_jobs"] = cov.estimator_jobs;
-        oracle_info["uncovered_models"] = cov.missing_models;
-        oracle_info["uncovered_gpu_types"] = cov.missing_types;
-        const auto covered = cov.covered;
-        const sim::covering_oracle<reference_perf_table, synchronized_oracle<best_plan_table<analytic_estimator>>>
-            chained(table, shared, [covered](const job& j) { return covered.count({j.model, j.global_batch}) > 0; });
-        runs = run_policies(topology, trace, chained, opts, names, workers);
-      }
+      const table_coverage cov = coverage_of(*table, topology, trace);
+      oracle_line = cov.summary(table_path);
+      for (const auto& w : cov.warnings()) std::cerr << "simulate: warning: " << w << "\n";
+      oracle_info["table_jobs"] = cov.table_jobs;
+      oracle_info["estimator_jobs"] = cov.estimator_jobs;
+      oracle_info["uncovered_models"] = cov.missing_models;
+      oracle_info["uncovered_gpu_types"] = cov.missing_types;
+      const auto covered = cov.covered;
+      const sim::covering_oracle<reference_perf_table, synchronized_oracle<best_plan_table<analytic_estimator>>>
+          chained(*table, shared, [covered](const job& j) { return covered.count({j.model, j.global_batch}) > 0; });
+      runs = run_with(chained);
     }
-    if (oracle_kind != "table") oracle_info["estimator_table_entries"] = shared.size();
+    if (oracle_kind != "table" || truth_kind == "estimator") oracle_info["estimator_table_entries"] = shared.size();
+  }
+  if (closed_loop) {
+    oracle_line += "; jobs run at the truth: " +
+                   std::string(truth_kind == "table" ? "the reference profile table" : "our analytic estimator") +
+                   (truth_opts.noise_sigma > 0 ? ", noise sigma " + std::to_string(truth_opts.noise_sigma) : "") +
+                   (truth_opts.drifts.empty() ? "" : ", with drift") + "; online adaptation " + (adapt ? "on" : "off");
+    oracle_info["truth"] = {{"kind", truth_kind},
+                            {"noise_seed", truth_opts.noise_seed},
+                            {"noise_sigma", truth_opts.noise_sigma},
+                            {"adapt", adapt ? "online" : "off"}};
+    for (const auto& d : truth_opts.drifts)
+      oracle_info["truth"]["drifts"].push_back({{"gpu_type", d.gpu_type}, {"factor", d.factor}, {"from_round", d.from_round}});
   }
   const double total_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
@@ -325,6 +366,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
             << sim::format_table(metrics);
   if (opts.faults) std::cout << "\nfaults injected (seed " << opts.faults->seed << "):\n" << format_faults(runs);
   std::cout << format_unfinished(runs);
+  if (closed_loop) std::cout << "\nprediction error of the belief on the running jobs:\n" << format_closed_loop(runs);
   const bool reference_experiment = reference && bundled_inputs && !explicit_rounds && opts.round_s == 300.0 &&
                                     !a.has("--iteration-divisor") && opts.failures.empty() && !opts.faults;
   if (reference_experiment) {

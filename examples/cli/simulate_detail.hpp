@@ -352,9 +352,13 @@ struct table_coverage {
     for (const auto& o : r.jobs) {
       if (o.finished()) continue;
       ++n;
-      auto& e = by_reason[o.reason];
+      // Grouped by the reason's text before its details in parentheses.
+      auto& e = by_reason[o.reason.substr(0, o.reason.find(" ("))];
       if (e.first++ == 0) e.second = o.id;
     }
+    if (r.unsubmitted > 0)
+      out += "  " + r.policy + ": " + std::to_string(r.unsubmitted) +
+             " job(s) of the trace arrive after the last round and were not submitted\n";
     if (n == 0) continue;
     std::vector<std::pair<std::size_t, std::string>> order;
     for (const auto& [reason, e] : by_reason) order.emplace_back(e.first, reason);

@@ -1,6 +1,9 @@
 #pragma once
 // Umbrella header: every host-side header of cellsched, folder by folder (see docs/ARCHITECTURE.md).
 // The CUDA probes (cellsched/probe/*.cuh) are not included; the host-side probe helpers are.
+#include "cellsched/adapt/drift.hpp"
+#include "cellsched/adapt/observation.hpp"
+#include "cellsched/adapt/online_oracle.hpp"
 #include "cellsched/error.hpp"
 #include "cellsched/version.hpp"
 
@@ -12,6 +15,7 @@
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/io/model_json.hpp"
 #include "cellsched/io/model_layer_json.hpp"
+#include "cellsched/io/observation_io.hpp"
 #include "cellsched/io/profile_json.hpp"
 #include "cellsched/io/reference_table_json.hpp"
 #include "cellsched/io/state_json.hpp"
@@ -29,6 +33,7 @@
 #include "cellsched/model/wide_resnet.hpp"
 #include "cellsched/model/zoo.hpp"
 
+#include "cellsched/cell/any_oracle.hpp"
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/cell/enumerate.hpp"
 #include "cellsched/cell/job.hpp"
@@ -91,6 +96,7 @@
 #include "cellsched/schedule/synchronized_oracle.hpp"
 
 #include "cellsched/sim/any_policy.hpp"
+#include "cellsched/sim/covering_oracle.hpp"
 #include "cellsched/sim/default_policies.hpp"
 #include "cellsched/sim/fault_checks.hpp"
 #include "cellsched/sim/fault_injection.hpp"
@@ -105,6 +111,7 @@
 #include "cellsched/sim/synthetic_load.hpp"
 #include "cellsched/sim/synthetic_random.hpp"
 #include "cellsched/sim/synthetic_trace.hpp"
+#include "cellsched/sim/truth_oracle.hpp"
 
 #include "cellsched/probe/busbw.hpp"
 #include "cellsched/probe/device_name.hpp"

@@ -112,9 +112,14 @@ class crius_policy {
   template <class Oracle>
   [[nodiscard]] crius_detail::engine start_engine(const snapshot<Oracle>& s) {
     if (s.topology != cluster_ || tv_.node_type.size() != s.topology->nodes().size()) build_topology(*s.topology);
-    if (static_cast<const void*>(s.oracle) != oracle_seen_) {
-      answer_cache_.clear();  // answers are remembered per oracle
+    // Answers are remembered per oracle, and per version of an oracle that learns (an online_oracle's
+    // answers change as observations arrive).
+    std::uint64_t version = 0;
+    if constexpr (requires { s.oracle->version(); }) version = s.oracle->version();
+    if (static_cast<const void*>(s.oracle) != oracle_seen_ || version != oracle_version_) {
+      answer_cache_.clear();
       oracle_seen_ = s.oracle;
+      oracle_version_ = version;
     }
     crius_detail::engine e;
     e.opt = &opts_;
@@ -394,6 +399,7 @@ class crius_policy {
   /// Oracle answers per job id, kept across calls (an oracle's answers do not change with time).
   std::unordered_map<std::string, std::unordered_map<std::uint32_t, crius_detail::oracle_answer>> answer_cache_;
   const void* oracle_seen_ = nullptr;
+  std::uint64_t oracle_version_ = 0;
   std::vector<std::string> running_;
   std::vector<std::string> pending_;
   std::vector<std::string> decision_queue_;

@@ -181,11 +181,23 @@ namespace report_detail {
     p["round_s"] = runs[i].round_s;
     p["start_s"] = runs[i].start_s;
     p["stop_reason"] = runs[i].stop_reason;
+    p["unsubmitted_jobs"] = runs[i].unsubmitted;
     p["series"] = {{"throughput_samples_per_s", runs[i].throughput},
                    {"busy_gpus", runs[i].busy_gpus},
                    {"running_jobs", runs[i].running_jobs},
                    {"decision_s", runs[i].decision_s}};
     p["finished_jct_s"] = runs[i].finished_jct_s;
+    if (!runs[i].prediction_error.empty()) {
+      p["series"]["prediction_error"] = runs[i].prediction_error;
+      p["alarms"] = nlohmann::json::array();
+      for (const auto& a : runs[i].alarms)
+        p["alarms"].push_back({{"round", a.round},
+                               {"scope", a.alarm.scope},
+                               {"key", a.alarm.key},
+                               {"gpu_type", a.alarm.gpu_type},
+                               {"residual", a.alarm.residual},
+                               {"reason", a.alarm.reason}});
+    }
     p["jobs"] = nlohmann::json::array();
     for (const auto& o : runs[i].jobs) p["jobs"].push_back(outcome_json(o));
     doc["policies"].push_back(std::move(p));

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cellsched/adapt/drift.hpp"
 #include "cellsched/hardware/cluster.hpp"
 #include "cellsched/schedule/policy.hpp"
 
@@ -124,10 +125,19 @@ struct sim_run {
   std::vector<double> decision_s;      ///< per round, wall time of the policy's decide()
   std::vector<double> finished_jct_s;  ///< JCTs in the order jobs finished
   std::vector<job_outcome> jobs;       ///< every submitted job, in submission order
+  std::size_t unsubmitted = 0;         ///< jobs of the trace that arrive after the last round
   std::size_t preemptions = 0;
   std::size_t migrations = 0;          ///< running jobs moved to other GPUs
   double wall_s = 0.0;                 ///< wall time of the whole run
   std::string stop_reason;             ///< why the run ended: "rounds", "all jobs done", "stalled"
+  /// Closed-loop runs only: per round, the belief's mean |predicted - true| / true iteration time over
+  /// the running jobs (before it learnt from them), and the drift alarms with their rounds.
+  std::vector<double> prediction_error;
+  struct round_alarm {
+    int round = 0;
+    drift_alarm alarm;
+  };
+  std::vector<round_alarm> alarms;
   std::optional<fault_report> faults;  ///< set when faults were injected
 };
 

@@ -25,10 +25,12 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "cellsched/adapt/observation.hpp"
 #include "cellsched/cell/enumerate.hpp"
 #include "cellsched/detail/reference_arith.hpp"
 #include "cellsched/hardware/cluster.hpp"
@@ -94,15 +96,22 @@ template <class Oracle>
   return why.empty() ? "the cluster has no GPUs" : "no GPU type of the cluster can run it (" + why + ")";
 }
 
-/// One simulation run; each member function is one step of a round (see the file comment).
-template <class Oracle, class Policy>
+/// One simulation run; each member function is one step of a round (see the file comment). `Belief` is
+/// what the policy asks (its snapshot's oracle), `Truth` what jobs run at (progress, throughput); in an
+/// open-loop run they are one object. A closed-loop run (distinct objects) reports every running job's
+/// true iteration time to the belief each round (observe(), when the belief has one) and records the
+/// belief's error.
+template <class Belief, class Truth, class Policy>
 class sim_engine {
  public:
-  sim_engine(const cluster& topology, std::vector<job> trace, const Oracle& oracle, Policy& pol,
+  using Oracle = std::remove_const_t<Belief>;
+  sim_engine(const cluster& topology, std::vector<job> trace, Belief& belief, Truth& truth, Policy& pol,
              const cost_options& costs, const sim_options& opts)
       : topology_(topology),
         trace_(std::move(trace)),
-        oracle_(oracle),
+        oracle_(belief),
+        truth_(truth),
+        closed_loop_(static_cast<const void*>(&belief) != static_cast<const void*>(&truth)),
         pol_(pol),
         costs_(costs),
         opts_(opts),
@@ -138,13 +147,16 @@ class sim_engine {
     run_.stop_reason = "rounds";
     for (int k = 0; k < opts_.rounds; ++k) {
       const double now = run_.start_s + R_ * k;
-      std::vector<event> events;
+      std::vector<event> events = std::move(carry_events_);
+      carry_events_.clear();
+      if constexpr (requires { truth_.at_round(k); }) truth_.at_round(k);
       inject_faults(k, now, events);
       progress(now, events);
       arrivals(k, now, events);
       const apply_report rep = decide_and_apply(now, std::move(events));
       record_allocations(k, now);
       account(rep);
+      if (closed_loop_) report_observations(k, now);
       if (opts_.faults) check_.check(state_, k);
       const bool last = k + 1 == opts_.rounds;
       const char* stop = last ? nullptr : stop_reason(rep);
@@ -166,6 +178,7 @@ class sim_engine {
       }
     }
     finish_outcomes();
+    run_.unsubmitted = trace_.size() - next_job_;
     if (opts_.faults) {
       check_.finish(state_);
       run_.faults = faults_;
@@ -177,7 +190,7 @@ class sim_engine {
  private:
   // remaining = iterations at the last (re)start - floor(exec / iteration time now); returns it unclamped.
   std::int64_t credit(job_record& r) {
-    const perf_answer a = oracle_.query(r.spec, r.alloc->gpu_type, r.alloc->layout);
+    const perf_answer a = truth_.query(r.spec, r.alloc->gpu_type, r.alloc->layout);
     if (!a.feasible || !(a.iter_time_s > 0)) return r.remaining_iterations;
     const auto left =
         r.base_iterations - static_cast<std::int64_t>(cellsched::detail::floor_div(r.exec_s, a.iter_time_s));
@@ -360,7 +373,7 @@ class sim_engine {
       if (rec.state != job_state::running) continue;
       ++running;
       job_record& r = *state_.find(rec.spec.id);
-      double thr = oracle_.query(r.spec, r.alloc->gpu_type, r.alloc->layout)
+      double thr = truth_.query(r.spec, r.alloc->gpu_type, r.alloc->layout)
                        .throughput_samples_per_s(static_cast<double>(r.spec.global_batch));
       if (std::binary_search(retuned.begin(), retuned.end(), r.spec.id)) {
         const double tune = costs_.tune_time_s(r.alloc->num_gpus());
@@ -385,6 +398,55 @@ class sim_engine {
     run_.throughput.push_back(cellsched::detail::round_decimal(thr_sum, 3));
     run_.busy_gpus.push_back(state_.busy_gpus());
     run_.running_jobs.push_back(running);
+  }
+
+  /// Closed loop: every running job reports the iteration time it really ran at (or that it failed to
+  /// run, and is re-queued); the belief's relative error on those jobs is recorded before it learns.
+  void report_observations(int k, double now) {
+    double err_sum = 0.0;
+    int n = 0;
+    std::vector<observation> obs;
+    std::vector<std::string> failed;
+    for (const auto& rec : state_.jobs()) {
+      if (rec.state != job_state::running || !rec.alloc) continue;
+      const perf_answer t = truth_.query(rec.spec, rec.alloc->gpu_type, rec.alloc->layout);
+      if (!t.feasible || !(t.iter_time_s > 0)) {
+        // It cannot run there in fact (out of memory): the host sees it fail and re-queues it.
+        observation o;
+        o.job_id = rec.spec.id;
+        o.model = rec.spec.model;
+        o.global_batch = rec.spec.global_batch;
+        o.gpu_type = rec.alloc->gpu_type;
+        o.layout = rec.alloc->layout;
+        o.failed = true;
+        o.time_s = now;
+        obs.push_back(std::move(o));
+        failed.push_back(rec.spec.id);
+        continue;
+      }
+      const perf_answer b = oracle_.query(rec.spec, rec.alloc->gpu_type, rec.alloc->layout);
+      err_sum += b.feasible && b.iter_time_s > 0 ? std::fabs(b.iter_time_s - t.iter_time_s) / t.iter_time_s : 1.0;
+      ++n;
+      observation o;
+      o.job_id = rec.spec.id;
+      o.model = rec.spec.model;
+      o.global_batch = rec.spec.global_batch;
+      o.gpu_type = rec.alloc->gpu_type;
+      o.layout = rec.alloc->layout;
+      o.iter_time_s = t.iter_time_s;
+      o.time_s = now;
+      obs.push_back(std::move(o));
+    }
+    run_.prediction_error.push_back(n ? err_sum / n : 0.0);
+    if constexpr (requires(Belief& b, const observation& o) { b.observe(o); }) {
+      for (const auto& o : obs)
+        for (auto& a : oracle_.observe(o)) run_.alarms.push_back({k, std::move(a)});
+    }
+    for (const auto& id : failed) {
+      if (opts_.faults) check_.stopped(id, state_.find(id)->remaining_iterations);
+      state_.requeue(id);
+      carry_events_.push_back({event_kind::job_failure, id, -1});
+    }
   }
 
   /// Why the run may end after this round, or nullptr to go on.
@@ -456,7 +518,10 @@ class sim_engine {
 
   const cluster& topology_;
   std::vector<job> trace_;
-  const Oracle& oracle_;
+  Belief& oracle_;
+  Truth& truth_;
+  bool closed_loop_ = false;
+  std::vector<event> carry_events_;  ///< closed loop: jobs that failed to run, told to the next round
   Policy& pol_;
   const cost_options& costs_;
   const sim_options& opts_;
@@ -492,7 +557,20 @@ template <class Oracle, class Policy>
 requires policy<Policy, Oracle>
 [[nodiscard]] sim_run simulate(const cluster& topology, std::vector<job> trace, const Oracle& oracle, Policy& pol,
                                const cost_options& costs, const sim_options& opts = {}) {
-  return detail::sim_engine<Oracle, Policy>(topology, std::move(trace), oracle, pol, costs, opts).run();
+  return detail::sim_engine<const Oracle, const Oracle, Policy>(topology, std::move(trace), oracle, oracle, pol, costs,
+                                                                opts)
+      .run();
+}
+
+/// A closed-loop run (docs/closed-loop.md): the policy decides with `belief`, jobs run at `truth`, and
+/// each round every running job reports its true iteration time to the belief (observe(), e.g. an
+/// online_oracle) and the run records the belief's error on the running jobs (prediction_error) and
+/// the drift alarms it raised. `truth` may have at_round(k) (truth_oracle's drift).
+template <class Belief, class Truth, class Policy>
+requires policy<Policy, std::remove_const_t<Belief>> && perf_oracle<std::remove_const_t<Truth>>
+[[nodiscard]] sim_run simulate_closed_loop(const cluster& topology, std::vector<job> trace, Belief& belief, Truth& truth,
+                                           Policy& pol, const cost_options& costs, const sim_options& opts = {}) {
+  return detail::sim_engine<Belief, Truth, Policy>(topology, std::move(trace), belief, truth, pol, costs, opts).run();
 }
 
 }  // namespace cellsched::sim
