@@ -10,6 +10,7 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +24,7 @@
 #include <cellsched/schedule/reference_table.hpp>
 #include <cellsched/schedule/synchronized_oracle.hpp>
 #include <cellsched/search/best_plan_table.hpp>
+#include <cellsched/sim/arrival_order.hpp>
 #include <cellsched/sim/default_policies.hpp>
 #include <cellsched/sim/metrics.hpp>
 #include <cellsched/sim/report.hpp>
@@ -56,6 +58,9 @@ inline const char* simulate_help =
     "  --round-seconds S       round length (default 300)\n"
     "  --iteration-divisor K   divide each job's iterations by K as loaded (default: 5 for CSV traces,\n"
     "                          as the reference simulator does; 1 for JSON)\n"
+    "  --trace-order file|time  read jobs in the trace's row order, a row earlier than its predecessor\n"
+    "                          joining the round being built, as the reference simulator reads a CSV\n"
+    "                          trace (default for CSV), or sorted by submission time (default for JSON)\n"
     "  --exact-restarts        a preempted job restarts its execution-time count (the reference\n"
     "                          simulator keeps it, re-crediting that time a second time)\n"
     "  --failures LIST         node failures: NODE@TIME or NODE@TIME-REPAIR_TIME, comma-separated\n"
@@ -176,7 +181,8 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   const args a(
       argv,
       {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds", "--iteration-divisor",
-       "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle", "--inject-failures", "--checkpoint-interval"},
+       "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle", "--inject-failures", "--checkpoint-interval",
+       "--trace-order"},
       {"--help", "--exact-restarts", "--quiet"});
   const auto registry = sim::default_policy_registry<reference_perf_table>();
   if (a.has("--help")) {
@@ -199,6 +205,11 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   const bool csv_trace = trace_path.size() >= 4 && trace_path.compare(trace_path.size() - 4, 4, ".csv") == 0;
   io::trace_options topts;
   topts.iteration_divisor = static_cast<int>(a.get_int("--iteration-divisor", csv_trace ? 5 : 1, 1, 1'000'000));
+  try {
+    opts.order = sim::parse_trace_order(a.get("--trace-order", csv_trace ? "file" : "time"));
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(std::string("--trace-order: ") + e.what());
+  }
 
   const cluster topology = io::load_cluster_file(cluster_path);
   const std::vector<job> trace = io::load_trace_file(trace_path, topts);
@@ -248,7 +259,8 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   for (const auto& r : runs) metrics.push_back(sim::compute_metrics(r));
   sim::pad_jct(metrics, runs);
   std::cout << "cluster " << topology.name() << " (" << topology.total_gpus() << " GPUs), " << trace.size()
-            << " jobs in the trace, " << opts.rounds << " rounds of " << opts.round_s << " s\n\n"
+            << " jobs in the trace (read in " << sim::to_string(opts.order)
+            << " order), " << opts.rounds << " rounds of " << opts.round_s << " s\n\n"
             << sim::format_table(metrics);
   if (opts.faults) std::cout << "\nfaults injected (seed " << opts.faults->seed << "):\n" << format_faults(runs);
   const bool bundled = !a.has("--cluster") && !a.has("--trace") && !a.has("--perf-table") && opts.rounds == 2000 &&
@@ -263,6 +275,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
                            {"cluster_gpus", topology.total_gpus()},
                            {"trace", trace_path},
                            {"trace_jobs", trace.size()},
+                           {"trace_order", sim::to_string(opts.order)},
                            {"oracle", oracle_kind},
                            {"rounds", opts.rounds},
                            {"round_s", opts.round_s},
