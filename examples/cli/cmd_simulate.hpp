@@ -178,12 +178,11 @@ template <class Oracle>
 
 inline int run_simulate(const std::vector<std::string>& argv) {
   using namespace simulate_detail;
-  const args a(
-      argv,
-      {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds", "--iteration-divisor",
-       "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle", "--inject-failures", "--checkpoint-interval",
-       "--trace-order"},
-      {"--help", "--exact-restarts", "--quiet"});
+  const args a(argv,
+               {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds",
+                "--iteration-divisor", "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle",
+                "--inject-failures", "--checkpoint-interval", "--trace-order"},
+               {"--help", "--exact-restarts", "--quiet"});
   const auto registry = sim::default_policy_registry<reference_perf_table>();
   if (a.has("--help")) {
     std::cout << simulate_help;
@@ -259,8 +258,8 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   for (const auto& r : runs) metrics.push_back(sim::compute_metrics(r));
   sim::pad_jct(metrics, runs);
   std::cout << "cluster " << topology.name() << " (" << topology.total_gpus() << " GPUs), " << trace.size()
-            << " jobs in the trace (read in " << sim::to_string(opts.order)
-            << " order), " << opts.rounds << " rounds of " << opts.round_s << " s\n\n"
+            << " jobs in the trace (read in " << sim::to_string(opts.order) << " order), " << opts.rounds
+            << " rounds of " << opts.round_s << " s\n\n"
             << sim::format_table(metrics);
   if (opts.faults) std::cout << "\nfaults injected (seed " << opts.faults->seed << "):\n" << format_faults(runs);
   const bool bundled = !a.has("--cluster") && !a.has("--trace") && !a.has("--perf-table") && opts.rounds == 2000 &&

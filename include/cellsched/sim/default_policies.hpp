@@ -38,7 +38,8 @@ requires perf_oracle<Oracle>
   else
     r.add_unavailable("gavel", "Gavel: max-sum throughput MILP, GPU type may change, count kept",
                       gavel_policy::unavailable_reason());
-  const char* sia_summary = "Sia as the reference code runs it: goodput MILP over (type, count) per job, DP memory rule";
+  const char* sia_summary =
+      "Sia as the reference code runs it: goodput MILP over (type, count) per job, DP memory rule";
   const char* sia_paper_summary = "Sia as published: restart penalty on moves only, running jobs rescaled, no DP rule";
   if constexpr (sia_policy::available()) {
     r.template add<sia_policy>("sia", sia_summary, unguided_tuning_costs());
