@@ -31,9 +31,9 @@
 // Data rule (sia_options::dp_memory_rule, on by default as the artifact's code runs): throughputs are
 // best-plan figures without the data-parallel (DP) memory check; placements of new arrivals skip that
 // check, placements during retries apply it; and a job whose DP memory fits on no GPU type at any count
-// of sia_options::gpu_counts is never started (it waits, it is not dropped). Running the artifact's code
-// on the Helios-Venus, PAI and Philly traces, its Sia never starts such jobs, and our finished counts
-// minus theirs are exactly their number (docs/baselines.md). Without the rule (the `sia-paper` variant,
+// of sia_options::gpu_counts is never started (it waits, it is not dropped). Run beside ours on the
+// Helios-Venus and PAI traces, the artifact's code never starts such jobs, and our finished counts before
+// the rule minus theirs are exactly their number (docs/baselines.md). Without the rule (the `sia-paper` variant,
 // with the published penalty and rescaling) no DP memory check is applied anywhere.
 // Without COIN-OR CBC the policy is unavailable: available() is false and decide() starts nothing.
 #include <algorithm>
