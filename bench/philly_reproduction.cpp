@@ -29,6 +29,7 @@ using namespace cellsched;
 int main(int argc, char** argv) {
   std::vector<std::string> only;
   sim::sim_options opts;
+  opts.order = sim::trace_order::file;  // the reference reads its CSV trace in row order
   std::string out = std::string(CELLSCHED_BENCH_OUT_DIR) + "/philly_reproduction.json";
   for (int i = 1; i < argc; ++i) {
     const std::string k = argv[i];

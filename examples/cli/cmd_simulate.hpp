@@ -13,6 +13,7 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -29,6 +30,7 @@
 #include <cellsched/schedule/synchronized_oracle.hpp>
 #include <cellsched/search/best_plan_table.hpp>
 #include <cellsched/sim/covering_oracle.hpp>
+#include <cellsched/sim/arrival_order.hpp>
 #include <cellsched/sim/default_policies.hpp>
 #include <cellsched/sim/metrics.hpp>
 #include <cellsched/sim/report.hpp>
@@ -78,6 +80,10 @@ inline const char* simulate_help =
     "                          beside ours on the bundled experiment\n"
     "  --iteration-divisor K   divide each job's iterations by K as loaded (default 1; 5 for a CSV trace\n"
     "                          with --reference); printed in the run header\n"
+    "  --trace-order file|time  read jobs in the trace's row order, a row earlier than its predecessor\n"
+    "                          joining the round being built, as the reference simulator reads a CSV\n"
+    "                          trace (default with --reference for a CSV trace), or sorted by submission\n"
+    "                          time (default otherwise); printed in the run header\n"
     "  --exact-restarts        a preempted job restarts its execution-time count (the reference\n"
     "                          simulator keeps it, re-crediting that time a second time)\n"
     "  --failures LIST         node failures: NODE@TIME or NODE@TIME-REPAIR_TIME, comma-separated\n"
@@ -210,7 +216,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
                {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds",
                 "--iteration-divisor", "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle",
                 "--inject-failures", "--checkpoint-interval", "--models", "--jobs-out", "--truth", "--truth-noise",
-                "--truth-drift", "--adapt"},
+                "--truth-drift", "--adapt", "--trace-order"},
                {"--help", "--exact-restarts", "--quiet", "--reference"});
   const auto registry = sim::default_policy_registry<reference_perf_table>();
   if (a.has("--help")) {
@@ -239,6 +245,11 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   io::trace_options topts;
   topts.iteration_divisor =
       static_cast<int>(a.get_int("--iteration-divisor", reference && csv_trace ? 5 : 1, 1, 1'000'000));
+  try {
+    opts.order = sim::parse_trace_order(a.get("--trace-order", reference && csv_trace ? "file" : "time"));
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(std::string("--trace-order: ") + e.what());
+  }
   const std::string oracle_kind = a.get("--oracle", "auto");
   if (oracle_kind != "auto" && oracle_kind != "table" && oracle_kind != "estimator")
     throw usage_error("--oracle must be auto, table or estimator, got '" + oracle_kind + "'");
@@ -351,7 +362,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   int rounds_run = 0;
   for (const auto& r : runs) rounds_run = std::max(rounds_run, static_cast<int>(r.throughput.size()));
   std::cout << "cluster " << topology.name() << " (" << topology.total_gpus() << " GPUs), " << trace.size()
-            << " jobs in the trace, rounds of " << opts.round_s << " s: "
+            << " jobs in the trace (read in " << sim::to_string(opts.order) << " order), rounds of " << opts.round_s << " s: "
             << (explicit_rounds ? std::to_string(opts.rounds) + " rounds"
                                 : "until every job is done, at most " + std::to_string(opts.rounds) + " rounds (" +
                                       std::to_string(rounds_run) + " run)")
@@ -378,6 +389,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
                            {"cluster_gpus", topology.total_gpus()},
                            {"trace", trace_path},
                            {"trace_jobs", trace.size()},
+                           {"trace_order", sim::to_string(opts.order)},
                            {"oracle", oracle_info},
                            {"reference_conventions", reference},
                            {"rounds", explicit_rounds ? nlohmann::json(opts.rounds) : nlohmann::json(nullptr)},

@@ -97,6 +97,7 @@
 
 #include "cellsched/sim/any_policy.hpp"
 #include "cellsched/sim/covering_oracle.hpp"
+#include "cellsched/sim/arrival_order.hpp"
 #include "cellsched/sim/default_policies.hpp"
 #include "cellsched/sim/fault_checks.hpp"
 #include "cellsched/sim/fault_injection.hpp"

@@ -22,6 +22,7 @@ struct table_oracle {
   struct entry {
     double iter_time_s = 0;
     bool dp_memory_ok = true;
+    double dp_samples_per_s = 0;  ///< perf_answer::dp_samples_per_s (0: none)
   };
   std::map<std::tuple<std::string, std::string, node_layout>, entry> table;
 
@@ -38,6 +39,7 @@ struct table_oracle {
     a.feasible = true;
     a.iter_time_s = it->second.iter_time_s;
     a.dp_memory_ok = it->second.dp_memory_ok;
+    a.dp_samples_per_s = it->second.dp_samples_per_s;
     return a;
   }
 };

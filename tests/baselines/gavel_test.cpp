@@ -110,6 +110,60 @@ TEST_CASE("Gavel: new jobs are tried on arrival even when others wait", "[baseli
   CHECK(h.running("three"));
 }
 
+TEST_CASE("Gavel: values types by the reference's data-parallel lookup, not the best-plan figure",
+          "[baselines][gavel]") {
+  // On "fast" the best-plan figure is 100 samples/s but the data-parallel lookup reads 40 (a larger
+  // model's entry without the size factor); "slow" gives 60 either way.
+  table_oracle o;
+  thr(o, "m", "fast", {4}, 100);
+  o.table[{"m", "fast", node_layout{4}}].dp_samples_per_s = 40;
+  thr(o, "m", "slow", {4}, 60);
+  for (const bool reference : {true, false}) {
+    INFO("reference_dp_values " << reference);
+    mini_host h(make_cluster({{"fast", 1, 4}, {"slow", 1, 4}}), o);
+    gavel_options opts;
+    opts.reference_dp_values = reference;
+    gavel_policy p(opts);
+    h.submit(gjob("A", "m", 0, "fast", 4));
+    REQUIRE(h.step(p).empty());
+    CHECK(h.type_of("A") == (reference ? "slow" : "fast"));
+  }
+}
+
+TEST_CASE("Gavel: the artifact's type records drift when placement fails, and later admissions use them",
+          "[baselines][gavel]") {
+  // A (4 GPUs) runs on "slow" (50) though "fast" gives 100. C fits in memory nowhere (DP rule) yet has a
+  // best plan, so it is not dropped. D runs anywhere (10).
+  table_oracle o;
+  thr(o, "a", "fast", {4}, 100);
+  thr(o, "a", "slow", {4}, 50);
+  thr(o, "c", "fast", {4}, 10, false);
+  thr(o, "c", "slow", {4}, 10, false);
+  thr(o, "d", "fast", {4}, 10);
+  thr(o, "d", "slow", {4}, 10);
+  for (const bool drift : {true, false}) {
+    INFO("record_drift " << drift);
+    mini_host h(make_cluster({{"fast", 1, 4}, {"slow", 1, 4}}), o);
+    gavel_options opts;
+    opts.record_drift = drift;
+    gavel_policy p(opts);
+    h.submit(gjob("A", "a", 0, "slow", 4));
+    h.run_on("A", "slow", {4, 5, 6, 7});
+    // The program puts A on "fast" and C on "slow" (valued -big: C runs nowhere); C then fails
+    // placement and nothing moves, but with record_drift A is now on record as "fast".
+    h.submit(gjob("C", "c", 1, "slow", 4));
+    REQUIRE(h.step(p).empty());
+    CHECK_FALSE(h.running("C"));
+    CHECK(h.type_of("A") == "slow");
+    // On record A is already on "fast", so the program keeps it there and sends D to "slow", which A
+    // still occupies: D waits. With the actual state A moves to "fast" and D starts on "slow".
+    h.submit(gjob("D", "d", 2, "fast", 4));
+    REQUIRE(h.step(p).empty());
+    CHECK(h.running("D") == !drift);
+    CHECK(h.type_of("A") == (drift ? "slow" : "fast"));
+  }
+}
+
 #else
 
 TEST_CASE("Gavel: unavailable without COIN-OR CBC", "[baselines][gavel]") {

@@ -152,6 +152,41 @@ TEST_CASE("Sia (reference form): running jobs keep their count; a newcomer takes
   CHECK(h.gpus_of("B") == 4);
 }
 
+TEST_CASE("Sia: a job whose DP memory fits on no GPU type and count never starts; sia-paper starts it",
+          "[baselines][sia]") {
+  // "big" runs everywhere by its best plan, but plain data parallelism never fits its memory; "part" fits
+  // only on 4 GPUs of type b.
+  table_oracle o;
+  for (const char* t : {"a", "b"})
+    for (int n = 1; n <= 4; n *= 2) {
+      o.set("big", t, {n}, 120.0 / (10.0 * n), false);
+      o.set("part", t, {n}, 120.0 / (10.0 * n), std::string(t) == "b" && n == 4);
+    }
+  for (const bool paper : {false, true}) {
+    INFO((paper ? "sia-paper" : "sia"));
+    mini_host h(make_cluster({{"a", 1, 4}, {"b", 1, 4}}), o);
+    sia_policy pol(paper ? sia_paper_options() : sia_options{});
+    CHECK(pol.name() == (paper ? "sia-paper" : "sia"));
+    h.submit(make_job("big", "big", 0, "a", 1, 100000, 120));
+    REQUIRE(h.step(pol).empty());
+    CHECK_FALSE(h.dropped("big"));  // it waits: the rule keeps it from starting, it does not drop it
+    CHECK(h.running("big") == paper);
+    if (paper) continue;
+    // Retries after a departure do not start it either, however many GPUs are free.
+    h.set_time(300);
+    h.submit(make_job("part", "part", 300, "a", 1, 100000, 120));
+    REQUIRE(h.step(pol).empty());
+    CHECK(h.running("part"));  // the rule only holds back jobs that fit nowhere
+    h.finish("part");
+    for (int round = 2; round < 5; ++round) {
+      h.set_time(300.0 * round);
+      REQUIRE(h.step(pol).empty());
+      CHECK_FALSE(h.running("big"));
+    }
+    CHECK(h.running_ids().empty());
+  }
+}
+
 #else
 
 TEST_CASE("Sia: unavailable without COIN-OR CBC", "[baselines][sia]") {

@@ -40,6 +40,7 @@ TEST_CASE("reference table: exact key", "[schedule][reference]") {
   REQUIRE(a.samples_per_s == 67.923);
   REQUIRE(a.iter_time_s == 3.769);
   REQUIRE(a.throughput_samples_per_s(256) == 67.923);
+  REQUIRE(a.dp_samples_per_s == 0.0);  // an exact entry: the data-parallel lookup reads the same figure
   // Aliases of the table's GPU names resolve to the canonical name.
   REQUIRE(t.query(make_job("moe__690M", 256), "a100", {1}).samples_per_s == 67.923);
 }
@@ -51,6 +52,7 @@ TEST_CASE("reference table: relaxed layout scales the best layout by 0.9 per hal
   REQUIRE(a.feasible);
   REQUIRE(a.samples_per_s == 123.75 * 0.9);
   REQUIRE(a.iter_time_s == 2.299);
+  REQUIRE(a.dp_samples_per_s == 123.75);  // the reference's data-parallel lookup skips the factor
 }
 
 TEST_CASE("reference table: next larger size scales by 1.8 per step", "[schedule][reference]") {
@@ -61,6 +63,7 @@ TEST_CASE("reference table: next larger size scales by 1.8 per step", "[schedule
   REQUIRE(a.feasible);
   REQUIRE(a.samples_per_s == 119.884 * 1.8);
   REQUIRE(a.iter_time_s == 1.186);
+  REQUIRE(a.dp_samples_per_s == 119.884);  // the larger model's figure, unscaled
 }
 
 TEST_CASE("reference table: infeasible entries and unknown keys", "[schedule][reference]") {

@@ -153,3 +153,31 @@ TEST_CASE("cellsched simulate: --oracle estimator runs the policies on our best-
   REQUIRE(bad.status == 2);
   REQUIRE(bad.err.find("--oracle") != std::string::npos);
 }
+
+TEST_CASE("cellsched simulate: --trace-order, file by default for a CSV trace with --reference, named in the header "
+          "and JSON", "[sim][cli]") {
+  scratch s("order");
+  const std::string c = s.write("cluster.json", cluster_json);
+  // j3's row comes after j4's though it was submitted earlier: read in file order it joins j4's round.
+  const std::string t = s.write("trace.csv",
+                                "job_id,submission_time,num_iteration,model_name,deadline,batch_size,num_gpu,gpu_type\n"
+                                "j1,1000,5000,moe__690M,90000,256,1,a100\n"
+                                "j4,2000,3000,moe__1.3B,90000,256,2,a100\n"
+                                "j3,1400,9000,wide_resnet__500M,90000,256,4,a100\n");
+  for (const std::string order : {"", "file", "time", "reference"}) {
+    const std::string json = (s.dir / ("r" + order + ".json")).string();
+    const std::string flag = order.empty() ? "" : order == "reference" ? " --reference" : " --trace-order " + order;
+    const auto r =
+        simulate(s, "--cluster " + c + " --trace " + t + " --policy fcfs --rounds 10 --quiet --json " + json + flag);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    // Sorted by time unless asked, or in the reference's conventions.
+    const std::string used = order.empty() ? "time" : order == "reference" ? "file" : order;
+    CHECK(r.out.find("(read in " + used + " order)") != std::string::npos);
+    const auto doc = nlohmann::json::parse(slurp(json));
+    CHECK(doc["inputs"]["trace_order"] == used);
+  }
+  const auto bad = simulate(s, "--cluster " + c + " --trace " + t + " --trace-order sorted");
+  REQUIRE(bad.status == 2);
+  CHECK(bad.err.find("--trace-order") != std::string::npos);
+}

@@ -24,6 +24,10 @@ struct perf_answer {
   /// batch / iter_time_s (the reference table rounds throughput and derives the time from it);
   /// 0 = derive it from iter_time_s.
   double samples_per_s = 0.0;
+  /// Throughput as the reference artifact's data-parallel lookup reads it, when the oracle keeps one that
+  /// differs: the table entry it found, without the locality and model-size factors that its best-plan
+  /// lookup applies (reference_table.hpp); 0 = the same as throughput_samples_per_s().
+  double dp_samples_per_s = 0.0;
 
   [[nodiscard]] double throughput_samples_per_s(double global_batch) const noexcept {
     if (!feasible) return 0.0;

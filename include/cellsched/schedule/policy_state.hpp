@@ -4,7 +4,7 @@
 //
 // A policy that keeps state models `restartable_policy`: save_state() returns that state as JSON and
 // load_state(state, cluster) makes the object behave as a fresh one that had lived through the saved
-// calls. A policy that keeps nothing between calls (FCFS, Gavel, ElasticFlow-LS) needs neither: the
+// calls. A policy that keeps nothing between calls (FCFS, ElasticFlow-LS) needs neither: the
 // host restarts it as a fresh copy. Caches whose answers do not change with time (memoised oracle
 // answers) are not state; load_state drops them.
 #include <concepts>

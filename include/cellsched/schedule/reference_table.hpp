@@ -175,6 +175,7 @@ class reference_perf_table {
     if (*time == 0.0 || !(*time <= opts_.max_iter_time_s)) return infeasible(a, "iteration time outside (0, round]");
     const double batch = static_cast<double>(j.global_batch);
     double thr = detail::round_decimal(batch / *time, opts_.throughput_decimals);
+    if (locality_steps != 0 || size_steps != 0) a.dp_samples_per_s = thr;
     if (locality_steps != 0) thr *= std::pow(opts_.locality_scale, static_cast<double>(locality_steps));
     if (size_steps != 0) thr *= std::pow(opts_.size_scale, static_cast<double>(size_steps));
     if (!(thr > 0)) return infeasible(a, "no feasible plan (out of memory)");

@@ -38,12 +38,17 @@ requires perf_oracle<Oracle>
   else
     r.add_unavailable("gavel", "Gavel: max-sum throughput MILP, GPU type may change, count kept",
                       gavel_policy::unavailable_reason());
-  if constexpr (sia_policy::available())
-    r.template add<sia_policy>("sia", "Sia: goodput MILP over (type, count) per job, fairness p = 0.5, restart penalty",
-                               unguided_tuning_costs());
-  else
-    r.add_unavailable("sia", "Sia: goodput MILP over (type, count) per job, fairness p = 0.5, restart penalty",
-                      sia_policy::unavailable_reason());
+  const char* sia_summary =
+      "Sia as the reference code runs it: goodput MILP over (type, count) per job, DP memory rule";
+  const char* sia_paper_summary = "Sia as published: restart penalty on moves only, running jobs rescaled, no DP rule";
+  if constexpr (sia_policy::available()) {
+    r.template add<sia_policy>("sia", sia_summary, unguided_tuning_costs());
+    r.add_factory("sia-paper", sia_paper_summary, unguided_tuning_costs(),
+                  [] { return any_policy<Oracle>(sia_policy(sia_paper_options())); });
+  } else {
+    r.add_unavailable("sia", sia_summary, sia_policy::unavailable_reason());
+    r.add_unavailable("sia-paper", sia_paper_summary, sia_policy::unavailable_reason());
+  }
   r.template add<elasticflow_policy>("elasticflow-ls",
                                      "ElasticFlow-LS: elastic GPU count by marginal return, loose deadlines",
                                      unguided_tuning_costs());

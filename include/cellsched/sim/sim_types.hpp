@@ -10,6 +10,7 @@
 #include "cellsched/adapt/drift.hpp"
 #include "cellsched/hardware/cluster.hpp"
 #include "cellsched/schedule/policy.hpp"
+#include "cellsched/sim/arrival_order.hpp"
 
 namespace cellsched::sim {
 
@@ -62,6 +63,8 @@ struct sim_options {
   /// re-credits it at the new speed against the iterations left at preemption, which counts that time
   /// twice. true reproduces it; false restarts the count (exact "resume from the last iteration").
   bool carry_exec_time_across_preemption = true;
+  /// Jobs read by submission time, or in the trace's order as the reference reads a CSV trace.
+  trace_order order = trace_order::time;
   std::vector<failure_event> failures;  ///< optional failure / repair schedule
   /// Random node failures, job crashes and scheduler restarts on top of `failures`, with invariant
   /// checks every round (sim/fault_injection.hpp); the run's `faults` reports them.

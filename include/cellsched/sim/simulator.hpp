@@ -2,7 +2,8 @@
 // The trace-driven simulator: replays jobs on a cluster under any `policy`, with the reference
 // simulator's accounting (docs/reference-simulator.md §3):
 // * arrivals in windows of one round: round 0 takes jobs with t <= T0 + R, round k jobs with
-//   T0 + Rk < t <= T0 + R(k+1); a job's recorded submission is its window's start;
+//   T0 + Rk < t <= T0 + R(k+1); a job's recorded submission is its window's start; jobs are read by
+//   time or in the trace's own order (sim_options::order, sim/arrival_order.hpp);
 // * at the start of each round every running job without re-tuning debt gets exec += R and
 //   remaining = iterations at (re)start - floor(exec / iteration time at the current allocation),
 //   so the whole accumulated time is re-credited at the current speed; remaining <= 0 finishes it;
@@ -39,6 +40,7 @@
 #include "cellsched/schedule/policy_state.hpp"
 #include "cellsched/schedule/state.hpp"
 #include "cellsched/search/plan_text.hpp"
+#include "cellsched/sim/arrival_order.hpp"
 #include "cellsched/sim/fault_checks.hpp"
 #include "cellsched/sim/fault_injection.hpp"
 #include "cellsched/sim/sim_types.hpp"
@@ -46,24 +48,6 @@
 namespace cellsched::sim {
 
 namespace detail {
-
-/// Round index of each job (jobs sorted by submission), exactly as the reference's trace manager
-/// buckets them: advance the window start by R until it covers the job.
-[[nodiscard]] inline std::vector<int> arrival_rounds(const std::vector<job>& sorted, double round_s) {
-  std::vector<int> out;
-  out.reserve(sorted.size());
-  if (sorted.empty()) return out;
-  double window = sorted.front().submit_time_s;
-  int k = 0;
-  for (const auto& j : sorted) {
-    while (window + round_s < j.submit_time_s) {
-      window += round_s;
-      ++k;
-    }
-    out.push_back(k);
-  }
-  return out;
-}
 
 [[nodiscard]] inline bool gains_new_gpu(const std::vector<gpu_id>& before, const std::vector<gpu_id>& after) {
   for (gpu_id g : after)
@@ -118,8 +102,7 @@ class sim_engine {
         R_(opts.round_s),
         check_(faults_),
         state_(topology) {
-    std::stable_sort(trace_.begin(), trace_.end(),
-                     [](const job& a, const job& b) { return a.submit_time_s < b.submit_time_s; });
+    order_trace(trace_, opts.order);
     arrival_ = arrival_rounds(trace_, R_);
     run_.policy = pol_.name();
     run_.round_s = R_;

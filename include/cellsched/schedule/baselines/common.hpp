@@ -102,6 +102,15 @@ class perf_cache {
     const perf_answer& a = query(j, type, layout);
     return usable(a, dp_rule) ? a.throughput_samples_per_s(static_cast<double>(j.global_batch)) : 0.0;
   }
+  /// Throughput in samples/s as the reference's data-parallel lookup reads it (perf_answer::dp_samples_per_s),
+  /// 0 when not usable under the data rule.
+  [[nodiscard]] double dp_throughput(const job& j, const std::string& type, const node_layout& layout) {
+    if (layout.empty()) return 0.0;
+    const perf_answer& a = query(j, type, layout);
+    if (!usable(a, true)) return 0.0;
+    return a.dp_samples_per_s > 0 ? a.dp_samples_per_s
+                                  : a.throughput_samples_per_s(static_cast<double>(j.global_batch));
+  }
 
  private:
   struct key {
