@@ -107,6 +107,26 @@ int main(int argc, char** argv) {
     j["kind"] = "job";
     write(out / "job_json", "tiny-job-" + std::to_string(i) + ".json", j.dump());
   }
+  // Observations (docs/closed-loop.md): a CSV and a JSON report, and a saved online state.
+  write(out / "observations", "obs.csv",
+        "job_id,model,global_batch,gpu_type,layout,stages,iter_time_s,time_s\n"
+        "j1,bert__1.3B,128,a100,4+4,2,1.92,3600\nj2,gpt3-350m,32,v100,8,,0.5,3600.5\n");
+  write(out / "observations", "obs.json",
+        json{{"kind", "observations"},
+             {"observations",
+              {{{"job_id", "j1"}, {"model", "bert__1.3B"}, {"global_batch", 128}, {"gpu_type", "a100"},
+                {"layout", {4, 4}}, {"iter_time_s", 1.92}, {"time_s", 3600}},
+               {{"job_id", "j2"}, {"model", "moe__690M"}, {"global_batch", 256}, {"gpu_type", "a10"},
+                {"layout", {2}}, {"failed", true}, {"time_s", 7200}}}}}
+            .dump());
+  write(out / "observations", "state.json",
+        json{{"kind", "online_state"},
+             {"cells",
+              {{{"model", "m__1B"}, {"global_batch", 64}, {"gpu_type", "a100-40gb"}, {"layout", {4}},
+                {"times_s", {2.0, 2.1}}, {"observations", 2}, {"predicted_s", 1.0}, {"last_time_s", 600}}}},
+             {"stale_gpu_types", {"v100-32gb"}},
+             {"alarms", json::array()}}
+            .dump());
   csv_seeds(data / "traces" / "philly.csv", out / "trace_csv", 4, 8);
   csv_seeds(data / "measurements" / "vtrain-a100-single-node.csv", out / "measurements_csv", 4, 8);
 

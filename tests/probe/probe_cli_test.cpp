@@ -40,7 +40,7 @@ TEST_CASE("probe: bad arguments are usage errors (exit 2) whatever the build", "
   CHECK(probe("stray").status == 2);
   const auto unknown = probe("--cell --model no-such-model");
   CHECK(unknown.status == 2);
-  CHECK_THAT(unknown.err, Catch::Contains("field 'model'") && Catch::Contains("gpt3-1.3b"));
+  CHECK_THAT(unknown.err, Catch::Contains("the command-line value for 'model'") && Catch::Contains("gpt3-1.3b"));
   CHECK(probe("--cell --model gpt3-125m --pp 2 --stage 2").status == 2);  // stage outside [0, pp)
   CHECK(probe("--cell --model gpt3-125m --dtype int8").status == 2);
 }

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cellsched/schedule/job.hpp"
+#include "cellsched/cell/job.hpp"
 
 namespace cellsched::sim {
 
