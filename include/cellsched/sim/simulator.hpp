@@ -65,7 +65,7 @@ namespace detail {
 }  // namespace detail
 
 /// Runs `pol` over `trace` for `opts.rounds` rounds. `costs` is the re-tuning cost model charged to the
-/// policy (the policy also sees it in its snapshot). Throws std::logic_error if the policy returns an
+/// policy (the policy also sees it in its snapshot). Throws internal_error if the policy returns an
 /// invalid decision, std::invalid_argument if scheduler restarts are injected into a policy that is not
 /// a restartable_policy (wrap it in any_policy, or set the restart rate to 0).
 template <class Oracle, class Policy>
