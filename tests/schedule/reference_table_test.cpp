@@ -1,5 +1,5 @@
-// The reference profile table answers exactly as the reference simulator's lookup rules (docs/reference-simulator.md §2).
-// Expected figures were worked out by hand from data/perf/arena-profile-db.json.
+// The reference profile table answers exactly as the reference simulator's lookup rules (docs/reference-simulator.md
+// §2). Expected figures were worked out by hand from data/perf/arena-profile-db.json.
 #include <catch2/catch.hpp>
 
 #include <string>
