@@ -46,8 +46,8 @@ class input_error : public error {
   [[nodiscard]] std::size_t line() const noexcept { return line_; }
 
  private:
-  static std::string compose(const std::string& file, const std::string& field,
-                             const std::string& expected, std::size_t line) {
+  static std::string compose(const std::string& file, const std::string& field, const std::string& expected,
+                             std::size_t line) {
     std::string msg;
     msg.reserve(file.size() + field.size() + expected.size() + 32);
     msg.append(file.empty() ? std::string("<input>") : file);

@@ -12,7 +12,8 @@ using namespace cellsched;
 
 namespace {
 
-// The arena MoE shapes (docs/formats/model.md, built-in zoo) in Alpa's layout: expert FFN 8h, experts every other layer.
+// The arena MoE shapes (docs/formats/model.md, built-in zoo) in Alpa's layout: expert FFN 8h, experts every other
+// layer.
 transformer_config moe(std::string name, std::int64_t h, std::int64_t l, int experts) {
   transformer_config c;
   c.name = std::move(name);

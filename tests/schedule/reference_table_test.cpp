@@ -1,8 +1,9 @@
-// The reference profile table answers exactly as the reference simulator's lookup rules (docs/reference-simulator.md §2).
-// Expected figures were worked out by hand from data/perf/arena-profile-db.json.
+// The reference profile table answers exactly as the reference simulator's lookup rules (docs/reference-simulator.md
+// §2). Expected figures were worked out by hand from data/perf/arena-profile-db.json.
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <utility>
 
 #include <cellsched/detail/reference_arith.hpp>
 #include <cellsched/io/reference_table_json.hpp>
@@ -102,4 +103,26 @@ TEST_CASE("reference table: bad files name the field", "[schedule][reference]") 
                       Catch::Contains("GPU type known to the catalog"));
   REQUIRE_THROWS_WITH(bad(R"({"optimal_iter_time_s": {}, "dp_mem_gb": {}, "extra": 1})"), Catch::Contains("extra"));
   REQUIRE_THROWS_WITH(bad(R"({"optimal_iter_time_s": {}})"), Catch::Contains("dp_mem_gb"));
+}
+
+TEST_CASE("reference table: built in code, node capacities from the options", "[schedule][reference]") {
+  const hardware_catalog& cat = testing_fixtures::reference_catalog();
+  const std::string key = reference_perf_table::config_key("moe", "690M", 256);
+  REQUIRE(key == "moe_690M_256");
+  const auto table = [&](reference_table_options o) {
+    reference_perf_table t(cat, std::move(o));
+    t.set_iter_time(key, "a40", 1, 2, 2.0);  // one node of 2 A40: 128 samples/s
+    return t;
+  };
+  // The reference cluster's A40 nodes hold 2 GPUs: 2 x 1 is the best layout [2] relaxed once.
+  const perf_answer a = table({}).query(make_job("moe__690M", 256), "a40", {1, 1});
+  REQUIRE(a.feasible);
+  REQUIRE(a.samples_per_s == 128.0 * 0.9);
+  // Without a capacity for A40 there is no best layout to fall back on.
+  reference_table_options none;
+  none.gpus_per_node.clear();
+  const perf_answer b = table(none).query(make_job("moe__690M", 256), "a40", {1, 1});
+  REQUIRE_FALSE(b.feasible);
+  REQUIRE(b.reason == "layout exceeds the node capacity");
+  REQUIRE(table(none).query(make_job("moe__690M", 256), "a40", {2}).feasible);  // the exact key needs none
 }

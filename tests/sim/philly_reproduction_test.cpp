@@ -26,7 +26,7 @@ struct philly {
       : topology(io::load_cluster_file(std::string(CELLSCHED_DATA_DIR) + "/clusters/arena-1280.json")),
         trace(io::load_trace_file(std::string(CELLSCHED_DATA_DIR) + "/traces/philly.csv", io::trace_options{5, {}})),
         table(io::load_reference_table(std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json",
-                                         topology.catalog())) {
+                                       topology.catalog())) {
     table.bind_cluster(topology);
   }
 };

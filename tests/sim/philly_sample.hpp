@@ -21,7 +21,7 @@ struct philly_sample {
         trace(cellsched::io::load_trace_file(std::string(CELLSCHED_DATA_DIR) + "/traces/philly.csv",
                                              cellsched::io::trace_options{divisor, {}})),
         table(cellsched::io::load_reference_table(std::string(CELLSCHED_DATA_DIR) + "/perf/arena-profile-db.json",
-                                                    topology.catalog())) {
+                                                  topology.catalog())) {
     if (trace.size() > jobs) trace.resize(jobs);
     table.bind_cluster(topology);
   }

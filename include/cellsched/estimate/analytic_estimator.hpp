@@ -35,7 +35,6 @@ struct stage_parts {
 
 class analytic_estimator {
  public:
-
   /// Default constants (or `params`), no probe calibration.
   explicit analytic_estimator(hardware_catalog catalog, analytic_params params = {})
       : catalog_(std::move(catalog)), params_(params) {}

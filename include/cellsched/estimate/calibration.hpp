@@ -81,7 +81,7 @@ template <class = void>
 /// term stays a cost. Needs at least four points; returns nullopt otherwise.
 template <class = void>
 [[nodiscard]] std::optional<gemm_curve> fit_gemm_curve(const std::vector<gemm_point>& points, dtype type,
-                                                              double peak_tflops) {
+                                                       double peak_tflops) {
   std::vector<const gemm_point*> use;
   for (const auto& p : points)
     if (p.type == type && p.time_s > 0.0 && p.m > 0 && p.n > 0 && p.k > 0) use.push_back(&p);

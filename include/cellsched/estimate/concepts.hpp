@@ -52,7 +52,7 @@ concept estimator = requires(const E& e, const model& m, const cell& c, const pl
 /// What an estimator promises about its answers beyond the signature (requirements in search/options.hpp).
 /// Default: nothing.
 struct estimator_guarantees {
-  bool memory_monotone = false;         ///< R-mem: ZeRO-1 or 1F1B never turns a plan that does not fit into one that fits
+  bool memory_monotone = false;         ///< R-mem: ZeRO-1 or 1F1B never makes an unfit plan fit
   bool recompute_never_faster = false;  ///< R-rc: recomputation never lowers the iteration time
   bool gpipe_never_faster = false;      ///< R-gp: GPipe never beats 1F1B
   bool micro_batch_bounds = false;      ///< R-mb, R-lb, R-st, R-dp, R-mt: how fit and stage times move with m

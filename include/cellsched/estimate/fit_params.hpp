@@ -47,10 +47,12 @@ struct fitted_constants {
 /// selected by `use` (rows that are not representable are skipped). Deterministic. A template only so
 /// that Eigen's solver is compiled where it is called (estimate/calibration.hpp).
 template <class = void>
-[[nodiscard]] analytic_params fit_analytic_params(
-    const hardware_catalog& catalog, const analytic_params& start, const std::vector<measurement_case>& cases,
-    const std::vector<measurement_row>& rows, const std::function<bool(std::size_t)>& use,
-    const std::vector<int>& free = fitted_constants::overhead_constants(), int max_iterations = 60) {
+[[nodiscard]] analytic_params fit_analytic_params(const hardware_catalog& catalog, const analytic_params& start,
+                                                  const std::vector<measurement_case>& cases,
+                                                  const std::vector<measurement_row>& rows,
+                                                  const std::function<bool(std::size_t)>& use,
+                                                  const std::vector<int>& free = fitted_constants::overhead_constants(),
+                                                  int max_iterations = 60) {
   std::vector<std::size_t> idx;
   for (std::size_t i = 0; i < cases.size(); ++i)
     if (use(i) && cases[i].reason.empty()) idx.push_back(i);

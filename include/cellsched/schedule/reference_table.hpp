@@ -243,8 +243,8 @@ class reference_perf_table {
     auto t = c->second.times.find(d);
     return t == c->second.times.end() ? nullptr : &t->second;
   }
-  /// Reference DP out-of-memory rule (docs/reference-simulator.md §2): infeasible if m = -1 or margin*m > fraction*memory;
-  /// a configuration without DP memory data does not fit; m = 0 means unknown and passes.
+  /// Reference DP out-of-memory rule (docs/reference-simulator.md §2): infeasible if m = -1 or margin*m >
+  /// fraction*memory; a configuration without DP memory data does not fit; m = 0 means unknown and passes.
   [[nodiscard]] bool dp_memory_ok(const std::string& ckey, const std::string& canonical, int num_gpus) const {
     auto c = configs_.find(ckey);
     if (c == configs_.end() || c->second.dp_mem_gb.empty()) return false;

@@ -21,8 +21,8 @@
 //   evaluated and is feasible and no_slower_and_first(u, v), then time(v) >= time(u) and, on equal time,
 //   the key puts u first: u precedes v in the order, so v is skipped. (u was retained: it was evaluated.)
 //
-// With the micro-batch requirements (R-mb, R-lb, R-st, R-dp, R-mt; P3 also needs R-mem), across the micro-batch counts m_1 < m_2 < ... of
-// one shape class, which share the layer split:
+// With the micro-batch requirements (R-mb, R-lb, R-st, R-dp, R-mt; P3 also needs R-mem), across the micro-batch counts
+// m_1 < m_2 < ... of one shape class, which share the layer split:
 //
 //   P3 memory probe. By R-mem, some variant fits at m only if one of the leanest variants (1F1B, ZeRO-1
 //   when allowed, recomputation off or on) fits there; by R-mb each of those fits at every count above

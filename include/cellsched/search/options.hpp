@@ -85,10 +85,10 @@ struct search_options {
   bool try_zero1 = true;  ///< also consider ZeRO-1 when some stage has dp > 1
   // Pruning on the estimator's declared guarantees (estimate/concepts.hpp). Each switch can only turn a
   // pruning off, never assume a guarantee the estimator did not declare; all on by default.
-  bool prune_memory = true;         ///< P1/P3 on R-mem (search/cell_search.hpp)
-  bool prune_recompute = true;      ///< P2 on R-rc: skip recomputation when the twin without it is feasible
-  bool prune_gpipe = true;          ///< P2 on R-gp: skip GPipe when the 1F1B twin is feasible
-  bool bound_micro_batches = true;  ///< P3/P4 on R-mb, R-lb, R-st, R-dp, R-mt: bound the micro-batch counts
+  bool prune_memory = true;            ///< P1/P3 on R-mem (search/cell_search.hpp)
+  bool prune_recompute = true;         ///< P2 on R-rc: skip recomputation when the twin without it is feasible
+  bool prune_gpipe = true;             ///< P2 on R-gp: skip GPipe when the 1F1B twin is feasible
+  bool bound_micro_batches = true;     ///< P3/P4 on R-mb, R-lb, R-st, R-dp, R-mt: bound the micro-batch counts
   std::int64_t max_micro_batches = 0;  ///< 0 = up to G (micro-batches of one sample)
   /// Rounds of re-balancing the layer split on the estimator's per-stage times (0 = FLOP balance only).
   int balance_rounds = 1;

@@ -138,8 +138,8 @@ class shape_search {
         bool skip = false;
         for (std::size_t j = 0; j < vs.size() && !skip; ++j) {
           if (!res_[k][j]) continue;
-          if (res_[k][j]->feasible() && no_slower_and_first(vs[j], vs[i], ctx_->prune.gpipe_never_faster,
-                                                             ctx_->prune.recompute_never_faster)) {
+          if (res_[k][j]->feasible() &&
+              no_slower_and_first(vs[j], vs[i], ctx_->prune.gpipe_never_faster, ctx_->prune.recompute_never_faster)) {
             fates_[k][i] = fate::dominated;  // P2
             skip = true;
           } else if (ctx_->prune.memory_monotone && !res_[k][j]->fits && at_most_as_hungry(vs[j], vs[i])) {

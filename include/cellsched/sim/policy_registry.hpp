@@ -11,7 +11,7 @@
 
 namespace cellsched::sim {
 
-using cellsched::guided_tuning_costs;    // schedule/policy.hpp
+using cellsched::guided_tuning_costs;  // schedule/policy.hpp
 using cellsched::unguided_tuning_costs;
 
 template <class Oracle>

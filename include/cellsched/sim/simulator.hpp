@@ -533,7 +533,7 @@ class sim_engine {
 
 /// Runs `pol` over `trace` for `opts.rounds` rounds (fewer with stop_when_done / stop_when_stalled).
 /// `costs` is the re-tuning cost model charged to the policy (the policy also sees it in its snapshot).
-/// Throws std::logic_error if the policy returns an invalid decision, std::invalid_argument if scheduler
+/// Throws internal_error if the policy returns an invalid decision, std::invalid_argument if scheduler
 /// restarts are injected into a policy that is not a restartable_policy (wrap it in any_policy, or set
 /// the restart rate to 0).
 template <class Oracle, class Policy>
