@@ -9,6 +9,7 @@
 // Megatron-LM launches one (dp, tp) for every stage and no GPipe schedule; a plan outside that (per-stage
 // shapes, unequal stage GPU counts, GPipe, a heterogeneous Cell) is still rendered as far as it goes,
 // with `megatron_compatible` false and the reasons in `notes`.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -116,6 +117,14 @@ struct launch_args {
     flag("--recompute-granularity", "full");
     flag("--recompute-method", "uniform");
     flag("--recompute-num-layers", "1");
+  } else if (p.selective_recompute) {
+    flag("--recompute-granularity", "selective");
+  }
+  if (p.sequence_parallel && s0.tp > 1) flag("--sequence-parallel", "");
+  if (p.overlap_grad_reduce) flag("--overlap-grad-reduce", "");
+  if (p.virtual_stages > 1 && p.stages.size() > 1) {
+    const int per_chunk = megatron_num_layers(m) / static_cast<int>(p.stages.size()) / p.virtual_stages;
+    flag("--num-layers-per-virtual-pipeline-stage", std::to_string(std::max(per_chunk, 1)));
   }
   if (p.zero1) flag("--use-distributed-optimizer", "");
   if (p.schedule == pipeline_schedule::gpipe)
