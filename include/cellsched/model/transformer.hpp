@@ -112,6 +112,16 @@ struct activation_split {
   return 4.0 * e * s * h + 2.0 * e * a * s * s + (2.0 * e + 1.0) * a * s * s + (3.0 * e + 1.0) * s * h;
 }
 
+/// Marks the attention core of a layer (selective recomputation): the softmax (read + write a·s²) and the
+/// dropout (read, write, mask) traffic, and the (2e + 1)·a·s² bytes of softmax output, dropout mask and
+/// dropout output it keeps (Korthikanti et al. 2022: 5·a·s² for e = 2).
+inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
+  const double s = as_double(c.seq_len), a = as_double(c.heads);
+  const double e = bytes_per_element(c.compute_dtype);
+  l.attention_core_mem_bytes_per_sample = 2.0 * e * a * s * s + (2.0 * e + 1.0) * a * s * s;
+  l.attention_core_activation_bytes_per_sample = (2.0 * e + 1.0) * a * s * s;
+}
+
 /// One dense transformer layer.
 [[nodiscard]] inline layer dense_transformer_layer(const transformer_config& c, std::int64_t index) {
   const double s = as_double(c.seq_len), h = as_double(c.hidden), f = as_double(c.ffn());
@@ -134,6 +144,7 @@ struct activation_split {
   l.tp_allreduces_fwd = 2;  // after the attention projection and after FC2 (Megatron-LM)
   l.tp_allreduce_bytes_per_sample = e * s * h;
   l.max_tp = static_cast<int>(c.heads);
+  set_attention_core(l, c);
   return l;
 }
 
