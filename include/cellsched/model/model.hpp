@@ -73,6 +73,11 @@ struct model {
   std::int64_t hidden = 0;
   std::int64_t heads = 0;
   std::int64_t vocab = 0;
+  // What a launcher needs beyond the layers (0 / false for models that are not transformers):
+  std::int64_t ffn_hidden = 0;        ///< FFN intermediate size
+  std::int64_t num_query_groups = 0;  ///< K/V heads (= heads without grouped-query attention)
+  bool swiglu = false;
+  bool flash_attention = false;
   std::vector<layer> layers;
 
   [[nodiscard]] double params() const noexcept {

@@ -106,6 +106,14 @@ struct launch_args {
   flag("--num-layers", std::to_string(megatron_num_layers(m)));
   if (m.hidden > 0) flag("--hidden-size", std::to_string(m.hidden));
   if (m.heads > 0) flag("--num-attention-heads", std::to_string(m.heads));
+  if (m.hidden > 0 && m.ffn_hidden > 0 && m.ffn_hidden != 4 * m.hidden)
+    flag("--ffn-hidden-size", std::to_string(m.ffn_hidden));
+  if (m.swiglu) flag("--swiglu", "");
+  if (m.num_query_groups > 0 && m.num_query_groups != m.heads) {
+    flag("--group-query-attention", "");
+    flag("--num-query-groups", std::to_string(m.num_query_groups));
+  }
+  if (m.flash_attention) flag("--use-flash-attn", "");
   if (m.seq_len > 0) {
     flag("--seq-length", std::to_string(m.seq_len));
     flag("--max-position-embeddings", std::to_string(m.seq_len));
