@@ -19,6 +19,7 @@
 #include "cellsched/estimate/stage_fit.hpp"
 #include "cellsched/io/cluster_json.hpp"
 #include "cellsched/io/job_json.hpp"
+#include "cellsched/io/model_json.hpp"
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/io/profile_json.hpp"
 #include "cellsched/model/zoo.hpp"
@@ -28,7 +29,8 @@
 namespace cellsched::cli {
 
 inline const char* estimate_usage =
-    "usage: cellsched estimate --cluster FILE (--model NAME --gpus N --global-batch G | --job FILE)\n"
+    "usage: cellsched estimate --cluster FILE ((--model NAME | --model-file FILE) --gpus N --global-batch G |\n"
+    "                          --job FILE)\n"
     "                          --tp T --pp P --dp D --micro-batch M [--gpu-type TYPE] [--nodes K] [--schedule "
     "1f1b|gpipe]\n"
     "                          [--recompute | --selective-recompute] [--sequence-parallel]\n"
@@ -138,7 +140,7 @@ inline const char* estimate_usage =
 
 inline int run_estimate(const std::vector<std::string>& argv) {
   const args a(argv,
-               {"--cluster", "--model", "--job", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp",
+               {"--cluster", "--model", "--model-file", "--job", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp",
                 "--micro-batch", "--global-batch", "--schedule", "--profile", "--json", "--measurements",
                 "--stage-measurements", "--stage-gpu-type", "--virtual-stages"},
                {"--recompute", "--selective-recompute", "--sequence-parallel", "--overlap-grad-reduce", "--zero1",
@@ -153,7 +155,7 @@ inline int run_estimate(const std::vector<std::string>& argv) {
 
   if (a.has("--measurements")) {
     for (const char* flag :
-         {"--cluster", "--model", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch"})
+         {"--cluster", "--model", "--model-file", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch"})
       if (a.has(flag)) throw usage_error(std::string(flag) + " does not apply to --measurements");
     measurement_setup setup;
     if (a.has("--stage-gpu-type"))
@@ -167,15 +169,18 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   }
 
   const cluster cl = io::load_cluster_file(a.require("--cluster"));
-  if (a.has("--model") == a.has("--job")) throw usage_error("give one of --model and --job");
+  if ((a.has("--model") ? 1 : 0) + (a.has("--model-file") ? 1 : 0) + (a.has("--job") ? 1 : 0) != 1)
+    throw usage_error("give exactly one of --model, --model-file and --job");
   std::optional<job> jb;
   if (a.has("--job")) {
     for (const char* flag : {"--gpus", "--global-batch"})
       if (a.has(flag)) throw usage_error(std::string(flag) + " comes from the job file with --job");
     jb = io::load_job_file(a.get("--job"), io::job_checks{&builtin_model_zoo(), &cl.catalog()});
   }
-  const std::string model_name = jb ? jb->model : a.get("--model");
-  const model m = builtin_model_zoo().build(model_name);
+  const model m = jb                     ? builtin_model_zoo().build(jb->model)
+                  : a.has("--model-file") ? io::load_model_file(a.get("--model-file"))
+                                          : builtin_model_zoo().build(a.get("--model"));
+  const std::string model_name = jb ? jb->model : m.name;
   if (jb && jb->requested_gpus <= 0)
     throw usage_error("the job requests no GPU count; give --model, --gpus and --global-batch instead");
   if (!jb && !a.has("--gpus")) throw usage_error("--gpus is required");

@@ -222,3 +222,24 @@ TEST_CASE("estimate takes the plan options real runs use", "[estimate][cli]") {
   REQUIRE(run_cli(base + "--virtual-stages 5").status == 2);
   REQUIRE(run_cli(base + "--recompute --selective-recompute").status == 2);
 }
+
+TEST_CASE("estimate --model-file: a model described in a file", "[estimate][cli]") {
+  const std::string model_path = temp_path("cellsched_estimate_model.json");
+  {
+    std::ofstream f(model_path);
+    f << R"({"kind":"model","name":"llama-style","family":"dense_transformer","hidden":2048,"num_layers":8,
+      "heads":16,"seq_len":4096,"vocab":32000,"ffn_hidden":5504,"num_query_groups":4,"swiglu":true,
+      "flash_attention":true,"dtype":"bf16"})";
+  }
+  const std::string out = temp_path("cellsched_estimate_model_file.json");
+  const std::string base = "--cluster " + data_dir + "/clusters/small-2type.json --model-file " + model_path +
+                           " --gpus 8 --gpu-type h100-sxm --pp 1 --dp 2 --micro-batch 2 --global-batch 16 ";
+  const run_result r = run_cli(base + "--tp 4 --json " + out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  REQUIRE(read_json(out)["model"] == "llama-style");
+  // Tensor parallelism beyond the 4 query groups is not a plan; both model sources at once are an error.
+  const run_result wide = run_cli(base.substr(0, base.find("--dp 2")) + "--dp 1 --micro-batch 2 --global-batch 16 --tp 8");
+  REQUIRE(wide.output.find("not feasible") != std::string::npos);
+  REQUIRE(run_cli(base + "--tp 4 --model gpt3-1.3b").status == 2);
+}
