@@ -40,10 +40,10 @@ json summary_json(const measurement_summary& s) { return measurement_summary_jso
 void print_summary(const char* label, const measurement_summary& s) {
   const double g = s.groups.empty() ? 1.0 : static_cast<double>(s.groups.size());
   std::printf(
-      "  %-26s rows %4zu  |err| median %5.2f %%  p90 %5.2f %%  max %6.2f %%  groups %3zu: same best %5.1f %%, "
-      "within 5 %% %5.1f %%\n",
-      label, s.predicted_rows, 100 * s.median_abs_rel_error, 100 * s.p90_abs_rel_error, 100 * s.max_abs_rel_error,
-      s.groups.size(), 100.0 * static_cast<double>(s.groups_same_best) / g,
+      "  %-26s rows %4zu  |err| median %5.2f %%  mean %5.2f %%  p90 %5.2f %%  max %6.2f %%  bias %+6.2f %%  "
+      "groups %3zu: same best %5.1f %%, within 5 %% %5.1f %%\n",
+      label, s.predicted_rows, 100 * s.median_abs_rel_error, 100 * s.mean_abs_rel_error, 100 * s.p90_abs_rel_error,
+      100 * s.max_abs_rel_error, 100 * s.mean_rel_error, s.groups.size(), 100.0 * static_cast<double>(s.groups_same_best) / g,
       100.0 * static_cast<double>(s.groups_within_5pct) / g);
 }
 
@@ -80,11 +80,29 @@ json evaluate_table(const std::string& path, const hardware_catalog& catalog, bo
   print_summary("all rows", all);
   print_summary("even lines (fit half)", summarize_measurements(preds, even));
   print_summary("odd lines (held out)", summarize_measurements(preds, odd));
+  // Small tables (the published multi-node Megatron-LM runs): every row, so a reader sees which miss.
+  constexpr std::size_t per_row_limit = 40;
+  if (rows.size() <= per_row_limit) {
+    for (const auto& p : preds) {
+      const auto& r = p.row;
+      if (!p.predicted()) {
+        std::printf("   line %2zu: not represented: %s\n", r.line, p.reason.c_str());
+        continue;
+      }
+      std::printf("   line %2zu: %5lld GPUs tp %lld pp %2lld dp %3lld v %lld mb %2lld %-9s measured %9.0f ms  predicted %9.0f "
+                  "ms  %+6.1f %%%s\n",
+                  r.line, static_cast<long long>(r.gpus), static_cast<long long>(r.tp), static_cast<long long>(r.pp),
+                  static_cast<long long>(r.dp), static_cast<long long>(std::max<std::int64_t>(r.virtual_stages, 1)),
+                  static_cast<long long>(r.micro_batch), r.recompute.empty() ? "full" : r.recompute.c_str(),
+                  p.measured_ms, p.predicted_ms, 100 * p.rel_error, p.fits_in_memory ? "" : "  (does not fit)");
+    }
+    out["rows_detail"] = measurement_rows_json(preds);
+  }
   out["default"] = {{"all", summary_json(all)},
                     {"even", summary_json(summarize_measurements(preds, even))},
                     {"odd", summary_json(summarize_measurements(preds, odd))},
                     {"constants", constants_json(est.params())}};
-  {
+  if (rows.size() > per_row_limit) {
     // Measured stage scales, held out: a row never sees the single-stage runs of its own fold.
     const std::string src = std::filesystem::path(path).filename().string();
     const auto by_model = predict_with_held_out_stage_scales(

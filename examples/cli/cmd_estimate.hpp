@@ -19,6 +19,7 @@
 #include "cellsched/estimate/stage_fit.hpp"
 #include "cellsched/io/cluster_json.hpp"
 #include "cellsched/io/job_json.hpp"
+#include "cellsched/io/model_json.hpp"
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/io/profile_json.hpp"
 #include "cellsched/model/zoo.hpp"
@@ -28,10 +29,13 @@
 namespace cellsched::cli {
 
 inline const char* estimate_usage =
-    "usage: cellsched estimate --cluster FILE (--model NAME --gpus N --global-batch G | --job FILE)\n"
+    "usage: cellsched estimate --cluster FILE ((--model NAME | --model-file FILE) --gpus N --global-batch G |\n"
+    "                          --job FILE)\n"
     "                          --tp T --pp P --dp D --micro-batch M [--gpu-type TYPE] [--nodes K] [--schedule "
     "1f1b|gpipe]\n"
-    "                          [--recompute] [--zero1] [--profile FILE] [--stage-measurements FILE.csv\n"
+    "                          [--recompute | --selective-recompute] [--sequence-parallel]\n"
+    "                          [--overlap-grad-reduce] [--virtual-stages V] [--zero1] [--profile FILE]\n"
+    "                          [--stage-measurements FILE.csv\n"
     "                          [--stage-gpu-type TYPE]] [--json OUT]\n"
     "       cellsched estimate --measurements FILE.csv [--gpu-type TYPE] [--profile FILE]\n"
     "                          [--stage-measurements FILE.csv] [--json OUT]\n"
@@ -44,8 +48,9 @@ inline const char* estimate_usage =
     "per-stage memory; --json writes them.\n"
     "Batch mode: rows in vTrain's CSV layout (optionally led by 'Parameters (billion)'), measured under\n"
     "vTrain's conditions (Megatron GPT, vocabulary 50,257, fp16, recomputation, 1F1B; default GPU\n"
-    "a100-80gb, 8 per node). Prints predicted vs measured per row, then the accuracy summary; --json writes\n"
-    "an array `rows` in input order and the summary.\n"
+    "a100-80gb, 8 per node) unless optional columns say otherwise (docs/formats/measurements.md). Prints\n"
+    "predicted vs measured per row, then the accuracy summary; --json writes an array `rows` in input\n"
+    "order and the summary.\n"
     "--profile FILE: a probe profile (docs/formats/profile.md) calibrating its GPU type.\n";
 
 /// GPUs per node of a Cell of `gpus` GPUs of `type` on the cluster: `nodes` nodes of equal share, or
@@ -112,6 +117,10 @@ inline const char* estimate_usage =
             {"global_batch", p.global_batch()},
             {"schedule", to_string(p.schedule)},
             {"recompute", p.recompute},
+            {"selective_recompute", p.selective_recompute},
+            {"sequence_parallel", p.sequence_parallel},
+            {"overlap_grad_reduce", p.overlap_grad_reduce},
+            {"virtual_stages", p.virtual_stages},
             {"zero1", p.zero1}}},
           {"iter_time_ms", r.iter_time_s * 1e3},
           {"throughput_samples_per_s", r.throughput_samples_per_s(static_cast<double>(p.global_batch()))},
@@ -131,10 +140,11 @@ inline const char* estimate_usage =
 
 inline int run_estimate(const std::vector<std::string>& argv) {
   const args a(argv,
-               {"--cluster", "--model", "--job", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp",
+               {"--cluster", "--model", "--model-file", "--job", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp",
                 "--micro-batch", "--global-batch", "--schedule", "--profile", "--json", "--measurements",
-                "--stage-measurements", "--stage-gpu-type"},
-               {"--recompute", "--zero1", "--help"});
+                "--stage-measurements", "--stage-gpu-type", "--virtual-stages"},
+               {"--recompute", "--selective-recompute", "--sequence-parallel", "--overlap-grad-reduce", "--zero1",
+                "--help"});
   if (a.has("--help")) {
     std::cout << estimate_usage << stage_measurements_help;
     return 0;
@@ -145,7 +155,7 @@ inline int run_estimate(const std::vector<std::string>& argv) {
 
   if (a.has("--measurements")) {
     for (const char* flag :
-         {"--cluster", "--model", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch"})
+         {"--cluster", "--model", "--model-file", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch"})
       if (a.has(flag)) throw usage_error(std::string(flag) + " does not apply to --measurements");
     measurement_setup setup;
     if (a.has("--stage-gpu-type"))
@@ -159,15 +169,18 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   }
 
   const cluster cl = io::load_cluster_file(a.require("--cluster"));
-  if (a.has("--model") == a.has("--job")) throw usage_error("give one of --model and --job");
+  if ((a.has("--model") ? 1 : 0) + (a.has("--model-file") ? 1 : 0) + (a.has("--job") ? 1 : 0) != 1)
+    throw usage_error("give exactly one of --model, --model-file and --job");
   std::optional<job> jb;
   if (a.has("--job")) {
     for (const char* flag : {"--gpus", "--global-batch"})
       if (a.has(flag)) throw usage_error(std::string(flag) + " comes from the job file with --job");
     jb = io::load_job_file(a.get("--job"), io::job_checks{&builtin_model_zoo(), &cl.catalog()});
   }
-  const std::string model_name = jb ? jb->model : a.get("--model");
-  const model m = builtin_model_zoo().build(model_name);
+  const model m = jb                     ? builtin_model_zoo().build(jb->model)
+                  : a.has("--model-file") ? io::load_model_file(a.get("--model-file"))
+                                          : builtin_model_zoo().build(a.get("--model"));
+  const std::string model_name = jb ? jb->model : m.name;
   if (jb && jb->requested_gpus <= 0)
     throw usage_error("the job requests no GPU count; give --model, --gpus and --global-batch instead");
   if (!jb && !a.has("--gpus")) throw usage_error("--gpus is required");
@@ -213,6 +226,18 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   p.schedule = sched == "gpipe" ? pipeline_schedule::gpipe : pipeline_schedule::one_f_one_b;
   p.recompute = a.has("--recompute");
   p.zero1 = a.has("--zero1");
+  if (p.recompute && a.has("--selective-recompute"))
+    throw usage_error("give at most one of --recompute and --selective-recompute");
+  p.selective_recompute = a.has("--selective-recompute");
+  p.sequence_parallel = a.has("--sequence-parallel");
+  p.overlap_grad_reduce = a.has("--overlap-grad-reduce");
+  if (a.has("--virtual-stages")) {
+    p.virtual_stages = static_cast<int>(a.get_int("--virtual-stages", 1, 1, 1 << 20));
+    int blocks = 0;
+    for (const auto& l : m.layers) blocks += is_transformer_block(l) ? 1 : 0;
+    if (p.virtual_stages > 1 && (pp < 2 || blocks % (pp * p.virtual_stages) != 0))
+      throw usage_error("--virtual-stages needs --pp >= 2 and the transformer layers a multiple of pp x V");
+  }
 
   analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
   apply_stage_measurements(a, est, stage_gpu_type(a));
@@ -224,7 +249,9 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   } else {
     std::printf("%s on %d x %s, tp %d pp %d dp %d, micro-batch %lld x %lld, %s%s%s\n", model_name.c_str(), gpus,
                 type.c_str(), tp, pp, dp, static_cast<long long>(micro), static_cast<long long>(p.num_micro_batches),
-                to_string(p.schedule), p.recompute ? ", recompute" : "", p.zero1 ? ", ZeRO-1" : "");
+                to_string(p.schedule),
+                p.recompute ? ", recompute" : (p.selective_recompute ? ", selective recompute" : ""),
+                p.zero1 ? ", ZeRO-1" : "");
     std::printf("iteration %.2f ms (%.1f samples/s), %s; fits in memory: %s\n", r.iter_time_s * 1e3,
                 r.throughput_samples_per_s(static_cast<double>(global)), r.calibration.c_str(), r.fits ? "yes" : "no");
     const auto& b = r.breakdown;

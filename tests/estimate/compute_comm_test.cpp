@@ -68,14 +68,15 @@ TEST_CASE("ring volume factors", "[estimate][comm]") {
 }
 
 TEST_CASE("a group inside a node uses the intra-node link, one spanning nodes the NIC share", "[estimate][comm]") {
-  const link_params intra{1e-5, 300.0}, inter{3e-5, 200.0};
-  group_placement inside{8, 1, 8};
+  const link_params intra{1e-5, 300.0};
+  const node_network inter{{3e-5, 200.0}, 1};  // one NIC per node
+  group_placement inside{8, 1, 8, 1};
   REQUIRE(select_link(inside, intra, inter).bw_gb_per_s == 300.0);
   REQUIRE(select_link(inside, intra, inter).latency_s == 1e-5);
-  group_placement across{8, 2, 4};  // 4 GPUs of each node share 200 GB/s: 50 GB/s each
+  group_placement across{2, 2, 1, 4};  // 4 groups of each node share 200 GB/s: 50 GB/s each
   REQUIRE(select_link(across, intra, inter).bw_gb_per_s == 50.0);
   REQUIRE(select_link(across, intra, inter).latency_s == 3e-5);
-  group_placement one_per_node{2, 2, 1};  // bound by the slower of NIC (200) and NVLink (300)
+  group_placement one_per_node{2, 2, 1, 1};  // bound by the slower of NIC (200) and NVLink (300)
   REQUIRE(select_link(one_per_node, intra, inter).bw_gb_per_s == 200.0);
   REQUIRE(select_link(one_per_node, {1e-5, 100.0}, inter).bw_gb_per_s == 100.0);
 }
@@ -86,7 +87,7 @@ TEST_CASE("stage groups are placed tp-innermost on the node layout", "[estimate]
   const stage_groups g = place_stage_groups(nodes, 0, 2, 4);  // tp groups {0..3}, {4..7}; dp pairs (0,4), ...
   REQUIRE(g.tp.nodes == 1);
   REQUIRE(g.dp.nodes == 2);
-  REQUIRE(g.dp.concurrent_gpus_per_node == 4);
+  REQUIRE((g.dp.ranks_per_node == 1 && g.dp.groups_per_node == 4));
   const stage_groups h = place_stage_groups(nodes, 0, 1, 8);  // one tp group across both nodes
   REQUIRE(h.tp.nodes == 2);
   REQUIRE(h.dp.nodes == 1);

@@ -196,3 +196,50 @@ TEST_CASE("estimate batch mode: absurd sizes are reported per row, not built", "
   CHECK(j["rows"][1]["reason"].get<std::string>().find("# GPUs above") != std::string::npos);
   CHECK(j["rows"][2]["reason"].get<std::string>().find("tp x dp x pp") != std::string::npos);
 }
+
+TEST_CASE("estimate takes the plan options real runs use", "[estimate][cli]") {
+  const std::string base = "--cluster " + data_dir + "/clusters/dgx-a100-vtrain.json --model gpt3-1.3b --gpus 16 " +
+                           "--tp 2 --pp 4 --dp 2 --micro-batch 2 --global-batch 64 ";
+  const std::string plain_out = temp_path("cellsched_estimate_plain.json");
+  const std::string opt_out = temp_path("cellsched_estimate_options.json");
+  REQUIRE(run_cli(base + "--json " + plain_out).status == 0);
+  const run_result r = run_cli(base +
+                               "--selective-recompute --sequence-parallel --overlap-grad-reduce --virtual-stages 2 "
+                               "--json " +
+                               opt_out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto plain = read_json(plain_out);
+  const auto j = read_json(opt_out);
+  REQUIRE(j["plan"]["selective_recompute"] == true);
+  REQUIRE(j["plan"]["sequence_parallel"] == true);
+  REQUIRE(j["plan"]["overlap_grad_reduce"] == true);
+  REQUIRE(j["plan"]["virtual_stages"] == 2);
+  // Interleaving shrinks the bubble; overlapping hides (part of) the gradient sync.
+  REQUIRE(j["breakdown_ms"]["bubble"].get<double>() < plain["breakdown_ms"]["bubble"].get<double>());
+  REQUIRE(j["breakdown_ms"]["dp_comm"].get<double>() <= plain["breakdown_ms"]["dp_comm"].get<double>());
+  // 24 layers do not split into 4 stages x 5 chunks; full and selective recomputation exclude each other.
+  REQUIRE(run_cli(base + "--virtual-stages 5").status == 2);
+  REQUIRE(run_cli(base + "--recompute --selective-recompute").status == 2);
+}
+
+TEST_CASE("estimate --model-file: a model described in a file", "[estimate][cli]") {
+  const std::string model_path = temp_path("cellsched_estimate_model.json");
+  {
+    std::ofstream f(model_path);
+    f << R"({"kind":"model","name":"llama-style","family":"dense_transformer","hidden":2048,"num_layers":8,
+      "heads":16,"seq_len":4096,"vocab":32000,"ffn_hidden":5504,"num_query_groups":4,"swiglu":true,
+      "flash_attention":true,"dtype":"bf16"})";
+  }
+  const std::string out = temp_path("cellsched_estimate_model_file.json");
+  const std::string base = "--cluster " + data_dir + "/clusters/small-2type.json --model-file " + model_path +
+                           " --gpus 8 --gpu-type h100-sxm --pp 1 --dp 2 --micro-batch 2 --global-batch 16 ";
+  const run_result r = run_cli(base + "--tp 4 --json " + out);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  REQUIRE(read_json(out)["model"] == "llama-style");
+  // Tensor parallelism beyond the 4 query groups is not a plan; both model sources at once are an error.
+  const run_result wide = run_cli(base.substr(0, base.find("--dp 2")) + "--dp 1 --micro-batch 2 --global-batch 16 --tp 8");
+  REQUIRE(wide.output.find("not feasible") != std::string::npos);
+  REQUIRE(run_cli(base + "--tp 4 --model gpt3-1.3b").status == 2);
+}

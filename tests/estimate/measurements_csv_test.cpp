@@ -59,3 +59,31 @@ TEST_CASE("bad measurement tables are rejected with the line and column", "[esti
   REQUIRE(error_of(header + "8,32,4,1024,16,24,1024,2,2,2,nan\n").find("finite") != std::string::npos);
   REQUIRE_THROWS_AS(load_measurements_file("/nonexistent/file.csv"), input_error);
 }
+
+TEST_CASE("optional columns after the eleven: read in any order, unknown ones named", "[estimate][measurements]") {
+  const std::string h = header.substr(0, header.size() - 1);
+  const auto rows = parse_measurements_csv(h +
+                                               ",recompute,virtual stages,sequence parallel,overlap grad reduce,gpu type,"
+                                               "vocabulary,dtype,gpus per node\n"
+                                               "64,64,1,12288,96,96,2048,8,1,8,13750,selective,3,yes,no,a100-80gb,"
+                                               "51200,bf16,8\n",
+                                           "t.csv");
+  REQUIRE(rows.size() == 1);
+  const auto& r = rows[0];
+  REQUIRE((r.recompute == "selective" && r.virtual_stages == 3 && r.sequence_parallel == "yes"));
+  REQUIRE((r.overlap_grad_reduce == "no" && r.gpu_type == "a100-80gb" && r.vocab == 51200));
+  REQUIRE((r.dtype == "bf16" && r.gpus_per_node == 8));
+  // Absent optional columns stay empty / 0 (the table's setup applies).
+  const auto plain = parse_measurements_csv(header + "8,32,4,1024,16,24,1024,2,2,2,219.7\n");
+  REQUIRE((plain[0].recompute.empty() && plain[0].virtual_stages == 0 && plain[0].gpu_type.empty()));
+
+  const std::string unknown = error_of(h + ",flash attention\n");
+  REQUIRE(unknown.find("flash attention") != std::string::npos);
+  REQUIRE(unknown.find("t.csv:1") != std::string::npos);
+  REQUIRE(error_of(h + ",dtype,dtype\n").find("twice") != std::string::npos);
+  const std::string bad_value = error_of(h + ",recompute\n8,32,4,1024,16,24,1024,2,2,2,5,partial\n");
+  REQUIRE(bad_value.find("none|selective|full") != std::string::npos);
+  REQUIRE(bad_value.find("t.csv:2") != std::string::npos);
+  REQUIRE(error_of(h + ",recompute\n8,32,4,1024,16,24,1024,2,2,2,5\n").find("12 comma-separated") !=
+          std::string::npos);
+}

@@ -153,3 +153,24 @@ TEST_CASE("model json: files that cannot be read or parsed name the file") {
   const std::string path = std::string(CELLSCHED_SOURCE_DIR) + "/build-h2-missing.json";
   check_input_error([&] { (void)io::load_model_zoo_file(path); }, path, "", "no such file or directory");
 }
+
+TEST_CASE("model json: a Llama-style model (grouped-query attention, SwiGLU, flash attention)") {
+  // Llama-2 13B's shape (Touvron et al. 2023, Table 1 and the released config) with query groups as
+  // Llama-2 70B uses them.
+  const io::json doc = io::json::parse(R"({"kind":"model","name":"llama-style-13b","family":"dense_transformer",
+    "hidden":5120,"num_layers":40,"heads":40,"seq_len":4096,"vocab":32000,"ffn_hidden":13824,
+    "num_query_groups":8,"swiglu":true,"flash_attention":true,"dtype":"bf16"})");
+  const model_spec spec = io::parse_model_document(doc, "m.json");
+  CHECK(io::to_json(spec) == doc);
+  const model m = build_model(spec);
+  CHECK((m.ffn_hidden == 13824 && m.num_query_groups == 8 && m.swiglu && m.flash_attention));
+  CHECK(m.layers[1].gemms[0].n == 5120 + 2 * 8 * 128);  // QKV with 8 K/V heads of 128
+  CHECK(m.layers[1].gemms[4].n == 2 * 13824);           // SwiGLU FC1
+  CHECK(m.layers[1].max_tp == 8);
+  io::json bad = doc;
+  bad["num_query_groups"] = 3;
+  check_bad(bad, "num_query_groups", "a divisor of heads");
+  bad = doc;
+  bad["swiglu"] = "yes";
+  check_bad(bad, "swiglu", "");
+}

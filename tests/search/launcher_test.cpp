@@ -145,3 +145,43 @@ TEST_CASE("a search result as JSON carries plan, estimate, launch or the reason"
   CHECK(j["launch"]["megatron_compatible"] == true);
   CHECK(j["plan"]["global_batch"] == 8);
 }
+
+TEST_CASE("the launch line carries the model's shape flags and the plan's schedule options") {
+  model m = gpt_like(8);
+  m.hidden = 5120;
+  m.heads = 40;
+  m.ffn_hidden = 13824;
+  m.num_query_groups = 8;
+  m.swiglu = true;
+  m.flash_attention = true;
+  cell c;
+  c.gpu_type = "h100-sxm";
+  c.num_gpus = 16;
+  c.layout = {8, 8};
+  c.stages = 2;
+  plan p;
+  p.stages = {{0, 5, 2, 4}, {5, 10, 2, 4}};
+  p.micro_batch_samples = 2;
+  p.num_micro_batches = 8;
+  p.selective_recompute = true;
+  p.sequence_parallel = true;
+  p.overlap_grad_reduce = true;
+  p.virtual_stages = 2;
+  const launch_args a = megatron_launch_args(m, c, p);
+  CHECK(a.megatron_compatible);
+  CHECK(value_of(a, "--ffn-hidden-size") == "13824");
+  CHECK(has(a, "--swiglu"));
+  CHECK(has(a, "--group-query-attention"));
+  CHECK(value_of(a, "--num-query-groups") == "8");
+  CHECK(has(a, "--use-flash-attn"));
+  CHECK(value_of(a, "--recompute-granularity") == "selective");
+  CHECK(has(a, "--sequence-parallel"));
+  CHECK(has(a, "--overlap-grad-reduce"));
+  CHECK(value_of(a, "--num-layers-per-virtual-pipeline-stage") == "2");  // 8 layers / 2 stages / 2 chunks
+  // Multi-head attention with the standard 4h FFN prints neither flag.
+  m.ffn_hidden = 4 * m.hidden;
+  m.num_query_groups = m.heads;
+  const launch_args b = megatron_launch_args(m, c, plan{});
+  CHECK_FALSE(has(b, "--ffn-hidden-size"));
+  CHECK_FALSE(has(b, "--group-query-attention"));
+}

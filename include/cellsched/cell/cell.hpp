@@ -58,6 +58,19 @@ struct plan {
   pipeline_schedule schedule = pipeline_schedule::one_f_one_b;
   bool recompute = false;  ///< full activation recomputation
   bool zero1 = false;      ///< optimizer state sharded across data-parallel replicas
+  /// Selective activation recomputation (Korthikanti et al. 2022, "Reducing Activation Recomputation in
+  /// Large Transformer Models", sec. 5): only the attention core (QK^T, softmax, dropout, x V) is
+  /// recomputed. Ignored when `recompute` (full) is set.
+  bool selective_recompute = false;
+  /// Sequence parallelism (Korthikanti 2022, sec. 4.2.2): layer norms and dropouts split along the
+  /// sequence over the tensor-parallel group; all-gather + reduce-scatter replace each all-reduce.
+  bool sequence_parallel = false;
+  /// The data-parallel gradient reduction runs in buckets during the backward pass (Megatron-LM
+  /// --overlap-grad-reduce, its older torch DDP, PyTorch DDP); otherwise it follows the last backward.
+  bool overlap_grad_reduce = false;
+  /// Model chunks per GPU of the interleaved 1F1B schedule (Narayanan et al. SC'21 sec. 2.2;
+  /// Megatron-LM --num-layers-per-virtual-pipeline-stage); 1 = plain 1F1B.
+  int virtual_stages = 1;
 
   [[nodiscard]] std::int64_t global_batch() const noexcept { return micro_batch_samples * num_micro_batches; }
   [[nodiscard]] int gpus() const noexcept {

@@ -103,6 +103,7 @@ class analytic_estimator {
     std::vector<double> p2p;
     std::vector<std::string> sources;
     double dp_sync = 0.0, optimizer = 0.0;
+    std::vector<double> syncs, last_buckets;
     bool used_stage_cal = false;
     int first_pos = 0;
     for (int s = 0; s < num_stages; ++s) {
@@ -113,25 +114,30 @@ class analytic_estimator {
         sources.push_back(env.source);
       const stage_groups groups = place_stage_groups(node_of, first_pos, st.dp, st.tp);
       const double samples = static_cast<double>(p.micro_batch_samples) / static_cast<double>(st.dp);
-      parts.push_back(stage_micro_batch(m, st, samples, p.recompute, env, groups));
+      parts.push_back(stage_micro_batch(m, st, samples, p, env, groups));
       if (const stage_scale* sc = stage_scale_for(m, gpu, st, p)) {
         scale_parts(parts.back(), sc->factor);
         used_stage_cal = true;
       }
       times.push_back(parts.back().time);
 
-      // Gradient synchronisation after the last backward (no bucketing: not overlapped). ZeRO-1 replaces
-      // the all-reduce by a reduce-scatter of gradients and an all-gather of updated weights: same volume.
+      // Gradient synchronisation (reduce_gradients below). ZeRO-1 replaces the all-reduce by a
+      // reduce-scatter of gradients and an all-gather of updated weights: same volume.
       double params_local = 0.0;
       for (int i = st.first_layer; i < st.end_layer; ++i) params_local += m.layers[static_cast<std::size_t>(i)].params;
       params_local /= static_cast<double>(st.tp);
       const param_bytes pb = adam_param_bytes(m.compute_dtype);
       const link_params dp_link = env.link_for(groups.dp, "all_reduce", st.dp);
       const double grad_bytes = params_local * pb.grads;
-      const double sync = p.zero1 ? collective_time_s(collective_kind::reduce_scatter, grad_bytes, st.dp, dp_link) +
-                                        collective_time_s(collective_kind::all_gather, grad_bytes, st.dp, dp_link)
-                                  : collective_time_s(collective_kind::all_reduce, grad_bytes, st.dp, dp_link);
-      dp_sync = std::max(dp_sync, sync);
+      const auto sync_of = [&](double bytes) {
+        return p.zero1 ? collective_time_s(collective_kind::reduce_scatter, bytes, st.dp, dp_link) +
+                             collective_time_s(collective_kind::all_gather, bytes, st.dp, dp_link)
+                       : collective_time_s(collective_kind::all_reduce, bytes, st.dp, dp_link);
+      };
+      const double sync = sync_of(grad_bytes);
+      syncs.push_back(sync);
+      last_buckets.push_back(
+          sync_of(std::min(grad_bytes, grad_bucket_params(params_.grad_bucket_params, st.dp) * pb.grads)));
       const double opt_params = params_local / (p.zero1 ? static_cast<double>(st.dp) : 1.0);
       optimizer = std::max(
           optimizer, params_.optimizer_efficiency *
@@ -151,26 +157,33 @@ class analytic_estimator {
       se.fits = se.peak_mem_bytes <= gpu.mem_bytes() - params_.reserve.bytes(gpu.mem_bytes());
       r.fits = r.fits && se.fits;
 
-      // Send of this stage's output to the next stage (one micro-batch of one replica).
+      // Send of this stage's output to the next stage (one micro-batch of one replica), as Megatron-LM
+      // does it (scatter/gather optimisation, Narayanan et al. SC'21 sec. 4.1): each of the tp ranks
+      // sends 1/tp of the boundary tensor to its peer of the next stage, all tp x dp pairs at once, and
+      // the receiving tensor-parallel group all-gathers the pieces over its own link. With sequence
+      // parallelism the boundary tensor is already split along the sequence: no all-gather.
       if (s + 1 < num_stages) {
+        const stage_plan& next = p.stages[static_cast<std::size_t>(s) + 1];
         const layer& last = m.layers[static_cast<std::size_t>(st.end_layer - 1)];
-        const int last_pos = first_pos + st.gpus() - 1;
-        const int next_pos = last_pos + 1;
-        group_placement pair;
-        pair.ranks = 2;
-        pair.nodes =
-            node_of.at(static_cast<std::size_t>(last_pos)) == node_of.at(static_cast<std::size_t>(next_pos)) ? 1 : 2;
-        pair.concurrent_gpus_per_node = st.gpus();
-        link_params l = env.link_for(pair, "send_recv", 2);
+        const double boundary = last.boundary_bytes_per_sample * samples;
+        const bool split = st.tp > 1 && st.tp == next.tp;
+        const group_placement sends = place_boundary_sends(node_of, first_pos, st.gpus(), next.gpus());
+        link_params l = env.link_for(sends, "send_recv", 2);
         l.latency_s = std::max(l.latency_s, params_.p2p_latency_s);
-        se.p2p_s = collective_time_s(collective_kind::send_recv, last.boundary_bytes_per_sample * samples, 2, l);
+        se.p2p_s = collective_time_s(collective_kind::send_recv, split ? boundary / st.tp : boundary, 2, l);
+        if (split && !p.sequence_parallel) {
+          const stage_groups next_groups = place_stage_groups(node_of, first_pos + st.gpus(), next.dp, next.tp);
+          se.p2p_s += collective_time_s(collective_kind::all_gather, boundary, next.tp,
+                                        env.link_for(next_groups.tp, "all_gather", next.tp));
+        }
         p2p.push_back(se.p2p_s);
       }
       r.stages.push_back(se);
       first_pos += st.gpus();
     }
 
-    const pipeline_time pt = pipeline_iteration_time(times, p2p, p.num_micro_batches, p.schedule);
+    const pipeline_time pt = pipeline_iteration_time(times, p2p, p.num_micro_batches, p.schedule, p.virtual_stages);
+    dp_sync = exposed_gradient_sync(syncs, last_buckets, times, p.overlap_grad_reduce, p.virtual_stages);
     const stage_parts& crit = parts[pt.critical_stage];
     const double mb = static_cast<double>(p.num_micro_batches);
     r.breakdown.compute_s = mb * crit.compute_s;
@@ -190,6 +203,9 @@ class analytic_estimator {
   [[nodiscard]] std::string check_plan(const model& m, const cell& c, const plan& p) const {
     if (p.stages.empty()) return "plan has no stages";
     if (p.micro_batch_samples < 1 || p.num_micro_batches < 1) return "micro-batch size and count must be positive";
+    if (p.virtual_stages < 1) return "virtual stages must be at least 1";
+    if (p.virtual_stages > 1 && p.schedule != pipeline_schedule::one_f_one_b)
+      return "virtual stages need the 1F1B schedule (interleaved 1F1B)";
     if (static_cast<int>(p.stages.size()) != c.stages)
       return "plan has " + std::to_string(p.stages.size()) + " stages, the Cell " + std::to_string(c.stages);
     if (p.gpus() != c.num_gpus)
@@ -247,7 +263,7 @@ class analytic_estimator {
     double mem_bw_gb_per_s = 0.0;
     gemm_curve curve;
     link_params intra;
-    link_params inter;
+    node_network inter;
     const gpu_calibration* cal = nullptr;
     std::string source;
 
@@ -267,7 +283,7 @@ class analytic_estimator {
     const double intra_bw = c.intra_link_gb_per_s > 0 ? c.intra_link_gb_per_s : gpu.intra_link_gb_per_s;
     const double inter_bw = c.inter_node_gb_per_s > 0 ? c.inter_node_gb_per_s : gpu.inter_node_gb_per_s;
     e.intra = {params_.intra_latency_s, intra_bw * params_.intra_link_efficiency};
-    e.inter = {params_.inter_latency_s, inter_bw * params_.inter_link_efficiency};
+    e.inter = {{params_.inter_latency_s, inter_bw * params_.inter_link_efficiency}, std::max(gpu.nics_per_node, 1)};
     e.cal = calibration_for(gpu.name, type);
     if (e.cal) {
       e.source = e.cal->source;
@@ -284,24 +300,49 @@ class analytic_estimator {
   }
 
   /// One micro-batch of `samples` samples per replica through the stage's layers.
-  [[nodiscard]] stage_parts stage_micro_batch(const model& m, const stage_plan& st, double samples, bool recompute,
+  [[nodiscard]] stage_parts stage_micro_batch(const model& m, const stage_plan& st, double samples, const plan& p,
                                               const stage_env& env, const stage_groups& groups) const {
     double gemm_f = 0, gemm_b = 0, mem_f = 0, mem_b = 0, other_f = 0, ops = 0, colls_f = 0, comm_f = 0;
+    double core_f = 0, core_ops = 0;  // selective recomputation: the attention core's forward
+    const bool selective = !p.recompute && p.selective_recompute;
+    const bool seq_par = p.sequence_parallel && st.tp > 1;
     const link_params tp_link = env.link_for(groups.tp, "all_reduce", st.tp);
     for (int i = st.first_layer; i < st.end_layer; ++i) {
       const layer& l = m.layers[static_cast<std::size_t>(i)];
-      const layer_work w =
+      layer_work w =
           compute_layer_work(l, samples, st.tp, env.peak_tflops, env.mem_bw_gb_per_s, env.element_bytes, env.curve);
+      if (seq_par) {
+        // Sequence parallelism splits the remaining element-wise work (layer norms, dropouts) too.
+        w.mem_fwd_s = memory_bound_time_s(l.mem_bound_bytes_per_sample * samples / st.tp, env.mem_bw_gb_per_s);
+        w.mem_bwd_s = memory_bound_backward_factor * w.mem_fwd_s;
+      }
       gemm_f += w.gemm_fwd_s;
       gemm_b += w.gemm_bwd_s;
       mem_f += w.mem_fwd_s;
       mem_b += w.mem_bwd_s;
       other_f += w.other_fwd_s;
       ops += static_cast<double>(l.gemms.size()) + 1.0;
+      if (selective) {
+        for (const auto& g : l.gemms)
+          if (is_attention_core(g)) {
+            core_f += gemm_time_s(forward_dims(g, samples, st.tp), env.peak_tflops, env.mem_bw_gb_per_s,
+                                  env.element_bytes, env.curve);
+            core_ops += 1.0;
+          }
+        if (l.attention_core_mem_bytes_per_sample > 0.0) {
+          core_f += memory_bound_time_s(l.attention_core_mem_bytes_per_sample * samples / st.tp, env.mem_bw_gb_per_s);
+          core_ops += 1.0;
+        }
+      }
       if (st.tp > 1 && l.tp_allreduces_fwd > 0) {
-        colls_f += l.tp_allreduces_fwd;
-        comm_f += l.tp_allreduces_fwd * collective_time_s(collective_kind::all_reduce,
-                                                          l.tp_allreduce_bytes_per_sample * samples, st.tp, tp_link);
+        // With sequence parallelism each all-reduce becomes an all-gather and a reduce-scatter of the same
+        // tensor (Korthikanti 2022 sec. 4.2.2): the same ring volume, one more start-up.
+        const double bytes = l.tp_allreduce_bytes_per_sample * samples;
+        colls_f += l.tp_allreduces_fwd * (seq_par ? 2 : 1);
+        comm_f += l.tp_allreduces_fwd *
+                  (seq_par ? collective_time_s(collective_kind::all_gather, bytes, st.tp, tp_link) +
+                                 collective_time_s(collective_kind::reduce_scatter, bytes, st.tp, tp_link)
+                           : collective_time_s(collective_kind::all_reduce, bytes, st.tp, tp_link));
       }
       // Expert-parallel all-to-all (MoE): dispatch and combine, over the tensor-parallel group.
       if (st.tp > 1 && l.alltoall_bytes_per_sample > 0) {
@@ -313,7 +354,7 @@ class analytic_estimator {
     // Backward: the two GEMM halves, 2x the element-wise traffic, the conjugate all-reduces
     // (Megatron's f/g operators: one backward all-reduce per forward one), twice the ops; recomputation
     // repeats the forward first.
-    const double rec = recompute ? 1.0 : 0.0;
+    const double rec = p.recompute ? 1.0 : 0.0;
     const double doublings = std::log2(static_cast<double>(st.tp));
     const auto pass = [&](double compute, double comm, double n_ops, double n_colls) {
       const double gpu = compute + comm + params_.gpu_per_op_s * n_ops + params_.device_sync_s * doublings * n_colls;
@@ -322,10 +363,11 @@ class analytic_estimator {
     };
     stage_parts out;
     const double fwd_compute = gemm_f + mem_f + other_f;
-    const double bwd_compute = gemm_b + mem_b + 2.0 * other_f + rec * fwd_compute;
+    // Selective recomputation repeats only the attention core (no collective inside it).
+    const double bwd_compute = gemm_b + mem_b + 2.0 * other_f + rec * fwd_compute + core_f;
     const double bwd_comm = comm_f * (rec + (1.0 - params_.tp_backward_hidden));
     out.time.fwd_s = pass(fwd_compute, comm_f, ops, colls_f);
-    out.time.bwd_s = pass(bwd_compute, bwd_comm, ops * (2.0 + rec), colls_f * (1.0 + rec));
+    out.time.bwd_s = pass(bwd_compute, bwd_comm, ops * (2.0 + rec) + core_ops, colls_f * (1.0 + rec));
     out.compute_s = fwd_compute + bwd_compute;
     out.tp_comm_s = comm_f + bwd_comm;
     out.overhead_s = out.time.fwd_s + out.time.bwd_s - out.compute_s - out.tp_comm_s;

@@ -1,6 +1,8 @@
 #pragma once
 // The constants of the analytic estimator. Physical ones (GEMM curve, bandwidth and link efficiencies)
 // have documented defaults; six framework-overhead constants were fitted by least squares, as stated below.
+#include <algorithm>
+
 #include "cellsched/estimate/compute.hpp"
 #include "cellsched/estimate/memory.hpp"
 
@@ -50,8 +52,17 @@ struct analytic_params {
   /// reads fused kernels share: ~36.
   double optimizer_bytes_per_param = 36.0;
   double optimizer_efficiency = 1.0;      ///< scale on the optimizer-time term
+  /// Gradient bucket of the overlapped data-parallel reduction, in parameters: Megatron-LM's default,
+  /// max(40M, 1M x dp) (megatron/core/distributed/distributed_data_parallel.py, GitHub
+  /// NVIDIA/Megatron-LM); see grad_bucket_params(). Not fitted.
+  double grad_bucket_params = 40e6;
   double iteration_overhead_s = 2.58e-3;  ///< [fit] per iteration: data loading, loss scaling, timers
   memory_reserve reserve;
 };
+
+/// Megatron-LM's bucket size for a data-parallel group of `dp` ranks: max(base, 1M x dp) parameters.
+[[nodiscard]] inline double grad_bucket_params(double base, int dp) noexcept {
+  return std::max(base, 1e6 * static_cast<double>(dp));
+}
 
 }  // namespace cellsched

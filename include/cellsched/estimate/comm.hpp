@@ -55,24 +55,47 @@ struct link_params {
   return out;
 }
 
-/// Where a communication group sits: how many nodes it spans, and how many GPUs of one node talk
-/// through that node's network link at the same time (all groups of the same kind run concurrently).
+/// Where a communication group sits: how many nodes it spans, how many of its ranks share one node, and
+/// how many groups of the same kind send through one node's network at the same time (all groups of a
+/// kind run concurrently: every data-parallel group of a stage reduces its gradients together).
 struct group_placement {
   int ranks = 1;
   int nodes = 1;
-  int concurrent_gpus_per_node = 1;
+  int ranks_per_node = 1;   ///< most ranks of one group on one node
+  int groups_per_node = 1;  ///< groups of this kind whose traffic leaves the busiest node concurrently
 };
 
-/// Intra-node groups use the intra-node link. A group spanning nodes is bound by the slower of the
-/// intra-node link and each GPU's share of the node's network bandwidth (Megatron-LM/NCCL rings cross
-/// the node boundary; all concurrent groups share the NIC).
+/// A node's network: its total bandwidth split over `nics` equal NIC rails. On DGX-class nodes each GPU
+/// has its own rail (DGX A100: 8 x 200 Gb/s HDR, DGX H100: 8 x 400 Gb/s); a PCIe server typically has
+/// one NIC that every GPU shares.
+struct node_network {
+  link_params link;  ///< latency and the node's total bandwidth (all rails)
+  int nics = 1;
+};
+
+/// The bus bandwidth a collective gets (nccl-tests' busbw: time = latency + volume factor x S / busbw).
+///  * Inside a node: the intra-node link.
+///  * Across nodes (NCCL rings, one ring per NIC rail; GitHub NVIDIA/nccl-tests, doc/PERFORMANCE.md): a ring
+///    enters and leaves each node once, so per rank the node boundary carries the same ring volume as
+///    each intra-node hop, and all of a node's rings together carry that volume over the node's rails.
+///    A group therefore gets the node bandwidth its ranks reach, at most the rails of its ranks on the
+///    node (ranks_per_node x one rail: a GPU sends over its own rail), shared with the other groups of
+///    the same kind on that node (node bandwidth / groups_per_node), and never more than the
+///    intra-node link. With one NIC per node every group shares the one NIC.
+/// This is also the two-level (hierarchical) all-reduce's figure: reduce-scatter inside the node,
+/// all-reduce of 1/ranks_per_node of the data across nodes per rank over its rail, all-gather inside
+/// the node, pipelined, bound by the slower level.
 [[nodiscard]] inline link_params select_link(const group_placement& g, const link_params& intra,
-                                             const link_params& inter_node) noexcept {
+                                             const node_network& net) noexcept {
   if (g.nodes <= 1) return intra;
-  link_params l = inter_node;
-  l.bw_gb_per_s = inter_node.bw_gb_per_s / static_cast<double>(std::max(g.concurrent_gpus_per_node, 1));
+  const double nics = static_cast<double>(std::max(net.nics, 1));
+  const double node_bw = net.link.bw_gb_per_s;
+  const double reach = node_bw * std::min(static_cast<double>(std::max(g.ranks_per_node, 1)), nics) / nics;
+  const double share = node_bw / static_cast<double>(std::max(g.groups_per_node, 1));
+  link_params l = net.link;
+  l.bw_gb_per_s = std::min(reach, share);
   if (intra.bw_gb_per_s > 0.0) l.bw_gb_per_s = std::min(l.bw_gb_per_s, intra.bw_gb_per_s);
-  l.latency_s = std::max(intra.latency_s, inter_node.latency_s);
+  l.latency_s = std::max(intra.latency_s, net.link.latency_s);
   return l;
 }
 
@@ -99,18 +122,60 @@ struct stage_groups {
   }
   const int busiest =
       stage_gpus_on_node.empty() ? 1 : *std::max_element(stage_gpus_on_node.begin(), stage_gpus_on_node.end());
-  for (int d = 0; d < dp; ++d) {
-    std::set<int> nodes;
-    for (int r = 0; r < tp; ++r) nodes.insert(node_at(first + d * tp + r));
-    out.tp.nodes = std::max(out.tp.nodes, static_cast<int>(nodes.size()));
+  // Nodes spanned and most ranks on one node of a group whose ranks are at `rank_pos(0..size-1)`.
+  const auto measure = [&](group_placement& g, int size, const auto& rank_pos) {
+    std::vector<int> count;
+    for (int r = 0; r < size; ++r) {
+      const int n = node_at(rank_pos(r));
+      if (n >= static_cast<int>(count.size())) count.resize(static_cast<std::size_t>(n) + 1, 0);
+      ++count[static_cast<std::size_t>(n)];
+    }
+    int nodes = 0, most = 0;
+    for (const int c : count) {
+      nodes += c > 0 ? 1 : 0;
+      most = std::max(most, c);
+    }
+    // The group that spans nodes with the fewest ranks on one node reaches the fewest rails.
+    if (nodes > 1) g.ranks_per_node = g.nodes > 1 ? std::min(g.ranks_per_node, most) : most;
+    g.nodes = std::max(g.nodes, nodes);
+  };
+  out.tp.ranks_per_node = tp;
+  out.dp.ranks_per_node = dp;
+  for (int d = 0; d < dp; ++d) measure(out.tp, tp, [&](int r) { return first + d * tp + r; });
+  for (int r = 0; r < tp; ++r) measure(out.dp, dp, [&](int d) { return first + d * tp + r; });
+  // The busiest node's GPUs of this stage all take part, a group's ranks_per_node at a time.
+  out.tp.groups_per_node = std::max(1, (busiest + out.tp.ranks_per_node - 1) / out.tp.ranks_per_node);
+  out.dp.groups_per_node = std::max(1, (busiest + out.dp.ranks_per_node - 1) / out.dp.ranks_per_node);
+  return out;
+}
+
+/// Concurrent sends across one pipeline boundary as Megatron-LM makes them: rank i of the sending stage
+/// (positions [first, first + from_gpus)) sends to rank i of the next stage (positions that follow).
+/// Returns the placement of one such send: 2 ranks, 1 or 2 nodes, and as groups_per_node the most sends
+/// that leave (or enter) one node at once.
+[[nodiscard]] inline group_placement place_boundary_sends(const std::vector<int>& node_of, int first, int from_gpus,
+                                                          int to_gpus) {
+  group_placement out;
+  out.ranks = 2;
+  const auto node_at = [&](int pos) {
+    return pos >= 0 && pos < static_cast<int>(node_of.size()) ? node_of[static_cast<std::size_t>(pos)] : 0;
+  };
+  std::vector<int> leaving, entering;
+  const auto bump = [](std::vector<int>& v, int n) {
+    if (n >= static_cast<int>(v.size())) v.resize(static_cast<std::size_t>(n) + 1, 0);
+    ++v[static_cast<std::size_t>(n)];
+  };
+  for (int i = 0; i < from_gpus; ++i) {
+    // Stages of different shapes: map rank i proportionally (a non-Megatron plan; approximate).
+    const int j = to_gpus == from_gpus ? i : static_cast<int>(static_cast<long long>(i) * to_gpus / from_gpus);
+    const int src = node_at(first + i), dst = node_at(first + from_gpus + j);
+    if (src == dst) continue;
+    out.nodes = 2;
+    bump(leaving, src);
+    bump(entering, dst);
   }
-  for (int r = 0; r < tp; ++r) {
-    std::set<int> nodes;
-    for (int d = 0; d < dp; ++d) nodes.insert(node_at(first + d * tp + r));
-    out.dp.nodes = std::max(out.dp.nodes, static_cast<int>(nodes.size()));
-  }
-  out.tp.concurrent_gpus_per_node = busiest;
-  out.dp.concurrent_gpus_per_node = busiest;
+  for (const int c : leaving) out.groups_per_node = std::max(out.groups_per_node, c);
+  for (const int c : entering) out.groups_per_node = std::max(out.groups_per_node, c);
   return out;
 }
 

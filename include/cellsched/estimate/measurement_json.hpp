@@ -18,6 +18,7 @@ namespace cellsched {
                         {"p90_abs_rel_error", s.p90_abs_rel_error},
                         {"max_abs_rel_error", s.max_abs_rel_error},
                         {"mean_abs_rel_error", s.mean_abs_rel_error},
+                        {"mean_rel_error", s.mean_rel_error},
                         {"groups", s.groups.size()},
                         {"groups_same_best", s.groups_same_best},
                         {"groups_within_5pct", s.groups_within_5pct}};

@@ -33,6 +33,18 @@ struct measurement_setup {
   bool zero1 = false;
 };
 
+/// The setup a row runs under: its optional columns (measurements.hpp) replace the table's defaults.
+[[nodiscard]] inline measurement_setup row_setup(const measurement_row& r, measurement_setup s) {
+  if (!r.gpu_type.empty()) s.gpu_type = r.gpu_type;
+  if (r.gpus_per_node > 0) s.gpus_per_node = static_cast<int>(std::min<std::int64_t>(r.gpus_per_node, 1 << 20));
+  if (r.vocab > 0) s.vocab = r.vocab;
+  if (r.dtype == "fp16") s.compute_dtype = dtype::fp16;
+  if (r.dtype == "bf16") s.compute_dtype = dtype::bf16;
+  if (r.dtype == "fp8") s.compute_dtype = dtype::fp8;
+  if (!r.recompute.empty()) s.recompute = r.recompute == "full";
+  return s;
+}
+
 /// What the estimator sees for one row, or why the row cannot be represented.
 struct measurement_case {
   model m;
@@ -85,7 +97,9 @@ inline constexpr std::int64_t max_measurement_hidden = 1'048'576;
 inline constexpr std::int64_t max_measurement_seq_len = 16'777'216;
 inline constexpr std::int64_t max_measurement_batch = 1'000'000'000;
 
-[[nodiscard]] inline measurement_case make_measurement_case(const measurement_row& r, const measurement_setup& s) {
+[[nodiscard]] inline measurement_case make_measurement_case(const measurement_row& r,
+                                                          const measurement_setup& table_setup) {
+  const measurement_setup s = row_setup(r, table_setup);
   measurement_case out;
   const auto fail = [&](std::string why) {
     out.reason = std::move(why);
@@ -105,6 +119,9 @@ inline constexpr std::int64_t max_measurement_batch = 1'000'000'000;
     return fail("tp x dp x pp != # GPUs");
   if (r.global_batch % (r.micro_batch * r.dp) != 0) return fail("global batch is not a multiple of micro batch x dp");
   if (r.layers % r.pp != 0) return fail("# layers is not a multiple of the pipeline stages (Megatron-LM requires it)");
+  const std::int64_t chunks = std::max<std::int64_t>(r.virtual_stages, 1);
+  if (chunks > 1 && (r.pp < 2 || r.layers % (r.pp * chunks) != 0))
+    return fail("virtual stages need pipeline parallelism and # layers a multiple of pp x virtual stages");
   if (r.hidden % r.heads != 0) return fail("hidden size is not a multiple of the attention heads");
   if (r.heads % r.tp != 0) return fail("attention heads are not a multiple of tensor parallelism");
   if (r.gpus > s.gpus_per_node && r.gpus % s.gpus_per_node != 0)
@@ -125,6 +142,10 @@ inline constexpr std::int64_t max_measurement_batch = 1'000'000'000;
   out.p.schedule = s.schedule;
   out.p.recompute = s.recompute;
   out.p.zero1 = s.zero1;
+  out.p.selective_recompute = r.recompute == "selective";
+  out.p.sequence_parallel = r.sequence_parallel == "yes";
+  out.p.overlap_grad_reduce = r.overlap_grad_reduce == "yes";
+  out.p.virtual_stages = static_cast<int>(chunks);
   return out;
 }
 
@@ -185,6 +206,7 @@ struct measurement_summary {
   double p90_abs_rel_error = 0.0;
   double max_abs_rel_error = 0.0;
   double mean_abs_rel_error = 0.0;
+  double mean_rel_error = 0.0;  ///< signed: > 0 when the estimator over-predicts on average
   std::vector<measurement_group> groups;
   std::size_t groups_same_best = 0;
   std::size_t groups_within_5pct = 0;  ///< measured time of the predicted best within 5 % of the best
@@ -205,6 +227,7 @@ template <class Use>
 [[nodiscard]] measurement_summary summarize_measurements(const std::vector<measurement_prediction>& preds, Use use) {
   measurement_summary s;
   std::vector<double> errs;
+  double signed_sum = 0.0;
   std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>,
            std::vector<std::size_t>>
       groups;
@@ -215,6 +238,7 @@ template <class Use>
     if (!p.predicted()) continue;
     ++s.predicted_rows;
     errs.push_back(std::fabs(p.rel_error));
+    signed_sum += p.rel_error;
     const auto& r = p.row;
     groups[{r.hidden, r.layers, r.heads, r.seq_len, r.gpus, r.global_batch}].push_back(i);
   }
@@ -225,6 +249,7 @@ template <class Use>
     double sum = 0.0;
     for (const double e : errs) sum += e;
     s.mean_abs_rel_error = sum / static_cast<double>(errs.size());
+    s.mean_rel_error = signed_sum / static_cast<double>(errs.size());
   }
   for (const auto& [k, idx] : groups) {
     measurement_group g;

@@ -2,8 +2,12 @@
 // Published measurement tables in vTrain's CSV layout (github.com/VIA-Research/vTrain, data/*.csv):
 //   [Parameters (billion),] # GPUs, global batch, micro batch, hidden size, attention heads, # layers,
 //   sequence length, tensor parallelism, data parallelism, pipeline parallelism, iteration time (ms)
-// The reader is strict: wrong header, wrong column count, non-numbers, non-positive values are errors
-// naming the file, the column and the line.
+// optionally followed by any of these columns, in any order (absent: the table's measurement_setup):
+//   virtual stages, recompute (none|selective|full), sequence parallel (yes|no),
+//   overlap grad reduce (yes|no), gpu type, vocabulary, dtype (fp16|bf16|fp8), gpus per node
+// The reader is strict: wrong header, an unknown column, wrong column count, non-numbers, non-positive
+// values are errors naming the file, the column and the line.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +34,15 @@ struct measurement_row {
   std::int64_t dp = 0;
   std::int64_t pp = 0;
   double iter_time_ms = 0.0;
+  // Optional columns; empty / 0 = the measurement_setup's value.
+  std::int64_t virtual_stages = 0;  ///< model chunks per GPU (interleaved 1F1B); 0 = 1
+  std::string recompute;            ///< "none", "selective" or "full"
+  std::string sequence_parallel;    ///< "yes" or "no"
+  std::string overlap_grad_reduce;  ///< "yes" or "no"
+  std::string gpu_type;
+  std::int64_t vocab = 0;
+  std::string dtype;  ///< "fp16", "bf16" or "fp8"
+  std::int64_t gpus_per_node = 0;
 };
 
 namespace measurement_detail {
@@ -49,6 +62,24 @@ inline const std::vector<std::string>& columns() {
   return c;
 }
 inline const std::string params_column = "Parameters (billion)";
+
+/// The optional columns that may follow the 11 above, in any order.
+inline const std::vector<std::string>& optional_columns() {
+  static const std::vector<std::string> c = {"virtual stages",      "recompute", "sequence parallel",
+                                             "overlap grad reduce", "gpu type",  "vocabulary",
+                                             "dtype",               "gpus per node"};
+  return c;
+}
+
+[[nodiscard]] inline std::string one_of(const std::string& text, const std::vector<std::string>& allowed,
+                                        const std::string& file, const std::string& column, std::size_t line) {
+  std::string want;
+  for (const auto& a : allowed) {
+    if (text == a) return text;
+    want += (want.empty() ? "" : "|") + a;
+  }
+  throw input_error(file, column, want + ", got '" + text + "'", line);
+}
 
 [[nodiscard]] inline std::string trim(const std::string& s) {
   const auto b = s.find_first_not_of(" \t\r");
@@ -104,6 +135,7 @@ inline const std::string params_column = "Parameters (billion)";
   std::string line;
   std::size_t line_no = 0;
   bool have_header = false, with_params = false;
+  std::vector<std::string> extra;  // names of the optional columns present, in file order
   std::vector<measurement_row> rows;
   while (std::getline(in, line)) {
     ++line_no;
@@ -114,12 +146,23 @@ inline const std::string params_column = "Parameters (billion)";
       const auto& want = columns();
       with_params = !cells.empty() && cells[0] == params_column;
       const std::size_t offset = with_params ? 1 : 0;
-      if (cells.size() != want.size() + offset)
+      if (cells.size() < want.size() + offset)
         throw input_error(file, "header",
                           "the " + std::to_string(want.size()) +
                               " vTrain columns (optionally after 'Parameters (billion)'), got " +
                               std::to_string(cells.size()) + " columns",
                           line_no);
+      for (std::size_t i = want.size() + offset; i < cells.size(); ++i) {
+        const auto& opt = optional_columns();
+        if (std::find(opt.begin(), opt.end(), cells[i]) == opt.end())
+          throw input_error(file, "header",
+                            "column " + std::to_string(i + 1) + " to be one of the optional columns, got unknown '" +
+                                cells[i] + "'",
+                            line_no);
+        if (std::find(extra.begin(), extra.end(), cells[i]) != extra.end())
+          throw input_error(file, "header", "column '" + cells[i] + "' once, got it twice", line_no);
+        extra.push_back(cells[i]);
+      }
       for (std::size_t i = 0; i < want.size(); ++i)
         if (cells[i + offset] != want[i])
           throw input_error(
@@ -130,11 +173,11 @@ inline const std::string params_column = "Parameters (billion)";
       continue;
     }
     const std::size_t offset = with_params ? 1 : 0;
-    if (cells.size() != columns().size() + offset)
-      throw input_error(
-          file, "row",
-          std::to_string(columns().size() + offset) + " comma-separated values, got " + std::to_string(cells.size()),
-          line_no);
+    if (cells.size() != columns().size() + offset + extra.size())
+      throw input_error(file, "row",
+                        std::to_string(columns().size() + offset + extra.size()) + " comma-separated values, got " +
+                            std::to_string(cells.size()),
+                        line_no);
     measurement_row r;
     r.line = line_no;
     if (with_params) r.params_billion = parse_number(cells[0], file, params_column, line_no);
@@ -151,6 +194,20 @@ inline const std::string params_column = "Parameters (billion)";
     r.dp = count(8);
     r.pp = count(9);
     r.iter_time_ms = parse_number(cells[10 + offset], file, c[10], line_no);
+    for (std::size_t j = 0; j < extra.size(); ++j) {
+      const std::string& name = extra[j];
+      const std::string& v = cells[11 + offset + j];
+      if (name == "virtual stages") r.virtual_stages = parse_count(v, file, name, line_no);
+      else if (name == "recompute") r.recompute = one_of(v, {"none", "selective", "full"}, file, name, line_no);
+      else if (name == "sequence parallel") r.sequence_parallel = one_of(v, {"yes", "no"}, file, name, line_no);
+      else if (name == "overlap grad reduce") r.overlap_grad_reduce = one_of(v, {"yes", "no"}, file, name, line_no);
+      else if (name == "gpu type") {
+        if (v.empty()) throw input_error(file, name, "a GPU type name", line_no);
+        r.gpu_type = v;
+      } else if (name == "vocabulary") r.vocab = parse_count(v, file, name, line_no);
+      else if (name == "dtype") r.dtype = one_of(v, {"fp16", "bf16", "fp8"}, file, name, line_no);
+      else if (name == "gpus per node") r.gpus_per_node = parse_count(v, file, name, line_no);
+    }
     rows.push_back(r);
   }
   if (!have_header) throw input_error(file, "header", "a header line with the vTrain columns; the file is empty");

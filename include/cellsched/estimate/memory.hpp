@@ -58,6 +58,32 @@ struct stage_memory {
                     l.activation_bytes_per_sample_tp_split / static_cast<double>(std::max(tp, 1)));
 }
 
+/// The same under the plan's activation options (Korthikanti et al. 2022, Table 2): sequence parallelism
+/// divides the part tensor parallelism did not (layer norms, dropouts) by tp as well; selective
+/// recomputation does not keep the attention core's softmax and dropout tensors (5as/(ht) of eq. 2).
+[[nodiscard]] inline double layer_activation_bytes(const layer& l, double samples, int tp, bool sequence_parallel,
+                                                   bool selective) noexcept {
+  const double t = static_cast<double>(std::max(tp, 1));
+  const double shared = sequence_parallel ? l.activation_bytes_per_sample / t : l.activation_bytes_per_sample;
+  double divided = l.activation_bytes_per_sample_tp_split;
+  if (selective) divided = std::max(0.0, divided - l.attention_core_activation_bytes_per_sample);
+  return samples * (shared + divided / t);
+}
+
+/// Micro-batches' worth of one stage's activations held at its peak under interleaved 1F1B with
+/// `virtual_stages` v > 1 chunks: Megatron-LM's interleaved schedule runs (S - s - 1) x 2 + (v - 1) x S
+/// warm-up forwards of one chunk (1/v of the stage's layers) on stage s before its first backward, plus the
+/// one in progress (megatron/core/pipeline_parallel/schedules.py, GitHub NVIDIA/Megatron-LM), at most
+/// m x v chunks. v = 1 gives in_flight_micro_batches.
+[[nodiscard]] inline double in_flight_stage_activations(pipeline_schedule schedule, int stage, int num_stages,
+                                                        std::int64_t num_micro_batches, int virtual_stages) noexcept {
+  if (virtual_stages <= 1 || schedule != pipeline_schedule::one_f_one_b)
+    return static_cast<double>(in_flight_micro_batches(schedule, stage, num_stages, num_micro_batches));
+  const double v = static_cast<double>(virtual_stages);
+  const double chunks = static_cast<double>(num_stages - stage - 1) * 2.0 + (v - 1.0) * num_stages + 1.0;
+  return std::min(chunks, static_cast<double>(num_micro_batches) * v) / v;
+}
+
 /// Memory of the stage holding layers [first, end) with `dp` x `tp` GPUs. Parameters are split over the
 /// tensor-parallel ranks (Megatron-LM shards every weight matrix and the vocabulary); ZeRO-1 shards the
 /// optimizer state over the data-parallel replicas. With full recomputation a stage keeps only each
@@ -73,7 +99,8 @@ struct stage_memory {
   for (int i = st.first_layer; i < st.end_layer; ++i) {
     const layer& l = m.layers.at(static_cast<std::size_t>(i));
     params += l.params;
-    const double a = layer_activation_bytes(l, samples, st.tp);
+    const double a =
+        layer_activation_bytes(l, samples, st.tp, p.sequence_parallel && st.tp > 1, p.selective_recompute);
     full_acts += a;
     largest_layer = std::max(largest_layer, a);
     // The checkpoint of a layer is its input, i.e. the previous layer's output.
@@ -85,7 +112,7 @@ struct stage_memory {
   out.grads_bytes = local_params * pb.grads;
   out.optimizer_bytes = local_params * pb.optimizer / (p.zero1 ? static_cast<double>(std::max(st.dp, 1)) : 1.0);
   const double in_flight =
-      static_cast<double>(in_flight_micro_batches(p.schedule, stage_index, num_stages, p.num_micro_batches));
+      in_flight_stage_activations(p.schedule, stage_index, num_stages, p.num_micro_batches, p.virtual_stages);
   out.activation_bytes = p.recompute ? in_flight * inputs + largest_layer : in_flight * full_acts;
   return out;
 }

@@ -34,9 +34,15 @@ struct pipeline_time {
 ///    sum_s F_s + (m - 1) max_s F_s + sum_s B_s + (m - 1) max_s B_s  (>= the 1F1B figure).
 /// Transfers are blocking in Megatron-LM's schedules: a micro-batch's activation crosses every boundary
 /// forward and its gradient backward during fill/drain, and each steady step waits for one of each.
+///
+/// Interleaved 1F1B (`virtual_stages` v > 1 model chunks per GPU, 1F1B only; Narayanan et al. SC'21
+/// sec. 2.2): the fill and drain shrink by v, (m + (S - 1)/v)(F + B) for equal stages; with unequal
+/// stages sum_s (F_s + B_s) / v + (m - 1/v) max_s (F_s + B_s) (v = 1 gives the 1F1B figure). Every
+/// micro-batch crosses v times as many boundaries, so the transfers on the critical path grow v-fold.
 [[nodiscard]] inline pipeline_time pipeline_iteration_time(const std::vector<stage_time>& stages,
                                                            const std::vector<double>& p2p_s,
-                                                           std::int64_t num_micro_batches, pipeline_schedule schedule) {
+                                                           std::int64_t num_micro_batches, pipeline_schedule schedule,
+                                                           int virtual_stages = 1) {
   pipeline_time out;
   if (stages.empty() || num_micro_batches <= 0) return out;
   const double m1 = static_cast<double>(num_micro_batches - 1);
@@ -56,13 +62,46 @@ struct pipeline_time {
     sum_q += q;
     max_q = std::max(max_q, q);
   }
-  out.p2p_s = 2.0 * sum_q + m1 * 2.0 * max_q;
-  const double compute =
-      schedule == pipeline_schedule::gpipe ? sum_f + sum_b + m1 * (max_f + max_b) : sum_f + sum_b + m1 * max_fb;
+  const double v = schedule == pipeline_schedule::one_f_one_b ? static_cast<double>(std::max(virtual_stages, 1)) : 1.0;
+  out.p2p_s = v * (2.0 * sum_q + m1 * 2.0 * max_q);
+  const double compute = schedule == pipeline_schedule::gpipe
+                             ? sum_f + sum_b + m1 * (max_f + max_b)
+                             : (sum_f + sum_b) / v + (static_cast<double>(num_micro_batches) - 1.0 / v) * max_fb;
   out.total_s = compute + out.p2p_s;
   out.busy_s = static_cast<double>(num_micro_batches) * max_fb;
   out.bubble_s = std::max(0.0, out.total_s - out.busy_s - out.p2p_s);
   return out;
+}
+
+/// The data-parallel gradient synchronisation left on the critical path after the pipeline: `sync_s[s]`
+/// is stage s's whole reduction, `last_bucket_s[s]` that of its last gradient bucket. In 1F1B the drain
+/// runs stage s's last backward before those of stages s-1, ..., 0, so stage s finishes
+/// slack_s = sum_{j<s} B_j / v before the pipeline does and its reduction may use that time.
+///  * Not overlapped (Megatron-LM's `--DDP-impl local`, its default until 2023): the reduction starts
+///    when the stage's last backward ends: exposed = max_s (sync_s - slack_s).
+///  * Overlapped (bucketed: PyTorch DDP, Li et al. 2020, "PyTorch Distributed: Experiences on
+///    Accelerating Data Parallel Training", VLDB; Megatron-LM `--overlap-grad-reduce`): gradients are
+///    accumulated over the micro-batches, so buckets are reduced while the *last* micro-batch's
+///    backward produces them; that backward (B_s) hides the reduction except the last bucket, which is
+///    ready only when the backward ends: exposed = max_s max(last_bucket_s, sync_s - B_s - slack_s).
+/// Never below 0.
+[[nodiscard]] inline double exposed_gradient_sync(const std::vector<double>& sync_s,
+                                                  const std::vector<double>& last_bucket_s,
+                                                  const std::vector<stage_time>& stages, bool overlapped,
+                                                  int virtual_stages = 1) {
+  const double v = static_cast<double>(std::max(virtual_stages, 1));
+  double exposed = 0.0, slack = 0.0;
+  for (std::size_t s = 0; s < sync_s.size(); ++s) {
+    const double bwd = s < stages.size() ? stages[s].bwd_s : 0.0;
+    double e = sync_s[s] - slack;
+    if (overlapped) {
+      const double last = s < last_bucket_s.size() ? last_bucket_s[s] : 0.0;
+      e = std::max(std::min(last, sync_s[s]), sync_s[s] - bwd - slack);
+    }
+    exposed = std::max(exposed, e);
+    slack += bwd / v;
+  }
+  return std::max(exposed, 0.0);
 }
 
 }  // namespace cellsched

@@ -8,6 +8,8 @@
 //   one NIC whose line rate matches a x16 slot of the card's PCIe generation (Gen3 100 Gb/s = 12.5 GB/s,
 //   Gen4 200 Gb/s = 25 GB/s, Gen5 400 Gb/s = 50 GB/s) and 8 cards per node (the common 4U PCIe server).
 //   Cluster files override both per node group.
+// * nics_per_node: the DGX datasheets' compute-fabric NICs, one per GPU (8 on DGX A100/H100/H200/B200);
+//   1 (one shared NIC) elsewhere.
 // * A dtype the tensor cores lack is 0 (gpu_type::peak_tflops falls back to the next wider dtype).
 // * mem_gb is the datasheet's decimal GB.
 #include <vector>
@@ -65,12 +67,14 @@ namespace cellsched {
       {.name = "a100-40gb", .aliases = {"a100", "a100-sxm4-40gb", "a100-sxm-40gb", "nvidia a100-sxm4-40gb"},
        .peak_fp32_tflops = 19.5, .peak_tf32_tflops = 156.0, .peak_fp16_tflops = 312.0, .peak_bf16_tflops = 312.0,
        .peak_fp8_tflops = 0.0, .mem_gb = 40.0, .mem_bw_gb_per_s = 1555.0, .intra_link = "nvswitch",
-       .intra_link_gb_per_s = 300.0, .inter_node_gb_per_s = 200.0, .gpus_per_node = 8},
+       .intra_link_gb_per_s = 300.0, .inter_node_gb_per_s = 200.0, .gpus_per_node = 8,
+       .nics_per_node = 8},
       // A100 SXM4 80 GB. Same datasheet: same compute, 80 GB HBM2e at 2,039 GB/s.
       {.name = "a100-80gb", .aliases = {"a100-sxm4-80gb", "a100-sxm-80gb", "nvidia a100-sxm4-80gb"},
        .peak_fp32_tflops = 19.5, .peak_tf32_tflops = 156.0, .peak_fp16_tflops = 312.0, .peak_bf16_tflops = 312.0,
        .peak_fp8_tflops = 0.0, .mem_gb = 80.0, .mem_bw_gb_per_s = 2039.0, .intra_link = "nvswitch",
-       .intra_link_gb_per_s = 300.0, .inter_node_gb_per_s = 200.0, .gpus_per_node = 8},
+       .intra_link_gb_per_s = 300.0, .inter_node_gb_per_s = 200.0, .gpus_per_node = 8,
+       .nics_per_node = 8},
       // A10. NVIDIA A10 datasheet: FP32 31.2, TF32 62.5, BF16/FP16 125 TFLOPS dense (250 sparse);
       // 24 GB GDDR6 at 600 GB/s; PCIe Gen4 x16 (64 GB/s bidirectional).
       {.name = "a10", .aliases = {"nvidia a10"},
@@ -114,7 +118,8 @@ namespace cellsched {
       {.name = "h100-sxm", .aliases = {"h100", "h100-sxm5-80gb", "h100-80gb-hbm3", "nvidia h100 80gb hbm3"},
        .peak_fp32_tflops = 67.0, .peak_tf32_tflops = 494.5, .peak_fp16_tflops = 989.5, .peak_bf16_tflops = 989.5,
        .peak_fp8_tflops = 1979.0, .mem_gb = 80.0, .mem_bw_gb_per_s = 3350.0, .intra_link = "nvswitch",
-       .intra_link_gb_per_s = 450.0, .inter_node_gb_per_s = 400.0, .gpus_per_node = 8},
+       .intra_link_gb_per_s = 450.0, .inter_node_gb_per_s = 400.0, .gpus_per_node = 8,
+       .nics_per_node = 8},
       // H100 PCIe 80 GB. Same datasheet: FP32 51; TF32 756, BF16/FP16 1,513, FP8 3,026 with sparsity ->
       // 378 / 756.5 / 1,513 dense; 80 GB HBM2e at 2 TB/s; PCIe Gen5 x16 (128 GB/s bidirectional).
       {.name = "h100-pcie", .aliases = {"h100-pcie-80gb", "nvidia h100 pcie"},
@@ -127,14 +132,16 @@ namespace cellsched {
       {.name = "h200", .aliases = {"h200-sxm", "h200-sxm-141gb", "nvidia h200"},
        .peak_fp32_tflops = 67.0, .peak_tf32_tflops = 494.5, .peak_fp16_tflops = 989.5, .peak_bf16_tflops = 989.5,
        .peak_fp8_tflops = 1979.0, .mem_gb = 141.0, .mem_bw_gb_per_s = 4800.0, .intra_link = "nvswitch",
-       .intra_link_gb_per_s = 450.0, .inter_node_gb_per_s = 400.0, .gpus_per_node = 8},
+       .intra_link_gb_per_s = 450.0, .inter_node_gb_per_s = 400.0, .gpus_per_node = 8,
+       .nics_per_node = 8},
       // B200 (HGX B200, 1,000 W). NVIDIA GB200 NVL72 / HGX B200 specification table, per GPU: FP32 75;
       // TF32 2.2, BF16/FP16 4.5, FP8 9 PFLOPS with sparsity -> 1,100 / 2,250 / 4,500 TFLOPS dense;
       // 180 GB HBM3e at 7.7 TB/s; NVLink 5 1.8 TB/s. DGX B200 datasheet: 8 GPUs, 8 x 400 Gb/s = 400 GB/s.
       {.name = "b200", .aliases = {"b200-sxm", "nvidia b200"},
        .peak_fp32_tflops = 75.0, .peak_tf32_tflops = 1100.0, .peak_fp16_tflops = 2250.0, .peak_bf16_tflops = 2250.0,
        .peak_fp8_tflops = 4500.0, .mem_gb = 180.0, .mem_bw_gb_per_s = 7700.0, .intra_link = "nvswitch",
-       .intra_link_gb_per_s = 900.0, .inter_node_gb_per_s = 400.0, .gpus_per_node = 8},
+       .intra_link_gb_per_s = 900.0, .inter_node_gb_per_s = 400.0, .gpus_per_node = 8,
+       .nics_per_node = 8},
   };
   // clang-format on
 }

@@ -46,6 +46,9 @@ struct gpu_type {
   double intra_link_gb_per_s = 0.0;  ///< per-GPU unidirectional bandwidth to its node peers, GB/s
   double inter_node_gb_per_s = 0.0;  ///< network bandwidth per node, GB/s (default for clusters)
   int gpus_per_node = 1;             ///< typical GPUs per node
+  /// NIC rails that share inter_node_gb_per_s equally: DGX nodes give every GPU its own (8), a PCIe server
+  /// typically has one NIC for all its GPUs (1). estimate/comm.hpp explains how groups use them.
+  int nics_per_node = 1;
 
   /// Peak dense TFLOP/s for a dtype; falls back along fp8 -> fp16 -> fp32 where a dtype is absent.
   [[nodiscard]] double peak_tflops(dtype d) const noexcept {

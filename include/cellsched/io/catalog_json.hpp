@@ -53,6 +53,7 @@ namespace detail {
   t.intra_link_gb_per_s = r.positive("intra_link_gb_per_s");
   t.inter_node_gb_per_s = r.positive("inter_node_gb_per_s");
   t.gpus_per_node = static_cast<int>(r.integer("gpus_per_node", 1, max_gpus_per_node));
+  t.nics_per_node = static_cast<int>(r.integer_or("nics_per_node", 1, 1, max_gpus_per_node));
   r.finish();
   return t;
 }
@@ -70,7 +71,8 @@ namespace detail {
               {"intra_link", t.intra_link},
               {"intra_link_gb_per_s", t.intra_link_gb_per_s},
               {"inter_node_gb_per_s", t.inter_node_gb_per_s},
-              {"gpus_per_node", t.gpus_per_node}};
+              {"gpus_per_node", t.gpus_per_node},
+              {"nics_per_node", t.nics_per_node}};
 }
 
 /// A JSON array of GPU type objects; `path` names the array (e.g. "gpu_types").

@@ -48,6 +48,9 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   c.seq_len = r.integer("seq_len", 1, max_seq_len);
   c.vocab = r.integer("vocab", 1, max_vocab);
   c.ffn_hidden = r.integer_or("ffn_hidden", 0, 0, 64 * max_hidden);
+  c.num_query_groups = r.integer_or("num_query_groups", 0, 0, max_hidden);
+  c.swiglu = r.boolean_or("swiglu", false);
+  c.flash_attention = r.boolean_or("flash_attention", false);
   c.compute_dtype = r.has("dtype") ? read_dtype(r, "dtype") : dtype::fp16;
   if (moe) {
     c.experts = static_cast<int>(r.integer("experts", 2, max_experts));
@@ -156,6 +159,9 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   j["seq_len"] = c.seq_len;
   j["vocab"] = c.vocab;
   if (c.ffn_hidden != 0) j["ffn_hidden"] = c.ffn_hidden;
+  if (c.num_query_groups != 0) j["num_query_groups"] = c.num_query_groups;
+  if (c.swiglu) j["swiglu"] = true;
+  if (c.flash_attention) j["flash_attention"] = true;
   j["dtype"] = std::string(to_string(c.compute_dtype));
   if (c.is_moe()) {
     j["experts"] = c.experts;

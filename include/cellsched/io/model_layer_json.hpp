@@ -96,6 +96,11 @@ inline constexpr std::int64_t max_dim = std::int64_t{1} << 32;
     r.fail("tp_allreduce_bytes_per_sample", "a number > 0 when tp_allreduces_fwd > 0");
   l.alltoall_bytes_per_sample = r.number_or("alltoall_bytes_per_sample", 0.0, 0.0, max_per_sample);
   l.max_tp = static_cast<int>(r.integer_or("max_tp", 1, 1, 1 << 20));
+  l.attention_core_mem_bytes_per_sample = r.number_or("attention_core_mem_bytes_per_sample", 0.0, 0.0, max_per_sample);
+  l.attention_core_activation_bytes_per_sample =
+      r.number_or("attention_core_activation_bytes_per_sample", 0.0, 0.0, max_per_sample);
+  if (l.attention_core_activation_bytes_per_sample > l.activation_bytes_per_sample_tp_split)
+    r.fail("attention_core_activation_bytes_per_sample", "at most activation_bytes_per_sample_tp_split");
   r.finish();
   return l;
 }
@@ -121,6 +126,8 @@ inline constexpr std::int64_t max_dim = std::int64_t{1} << 32;
   j["tp_allreduce_bytes_per_sample"] = l.tp_allreduce_bytes_per_sample;
   j["alltoall_bytes_per_sample"] = l.alltoall_bytes_per_sample;
   j["max_tp"] = l.max_tp;
+  j["attention_core_mem_bytes_per_sample"] = l.attention_core_mem_bytes_per_sample;
+  j["attention_core_activation_bytes_per_sample"] = l.attention_core_activation_bytes_per_sample;
   return j;
 }
 

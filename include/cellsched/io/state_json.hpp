@@ -45,7 +45,11 @@ inline constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max()
           {"num_micro_batches", p.num_micro_batches},
           {"schedule", to_string(p.schedule)},
           {"recompute", p.recompute},
-          {"zero1", p.zero1}};
+          {"zero1", p.zero1},
+          {"selective_recompute", p.selective_recompute},
+          {"sequence_parallel", p.sequence_parallel},
+          {"overlap_grad_reduce", p.overlap_grad_reduce},
+          {"virtual_stages", p.virtual_stages}};
 }
 
 [[nodiscard]] inline plan parse_plan(json_reader r) {
@@ -68,6 +72,11 @@ inline constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max()
   p.schedule = sched == "gpipe" ? pipeline_schedule::gpipe : pipeline_schedule::one_f_one_b;
   p.recompute = r.boolean("recompute");
   p.zero1 = r.boolean("zero1");
+  // Optional: states saved before these plan dimensions existed have none of them.
+  p.selective_recompute = r.boolean_or("selective_recompute", false);
+  p.sequence_parallel = r.boolean_or("sequence_parallel", false);
+  p.overlap_grad_reduce = r.boolean_or("overlap_grad_reduce", false);
+  p.virtual_stages = static_cast<int>(r.integer_or("virtual_stages", 1, 1, 1 << 20));
   r.finish();
   return p;
 }

@@ -26,6 +26,11 @@ struct gemm_shape {
   }
 };
 
+/// The batched per-head GEMMs of attention (Q·Kᵀ and P·V), as the transformer builders name them.
+[[nodiscard]] inline bool is_attention_core(const gemm_shape& g) noexcept {
+  return g.name == "attention_scores" || g.name == "attention_context";
+}
+
 struct layer {
   std::string name;
   std::string kind;                    ///< "embedding", "transformer", "moe_transformer", "conv_block", "head", ...
@@ -43,6 +48,12 @@ struct layer {
   double tp_allreduce_bytes_per_sample = 0.0;///< size of each such all-reduce
   double alltoall_bytes_per_sample = 0.0;    ///< expert-parallel all-to-all volume per forward (MoE), 0 otherwise
   int max_tp = 1;                            ///< largest tensor-parallel degree the layer supports (e.g. heads)
+  /// The attention core (scores, softmax, dropout, context; Korthikanti et al. 2022 sec. 5), which
+  /// selective recomputation repeats instead of storing: its forward element-wise traffic and the
+  /// activations it would otherwise keep (part of activation_bytes_per_sample_tp_split). 0 for layers
+  /// without attention.
+  double attention_core_mem_bytes_per_sample = 0.0;
+  double attention_core_activation_bytes_per_sample = 0.0;
 
   [[nodiscard]] double gemm_flops_per_sample() const noexcept {
     double f = 0.0;
@@ -62,6 +73,11 @@ struct model {
   std::int64_t hidden = 0;
   std::int64_t heads = 0;
   std::int64_t vocab = 0;
+  // What a launcher needs beyond the layers (0 / false for models that are not transformers):
+  std::int64_t ffn_hidden = 0;        ///< FFN intermediate size
+  std::int64_t num_query_groups = 0;  ///< K/V heads (= heads without grouped-query attention)
+  bool swiglu = false;
+  bool flash_attention = false;
   std::vector<layer> layers;
 
   [[nodiscard]] double params() const noexcept {

@@ -32,12 +32,22 @@ struct transformer_config {
   std::int64_t seq_len = 0;
   std::int64_t vocab = 0;
   std::int64_t ffn_hidden = 0;  ///< FFN (and expert FFN) intermediate size; 0 -> 4·hidden
+  /// Grouped-query attention (Ainslie et al. 2023, "GQA"): K and V have this many heads, shared by groups
+  /// of query heads; 0 -> heads (multi-head attention), 1 -> multi-query attention.
+  std::int64_t num_query_groups = 0;
+  /// Gated MLP (SwiGLU; Shazeer 2020, "GLU Variants Improve Transformer"): FC1 produces 2·ffn (gate and
+  /// up projections), the element-wise SiLU(gate)·up feeds FC2 (ffn -> hidden).
+  bool swiglu = false;
+  /// Fused attention (FlashAttention; Dao et al. 2022): the a·s² scores are neither stored nor streamed
+  /// through memory; the kernel keeps only the per-row softmax statistics (fp32, a·s) for the backward.
+  bool flash_attention = false;
   dtype compute_dtype = dtype::fp16;
   int experts = 0;                     ///< 0 = dense; > 0 = mixture of experts (model/moe.hpp)
   std::int64_t expert_group_size = 0;  ///< tokens per routing group (GShard); MoE only
   bool moe_every_layer = true;         ///< false: experts in every other layer (odd layers), as GShard/Alpa
 
   [[nodiscard]] std::int64_t ffn() const noexcept { return ffn_hidden > 0 ? ffn_hidden : 4 * hidden; }
+  [[nodiscard]] std::int64_t kv_heads() const noexcept { return num_query_groups > 0 ? num_query_groups : heads; }
   [[nodiscard]] bool is_moe() const noexcept { return experts > 0; }
 };
 
@@ -59,6 +69,10 @@ inline void check_transformer_config(const transformer_config& c) {
     throw input_error("", "heads", "a divisor of hidden (" + std::to_string(c.hidden) + "), got " +
                                        std::to_string(c.heads));
   if (c.experts < 0) throw input_error("", "experts", "an integer >= 0");
+  if (c.num_query_groups < 0 || (c.num_query_groups > 0 && c.heads % c.num_query_groups != 0))
+    throw input_error("", "num_query_groups",
+                      "0 (one per head) or a divisor of heads (" + std::to_string(c.heads) + "), got " +
+                          std::to_string(c.num_query_groups));
 }
 
 [[nodiscard]] inline double as_double(std::int64_t v) noexcept { return static_cast<double>(v); }
@@ -70,23 +84,26 @@ inline void add_attention_gemms(layer& l, const transformer_config& c) {
   const std::int64_t h = c.hidden;
   const std::int64_t head_dim = c.hidden / c.heads;
   const double a = as_double(c.heads);
-  l.gemms.push_back({"qkv", s, 3 * h, h, 1.0, tp_split::column});
+  l.gemms.push_back({"qkv", s, h + 2 * c.kv_heads() * head_dim, h, 1.0, tp_split::column});
   l.gemms.push_back({"attention_scores", s, c.seq_len, head_dim, a, tp_split::column});
   l.gemms.push_back({"attention_context", s, head_dim, c.seq_len, a, tp_split::column});
   l.gemms.push_back({"attention_proj", s, h, h, 1.0, tp_split::row});
 }
 
-/// Parameters of the attention half plus both layernorms: QKV 3h²+3h, projection h²+h, layernorms 4h.
+/// Parameters of the attention half plus both layernorms: QKV h·q + q with q = h + 2·g·d (g K/V heads of
+/// d = h/a; 3h for multi-head attention), projection h²+h, layernorms 4h.
 [[nodiscard]] inline double attention_and_norm_params(const transformer_config& c) noexcept {
   const double h = as_double(c.hidden);
-  return 4.0 * h * h + 4.0 * h + 4.0 * h;
+  const double q = h + 2.0 * as_double(c.kv_heads()) * as_double(c.hidden / c.heads);
+  return h * q + q + h * h + h + 4.0 * h;
 }
 
-/// Parameters of one FFN: FC1 h·f + f, FC2 f·h + h.
+/// Parameters of one FFN: FC1 h·f + f, FC2 f·h + h; SwiGLU's FC1 is twice as wide (gate and up).
 [[nodiscard]] inline double ffn_params(const transformer_config& c) noexcept {
   const double h = as_double(c.hidden);
   const double f = as_double(c.ffn());
-  return 2.0 * h * f + f + h;
+  const double fc1 = c.swiglu ? 2.0 * f : f;
+  return h * fc1 + fc1 + f * h + h;
 }
 
 /// Activation bytes of the attention half and the layernorms per sample (Korthikanti et al. 2022 §4.1,
@@ -97,10 +114,14 @@ struct activation_split {
   double shared = 0.0;
   double tp_divided = 0.0;
 };
+/// Grouped-query attention keeps K and V at g/a of their multi-head size. Flash attention keeps no a·s²
+/// tensor, only the fp32 softmax statistics 4·a·s (and applies dropout inside the kernel).
 [[nodiscard]] inline activation_split attention_activations(const transformer_config& c) noexcept {
   const double s = as_double(c.seq_len), h = as_double(c.hidden), a = as_double(c.heads);
   const double e = bytes_per_element(c.compute_dtype);
-  return {(3.0 * e + 1.0) * s * h, 4.0 * e * s * h + (2.0 * e + 1.0) * a * s * s};
+  const double kv = as_double(c.kv_heads()) / a;
+  const double scores = c.flash_attention ? 4.0 * a * s : (2.0 * e + 1.0) * a * s * s;
+  return {(3.0 * e + 1.0) * s * h, (2.0 + 2.0 * kv) * e * s * h + scores};
 }
 
 /// Forward memory traffic of the attention half's element-wise work: two layernorms (read + write),
@@ -109,7 +130,19 @@ struct activation_split {
 [[nodiscard]] inline double attention_mem_bound_bytes(const transformer_config& c) noexcept {
   const double s = as_double(c.seq_len), h = as_double(c.hidden), a = as_double(c.heads);
   const double e = bytes_per_element(c.compute_dtype);
-  return 4.0 * e * s * h + 2.0 * e * a * s * s + (2.0 * e + 1.0) * a * s * s + (3.0 * e + 1.0) * s * h;
+  const double scores = c.flash_attention ? 0.0 : 2.0 * e * a * s * s + (2.0 * e + 1.0) * a * s * s;
+  return 4.0 * e * s * h + scores + (3.0 * e + 1.0) * s * h;
+}
+
+/// Marks the attention core of a layer (selective recomputation): the softmax (read + write a·s²) and the
+/// dropout (read, write, mask) traffic, and the (2e + 1)·a·s² bytes of softmax output, dropout mask and
+/// dropout output it keeps (Korthikanti et al. 2022: 5·a·s² for e = 2).
+inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
+  if (c.flash_attention) return;  // nothing materialised: nothing for selective recomputation to drop
+  const double s = as_double(c.seq_len), a = as_double(c.heads);
+  const double e = bytes_per_element(c.compute_dtype);
+  l.attention_core_mem_bytes_per_sample = 2.0 * e * a * s * s + (2.0 * e + 1.0) * a * s * s;
+  l.attention_core_activation_bytes_per_sample = (2.0 * e + 1.0) * a * s * s;
 }
 
 /// One dense transformer layer.
@@ -121,19 +154,23 @@ struct activation_split {
   l.kind = "transformer";
   l.params = attention_and_norm_params(c) + ffn_params(c);
   add_attention_gemms(l, c);
-  l.gemms.push_back({"ffn_fc1", s, c.ffn(), c.hidden, 1.0, tp_split::column});
+  l.gemms.push_back({"ffn_fc1", s, c.swiglu ? 2 * c.ffn() : c.ffn(), c.hidden, 1.0, tp_split::column});
   l.gemms.push_back({"ffn_fc2", s, c.hidden, c.ffn(), 1.0, tp_split::row});
-  // FFN element-wise traffic: bias+GeLU (read + write s·f), bias-dropout-residual (read 2, write 1, mask).
-  l.mem_bound_bytes_per_sample = attention_mem_bound_bytes(c) + 2.0 * e * s * f + (3.0 * e + 1.0) * s * h;
-  // FFN activations: FC1 input e·sh and dropout mask sh (not divided); GeLU input and FC2 input 2e·s·f
-  // (divided). With e = 2 and f = 4h the totals are Korthikanti's 10·sh and 24·sh + 5·a·s².
+  // FFN element-wise traffic: bias+GeLU (read + write s·f) or SwiGLU (read 2·s·f, write s·f),
+  // bias-dropout-residual (read 2, write 1, mask).
+  const double act_io = c.swiglu ? 3.0 : 2.0;
+  l.mem_bound_bytes_per_sample = attention_mem_bound_bytes(c) + act_io * e * s * f + (3.0 * e + 1.0) * s * h;
+  // FFN activations: FC1 input e·sh and dropout mask sh (not divided); GeLU input and FC2 input 2e·s·f, or
+  // SwiGLU's gate and up outputs and FC2 input 3e·s·f (divided). With e = 2 and f = 4h the totals are
+  // Korthikanti's 10·sh and 24·sh + 5·a·s².
   const auto att = attention_activations(c);
   l.activation_bytes_per_sample = att.shared + (e + 1.0) * s * h;
-  l.activation_bytes_per_sample_tp_split = att.tp_divided + 2.0 * e * s * f;
+  l.activation_bytes_per_sample_tp_split = att.tp_divided + act_io * e * s * f;
   l.boundary_bytes_per_sample = e * s * h;
   l.tp_allreduces_fwd = 2;  // after the attention projection and after FC2 (Megatron-LM)
   l.tp_allreduce_bytes_per_sample = e * s * h;
-  l.max_tp = static_cast<int>(c.heads);
+  l.max_tp = static_cast<int>(c.kv_heads());  // Megatron-LM splits the K/V groups over the ranks
+  set_attention_core(l, c);
   return l;
 }
 
@@ -187,6 +224,10 @@ struct activation_split {
   m.hidden = c.hidden;
   m.heads = c.heads;
   m.vocab = c.vocab;
+  m.ffn_hidden = c.ffn();
+  m.num_query_groups = c.kv_heads();
+  m.swiglu = c.swiglu;
+  m.flash_attention = c.flash_attention;
   return m;
 }
 

@@ -9,6 +9,7 @@
 // Megatron-LM launches one (dp, tp) for every stage and no GPipe schedule; a plan outside that (per-stage
 // shapes, unequal stage GPU counts, GPipe, a heterogeneous Cell) is still rendered as far as it goes,
 // with `megatron_compatible` false and the reasons in `notes`.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -105,6 +106,14 @@ struct launch_args {
   flag("--num-layers", std::to_string(megatron_num_layers(m)));
   if (m.hidden > 0) flag("--hidden-size", std::to_string(m.hidden));
   if (m.heads > 0) flag("--num-attention-heads", std::to_string(m.heads));
+  if (m.hidden > 0 && m.ffn_hidden > 0 && m.ffn_hidden != 4 * m.hidden)
+    flag("--ffn-hidden-size", std::to_string(m.ffn_hidden));
+  if (m.swiglu) flag("--swiglu", "");
+  if (m.num_query_groups > 0 && m.num_query_groups != m.heads) {
+    flag("--group-query-attention", "");
+    flag("--num-query-groups", std::to_string(m.num_query_groups));
+  }
+  if (m.flash_attention) flag("--use-flash-attn", "");
   if (m.seq_len > 0) {
     flag("--seq-length", std::to_string(m.seq_len));
     flag("--max-position-embeddings", std::to_string(m.seq_len));
@@ -116,6 +125,14 @@ struct launch_args {
     flag("--recompute-granularity", "full");
     flag("--recompute-method", "uniform");
     flag("--recompute-num-layers", "1");
+  } else if (p.selective_recompute) {
+    flag("--recompute-granularity", "selective");
+  }
+  if (p.sequence_parallel && s0.tp > 1) flag("--sequence-parallel", "");
+  if (p.overlap_grad_reduce) flag("--overlap-grad-reduce", "");
+  if (p.virtual_stages > 1 && p.stages.size() > 1) {
+    const int per_chunk = megatron_num_layers(m) / static_cast<int>(p.stages.size()) / p.virtual_stages;
+    flag("--num-layers-per-virtual-pipeline-stage", std::to_string(std::max(per_chunk, 1)));
   }
   if (p.zero1) flag("--use-distributed-optimizer", "");
   if (p.schedule == pipeline_schedule::gpipe)

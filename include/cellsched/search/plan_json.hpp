@@ -34,6 +34,10 @@ namespace cellsched {
   j["schedule"] = to_string(p.schedule);
   j["recompute"] = p.recompute;
   j["zero1"] = p.zero1;
+  j["selective_recompute"] = p.selective_recompute;
+  j["sequence_parallel"] = p.sequence_parallel;
+  j["overlap_grad_reduce"] = p.overlap_grad_reduce;
+  j["virtual_stages"] = p.virtual_stages;
   nlohmann::json stages = nlohmann::json::array();
   for (std::size_t s = 0; s < p.stages.size(); ++s) {
     const stage_plan& st = p.stages[s];

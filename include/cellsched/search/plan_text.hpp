@@ -52,6 +52,10 @@ namespace cellsched {
        ", " + to_string(p.schedule);
   if (p.recompute) s += ", recompute";
   if (p.zero1) s += ", zero1";
+  if (!p.recompute && p.selective_recompute) s += ", selective recompute";
+  if (p.sequence_parallel) s += ", sequence parallel";
+  if (p.overlap_grad_reduce) s += ", overlap grad reduce";
+  if (p.virtual_stages > 1) s += ", " + std::to_string(p.virtual_stages) + " virtual stages";
   s += ", layers ";
   for (std::size_t i = 0; i < p.stages.size(); ++i) {
     if (i) s += '/';
