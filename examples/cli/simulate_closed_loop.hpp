@@ -121,24 +121,25 @@ inline void parse_truth_drift(const std::string& value, const cluster& c, sim::t
   return runs;
 }
 
-/// Per policy: the mean prediction error over the rounds with running jobs, the rounds until it first
-/// fell below 5 %, and the alarms.
+/// Per policy: the mean prediction error over the rounds with running jobs, the share of those rounds
+/// with an error below 5 %, and the alarms.
 [[nodiscard]] inline std::string format_closed_loop(const std::vector<sim::sim_run>& runs) {
   std::string out;
   for (const auto& r : runs) {
     double sum = 0.0;
     int n = 0;
-    int below = -1;
+    int below = 0;
     for (std::size_t k = 0; k < r.prediction_error.size(); ++k) {
       if (k < r.running_jobs.size() && r.running_jobs[k] == 0) continue;
       sum += r.prediction_error[k];
       ++n;
-      if (below < 0 && r.prediction_error[k] < 0.05) below = static_cast<int>(k);
+      if (r.prediction_error[k] < 0.05) ++below;
     }
     char line[256];
-    std::snprintf(line, sizeof line, "  %-15s mean |error| %.1f %% over %d rounds with running jobs; below 5 %% from round %s; %zu alarm(s)\n",
-                  r.policy.c_str(), n ? 100.0 * sum / n : 0.0, n, below < 0 ? "never" : std::to_string(below).c_str(),
-                  r.alarms.size());
+    std::snprintf(line, sizeof line,
+                  "  %-15s mean |error| %.1f %% over %d rounds with running jobs; below 5 %% in %.0f %% of them; %zu "
+                  "alarm(s)\n",
+                  r.policy.c_str(), n ? 100.0 * sum / n : 0.0, n, n ? 100.0 * below / n : 0.0, r.alarms.size());
     out += line;
     for (std::size_t i = 0; i < r.alarms.size() && i < 5; ++i)
       out += "    round " + std::to_string(r.alarms[i].round) + ": " + r.alarms[i].alarm.scope + " " + r.alarms[i].alarm.key +

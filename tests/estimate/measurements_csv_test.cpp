@@ -87,3 +87,10 @@ TEST_CASE("optional columns after the eleven: read in any order, unknown ones na
   REQUIRE(error_of(h + ",recompute\n8,32,4,1024,16,24,1024,2,2,2,5\n").find("12 comma-separated") !=
           std::string::npos);
 }
+
+TEST_CASE("measurements: a folder or a missing file gets the message every other input gets") {
+  const std::string dir = std::string(CELLSCHED_SOURCE_DIR) + "/data";
+  CHECK_THROWS_WITH(cellsched::load_measurements_file(dir), Catch::Contains(dir + ": a file, got a directory"));
+  CHECK_THROWS_WITH(cellsched::load_measurements_file(dir + "/no-such.csv"),
+                    Catch::Contains("no-such.csv: an existing file (no such file or directory)"));
+}

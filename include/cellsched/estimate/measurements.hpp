@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -214,9 +215,16 @@ inline const std::vector<std::string>& optional_columns() {
   return rows;
 }
 
+/// A missing file, a folder and an unreadable file get the same messages as every other input
+/// (io::read_text_file).
 [[nodiscard]] inline std::vector<measurement_row> load_measurements_file(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (st.type() == std::filesystem::file_type::not_found)
+    throw input_error(path, "", "an existing file (no such file or directory)");
+  if (st.type() == std::filesystem::file_type::directory) throw input_error(path, "", "a file, got a directory");
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw input_error(path, "", "a readable file");
+  if (!f) throw input_error(path, "", "a readable file (cannot open it for reading: check its permissions)");
   std::ostringstream ss;
   ss << f.rdbuf();
   return parse_measurements_csv(ss.str(), path);
