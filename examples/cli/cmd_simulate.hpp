@@ -152,31 +152,11 @@ template <class Oracle>
                                                      const std::vector<std::string>& names, std::size_t workers) {
   const auto registry = sim::default_policy_registry<Oracle>();
   std::vector<sim::sim_run> runs(names.size());
-  std::vector<std::exception_ptr> errors(names.size());
-  std::size_t next = 0;
-  std::mutex mu;
-  const auto worker = [&] {
-    for (;;) {
-      std::size_t i = 0;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (next >= names.size()) return;
-        i = next++;
-      }
-      try {
-        const auto* e = registry.find(names[i]);
-        auto pol = e->make();
-        runs[i] = sim::simulate(topology, trace, oracle, pol, e->costs, opts);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t w = 0; w < std::min(workers, names.size()); ++w) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  run_in_parallel(names.size(), workers, [&](std::size_t i) {
+    const auto* e = registry.find(names[i]);
+    auto pol = e->make();
+    runs[i] = sim::simulate(topology, trace, oracle, pol, e->costs, opts);
+  });
   return runs;
 }
 

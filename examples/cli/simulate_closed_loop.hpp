@@ -84,40 +84,21 @@ inline void parse_truth_drift(const std::string& value, const cluster& c, sim::t
                                                                const std::vector<std::string>& names,
                                                                std::size_t workers) {
   std::vector<sim::sim_run> runs(names.size());
-  std::vector<std::exception_ptr> errors(names.size());
-  std::size_t next = 0;
-  std::mutex mu;
-  const auto worker = [&] {
-    for (;;) {
-      std::size_t i = 0;
-      {
-        std::lock_guard<std::mutex> lock(mu);
-        if (next >= names.size()) return;
-        i = next++;
-      }
-      try {
-        sim::truth_oracle<any_oracle> t(truth, topts);
-        if (adapt) {
-          const auto registry = sim::default_policy_registry<online_oracle<any_oracle>>();
-          online_oracle<any_oracle> b(belief);
-          auto pol = registry.find(names[i])->make();
-          runs[i] = sim::simulate_closed_loop(topology, trace, b, t, pol, registry.find(names[i])->costs, opts);
-        } else {
-          const auto registry = sim::default_policy_registry<any_oracle>();
-          const any_oracle& b = belief;
-          auto pol = registry.find(names[i])->make();
-          runs[i] = sim::simulate_closed_loop(topology, trace, b, t, pol, registry.find(names[i])->costs, opts);
-        }
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
+  run_in_parallel(names.size(), workers, [&](std::size_t i) {
+    sim::truth_oracle<any_oracle> t(truth, topts);
+    if (adapt) {
+      const auto registry = sim::default_policy_registry<online_oracle<any_oracle>>();
+      const auto* e = registry.find(names[i]);
+      online_oracle<any_oracle> b(belief);
+      auto pol = e->make();
+      runs[i] = sim::simulate_closed_loop(topology, trace, b, t, pol, e->costs, opts);
+    } else {
+      const auto registry = sim::default_policy_registry<any_oracle>();
+      const auto* e = registry.find(names[i]);
+      auto pol = e->make();
+      runs[i] = sim::simulate_closed_loop(topology, trace, belief, t, pol, e->costs, opts);
     }
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t w = 0; w < std::min(workers, names.size()); ++w) pool.emplace_back(worker);
-  for (auto& th : pool) th.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  });
   return runs;
 }
 

@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <exception>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,34 @@
 #include "args.hpp"
 
 namespace cellsched::cli::simulate_detail {
+
+/// Calls run(i) for i in [0, n), `workers` at a time; rethrows the first error (by index) after all end.
+template <class Run>
+void run_in_parallel(std::size_t n, std::size_t workers, Run&& run) {
+  std::vector<std::exception_ptr> errors(n);
+  std::size_t next = 0;
+  std::mutex mu;
+  const auto worker = [&] {
+    for (;;) {
+      std::size_t i = 0;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (next >= n) return;
+        i = next++;
+      }
+      try {
+        run(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (std::size_t w = 0; w < std::min(workers, n); ++w) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
 
 inline std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;

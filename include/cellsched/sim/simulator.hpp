@@ -393,31 +393,23 @@ class sim_engine {
     for (const auto& rec : state_.jobs()) {
       if (rec.state != job_state::running || !rec.alloc) continue;
       const perf_answer t = truth_.query(rec.spec, rec.alloc->gpu_type, rec.alloc->layout);
-      if (!t.feasible || !(t.iter_time_s > 0)) {
-        // It cannot run there in fact (out of memory): the host sees it fail and re-queues it.
-        observation o;
-        o.job_id = rec.spec.id;
-        o.model = rec.spec.model;
-        o.global_batch = rec.spec.global_batch;
-        o.gpu_type = rec.alloc->gpu_type;
-        o.layout = rec.alloc->layout;
-        o.failed = true;
-        o.time_s = now;
-        obs.push_back(std::move(o));
-        failed.push_back(rec.spec.id);
-        continue;
-      }
-      const perf_answer b = oracle_.query(rec.spec, rec.alloc->gpu_type, rec.alloc->layout);
-      err_sum += b.feasible && b.iter_time_s > 0 ? std::fabs(b.iter_time_s - t.iter_time_s) / t.iter_time_s : 1.0;
-      ++n;
       observation o;
       o.job_id = rec.spec.id;
       o.model = rec.spec.model;
       o.global_batch = rec.spec.global_batch;
       o.gpu_type = rec.alloc->gpu_type;
       o.layout = rec.alloc->layout;
-      o.iter_time_s = t.iter_time_s;
       o.time_s = now;
+      if (!t.feasible || !(t.iter_time_s > 0)) {
+        // It cannot run there in fact (out of memory): the host sees it fail and re-queues it.
+        o.failed = true;
+        failed.push_back(rec.spec.id);
+      } else {
+        const perf_answer b = oracle_.query(rec.spec, rec.alloc->gpu_type, rec.alloc->layout);
+        err_sum += b.feasible && b.iter_time_s > 0 ? std::fabs(b.iter_time_s - t.iter_time_s) / t.iter_time_s : 1.0;
+        ++n;
+        o.iter_time_s = t.iter_time_s;
+      }
       obs.push_back(std::move(o));
     }
     run_.prediction_error.push_back(n ? err_sum / n : 0.0);
