@@ -40,6 +40,7 @@
 #include "args.hpp"
 #include "simulate_closed_loop.hpp"
 #include "simulate_detail.hpp"
+#include "simulate_modes.hpp"
 
 namespace cellsched::cli {
 
@@ -109,6 +110,17 @@ inline const char* simulate_help =
     "  --truth-noise SEED:SIGMA  the truth off by exp(SIGMA x N(0,1)) per job and GPU type\n"
     "  --truth-drift TYPE:FACTOR@ROUND[,...]  from ROUND on, TYPE's iterations take FACTOR times as long\n"
     "  --adapt online|off      with --truth: the belief learns from what running jobs report (default off)\n"
+    "  --shadow HOST           shadow mode (docs/closed-loop.md): HOST's decisions are applied; every\n"
+    "                          --policy decides on the same snapshots each round without acting; the\n"
+    "                          report adds agreement, predicted throughput of both, predicted gain,\n"
+    "                          the moves and preemptions the shadow would have made, its decision time\n"
+    "  --pilot SELECTOR        pilot mode: each --policy manages the jobs SELECTOR picks (queue=NAME,\n"
+    "                          label=NAME, weight>=W, id=GLOB, model=GLOB, share=PERCENT; several joined\n"
+    "                          by '|'), --host-policy the others, on one cluster; the host decides first\n"
+    "                          and the pilot takes what it leaves free\n"
+    "  --host-policy P         with --pilot: the policy managing the other jobs (required)\n"
+    "  --pilot-gpus TYPE:N[,..]  with --pilot: GPUs of TYPE the host may not take beyond the pilot's\n"
+    "                          jobs (the pilot's guaranteed budget; default none)\n"
     "  --jobs N                policies simulated in parallel (default: number of CPUs)\n"
     "  --quiet                 no progress on stderr (otherwise a line redrawn on a terminal, and one\n"
     "                          line every few seconds when stderr is a log)\n"
@@ -196,7 +208,8 @@ inline int run_simulate(const std::vector<std::string>& argv) {
                {"--cluster", "--trace", "--policy", "--perf-table", "--rounds", "--round-seconds",
                 "--iteration-divisor", "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle",
                 "--inject-failures", "--checkpoint-interval", "--models", "--jobs-out", "--truth", "--truth-noise",
-                "--truth-drift", "--adapt", "--trace-order"},
+                "--truth-drift", "--adapt", "--trace-order", "--shadow", "--pilot", "--host-policy",
+                "--pilot-gpus"},
                {"--help", "--exact-restarts", "--quiet", "--reference"});
   const auto registry = sim::default_policy_registry<reference_perf_table>();
   if (a.has("--help")) {
@@ -247,6 +260,25 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   sim::truth_options truth_opts;
   if (a.has("--truth-noise")) parse_truth_noise(a.get("--truth-noise"), truth_opts);
   const std::vector<std::string> names = chosen_policies(a, registry);
+  // Shadow and pilot modes: the host policy is checked like --policy's.
+  const bool shadow = a.has("--shadow"), pilot = a.has("--pilot");
+  if (shadow && pilot) throw usage_error("--shadow and --pilot are separate modes; give one");
+  if ((shadow || pilot) && a.has("--truth")) throw usage_error("--shadow and --pilot do not combine with --truth");
+  if (a.has("--host-policy") && !pilot) throw usage_error("--host-policy applies with --pilot only");
+  if (a.has("--pilot-gpus") && !pilot) throw usage_error("--pilot-gpus applies with --pilot only");
+  if (pilot && !a.has("--host-policy")) throw usage_error("--pilot needs --host-policy (the policy of the other jobs)");
+  if ((shadow || pilot) && !a.has("--policy"))
+    throw usage_error(std::string(shadow ? "--shadow" : "--pilot") + " needs --policy (the policies to try)");
+  const std::string host_policy = shadow ? a.get("--shadow") : a.get("--host-policy", "");
+  if (shadow || pilot) {
+    const auto* e = registry.find(host_policy);
+    if (!e) throw usage_error("unknown host policy '" + host_policy + "'");
+    if (!e->available) throw usage_error("host policy '" + host_policy + "' is " + e->unavailable_reason);
+    if (shadow && std::find(names.begin(), names.end(), host_policy) != names.end())
+      throw usage_error("--policy lists the host policy '" + host_policy + "' itself; shadow the others");
+  }
+  pilot_options pilot_opts;
+  if (pilot) pilot_opts.selects = job_selector::parse(a.get("--pilot"), "the command-line value for '--pilot'");
   const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
   const auto workers = static_cast<std::size_t>(a.get_int("--jobs", cpus, 1, 1024));
   if (a.has("--checkpoint-interval") && !a.has("--inject-failures"))
@@ -269,6 +301,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   const std::vector<job> trace = io::load_trace_file(trace_path, topts);
   resolve_trace_models(zoo, trace, trace_path);
   if (a.has("--failures")) opts.failures = parse_failures(a.get("--failures"), topology);
+  if (a.has("--pilot-gpus")) pilot_opts.reserved_gpus = parse_pilot_gpus(a.get("--pilot-gpus"), topology);
   if (a.has("--truth-drift")) parse_truth_drift(a.get("--truth-drift"), topology, truth_opts);
   for (const auto& w : trace_warnings(trace, topology)) std::cerr << "simulate: warning: " << w << "\n";
 
@@ -279,6 +312,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   nlohmann::json oracle_info = {{"kind", oracle_kind}};
   std::string oracle_line;
   const bool closed_loop = a.has("--truth");
+  std::vector<sim::shadow_summary> shadows;
   {
     best_plan_table<analytic_estimator> est(analytic_estimator(topology.catalog()), topology);
     est.set_resolver([&zoo](const std::string& name) -> std::optional<model> {
@@ -295,6 +329,12 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     // Open loop: the policies run on the belief itself; closed loop: on it behind any_oracle, with
     // jobs running at the truth.
     const auto run_with = [&](const auto& belief) {
+      if (shadow) {
+        sim::shadow_run sr = run_shadow(topology, trace, belief, opts, names, host_policy);
+        shadows = std::move(sr.shadows);
+        return std::vector<sim::sim_run>{std::move(sr.host)};
+      }
+      if (pilot) return run_pilots(topology, trace, belief, opts, names, host_policy, pilot_opts, workers);
       if (!closed_loop) return run_policies(topology, trace, belief, opts, names, workers);
       const any_oracle b(belief);
       const any_oracle t = truth_kind == "table" ? any_oracle(*table) : any_oracle(shared);
@@ -358,6 +398,13 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   if (opts.faults) std::cout << "\nfaults injected (seed " << opts.faults->seed << "):\n" << format_faults(runs);
   std::cout << format_unfinished(runs);
   if (closed_loop) std::cout << "\nprediction error of the belief on the running jobs:\n" << format_closed_loop(runs);
+  if (shadow)
+    std::cout << "\nshadow decisions beside " << host_policy << " (every round, on " << host_policy
+              << "'s snapshots, not applied):\n"
+              << sim::format_shadow(host_policy, shadows);
+  if (pilot)
+    std::cout << "\npilot jobs (" << pilot_opts.selects.text() << ") and host jobs (" << host_policy << "):\n"
+              << format_pilot_sides(runs, pilot_opts.selects, trace);
   const bool reference_experiment = reference && bundled_inputs && !explicit_rounds && opts.round_s == 300.0 &&
                                     !a.has("--iteration-divisor") && opts.failures.empty() && !opts.faults;
   if (reference_experiment) {
@@ -379,6 +426,11 @@ inline int run_simulate(const std::vector<std::string>& argv) {
                            {"throughput_round_rule", reference ? "reference" : "active"},
                            {"carry_exec_time_across_preemption", opts.carry_exec_time_across_preemption},
                            {"wall_s", total_wall_s}};
+  if (shadow) inputs["shadow_host"] = host_policy;
+  if (pilot) {
+    inputs["pilot"] = {{"selector", pilot_opts.selects.text()}, {"host_policy", host_policy}};
+    for (const auto& [t, n] : pilot_opts.reserved_gpus) inputs["pilot"]["reserved_gpus"][t] = n;
+  }
   if (opts.faults)
     inputs["faults"] = {{"seed", opts.faults->seed},
                         {"node_failures_per_node_day", opts.faults->node_failures_per_node_day},
@@ -391,6 +443,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     nlohmann::json doc = sim::results_json(runs, metrics, inputs, reference_experiment);
     for (std::size_t i = 0; i < runs.size(); ++i)
       if (runs[i].faults) doc["policies"][i]["faults"] = faults_json(*runs[i].faults);
+    if (shadow) doc["shadow"] = sim::shadow_json(host_policy, shadows);
     write_text(out.string(), doc.dump(2) + "\n");
     std::filesystem::path stem = out;
     stem.replace_extension();

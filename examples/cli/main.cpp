@@ -12,10 +12,12 @@
 #include <cellsched/cellsched.hpp>
 
 #include "args.hpp"
+#include "cmd_decide.hpp"
 #include "cmd_estimate.hpp"
 #include "cmd_generate.hpp"
 #include "cmd_plan.hpp"
 #include "cmd_probe.hpp"
+#include "cmd_reprobe.hpp"
 #include "cmd_simulate.hpp"
 #include "cmd_validate.hpp"
 
@@ -35,8 +37,12 @@ const subcommand commands[] = {
      cellsched::cli::run_plan},
     {"simulate", "replay a trace on a cluster under one or more policies and compare them",
      cellsched::cli::run_simulate},
+    {"decide", "make one decision on a saved scheduler state and write it as JSON, without acting",
+     cellsched::cli::run_decide},
     {"generate", "write a synthetic cluster or trace from documented distributions (seeded)",
      cellsched::cli::run_generate},
+    {"reprobe", "what changed between two cluster files, and the probe command lines to measure it again",
+     cellsched::cli::run_reprobe},
     {"probe", "measure this machine's GPUs and links and write a probe profile (CUDA builds)",
      cellsched::cli::run_probe},
 };

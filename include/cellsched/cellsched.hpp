@@ -2,6 +2,7 @@
 // Umbrella header: every host-side header of cellsched, folder by folder (see docs/ARCHITECTURE.md).
 // The CUDA probes (cellsched/probe/*.cuh) are not included; the host-side probe helpers are.
 #include "cellsched/adapt/drift.hpp"
+#include "cellsched/adapt/hardware_change.hpp"
 #include "cellsched/adapt/observation.hpp"
 #include "cellsched/adapt/online_oracle.hpp"
 #include "cellsched/error.hpp"
@@ -89,6 +90,9 @@
 #include "cellsched/schedule/crius/search.hpp"
 #include "cellsched/schedule/crius/table.hpp"
 #include "cellsched/schedule/crius/upgrade.hpp"
+#include "cellsched/schedule/decision_compare.hpp"
+#include "cellsched/schedule/job_selector.hpp"
+#include "cellsched/schedule/pilot.hpp"
 #include "cellsched/schedule/policy.hpp"
 #include "cellsched/schedule/policy_state.hpp"
 #include "cellsched/schedule/reference_table.hpp"
@@ -105,6 +109,7 @@
 #include "cellsched/sim/policy_registry.hpp"
 #include "cellsched/sim/reference_results.hpp"
 #include "cellsched/sim/report.hpp"
+#include "cellsched/sim/shadow.hpp"
 #include "cellsched/sim/sim_types.hpp"
 #include "cellsched/sim/simulator.hpp"
 #include "cellsched/sim/svg_plots.hpp"

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cellsched {
 
@@ -16,6 +17,10 @@ struct job {
   std::optional<std::string> requested_gpu_type;  ///< canonical GPU type name; FCFS honours it
   int requested_gpus = 0;            ///< 0 = no request
   double weight = 1.0;
+  /// Where the host files the job (a queue or partition name; empty: none) and free-form labels; a
+  /// pilot selector (schedule/job_selector.hpp) picks jobs by them. No policy reads them otherwise.
+  std::string queue;
+  std::vector<std::string> labels;
 };
 
 }  // namespace cellsched

@@ -120,6 +120,12 @@ namespace job_detail {
   }
   out.requested_gpus = static_cast<int>(r.integer_or("requested_gpus", 0, 1, max_requested_gpus));
   out.weight = r.positive_or("weight", 1.0);
+  if (const json* q = r.raw_optional("queue")) out.queue = job_detail::read_token(r, "queue", *q);
+  if (r.has("labels")) {
+    const json& labels = r.array("labels", true);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      out.labels.push_back(job_detail::read_token(r, std::string("labels[").append(std::to_string(i)).append("]"), labels[i]));
+  }
   r.finish();
   return out;
 }
@@ -142,6 +148,8 @@ namespace job_detail {
   if (j.requested_gpu_type) out["requested_gpu_type"] = *j.requested_gpu_type;
   if (j.requested_gpus > 0) out["requested_gpus"] = j.requested_gpus;
   if (j.weight != 1.0) out["weight"] = j.weight;
+  if (!j.queue.empty()) out["queue"] = j.queue;
+  if (!j.labels.empty()) out["labels"] = j.labels;
   return out;
 }
 

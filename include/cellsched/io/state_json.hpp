@@ -8,6 +8,9 @@
 //  "jobs": [{"spec": {job}, "state": "pending|running|finished|dropped", "alloc": {"gpu_type", "layout",
 //            "gpus"}, "plan": {...}, "remaining_iterations", "base_iterations", "exec_s", "queued_s",
 //            "tune_debt_s", "finish_time_s", "opportunistic", "restarts", "drop_reason"}]}
+// Reading, only "spec" and "state" (and "alloc" for a running job) are required; the rest default to a
+// job that has not run yet: remaining = the spec's iterations, base = remaining, times 0, finish -1.
+// docs/formats/state.md describes every field.
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -160,14 +163,15 @@ inline constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max()
     rec.state = parse_job_state(jr);
     if (jr.has("alloc")) rec.alloc = parse_allocation(jr.object("alloc"), topology);
     if (jr.has("plan")) rec.current_plan = parse_plan(jr.object("plan"));
-    rec.remaining_iterations = jr.integer("remaining_iterations", 0, rec.spec.iterations);
-    rec.base_iterations = jr.integer("base_iterations", 0, rec.spec.iterations);
-    rec.exec_s = jr.number("exec_s", 0.0);
-    rec.queued_s = jr.number("queued_s", 0.0);
-    rec.tune_debt_s = jr.number("tune_debt_s", 0.0);
-    rec.finish_time_s = jr.number("finish_time_s");
-    rec.opportunistic = jr.boolean("opportunistic");
-    rec.restarts = static_cast<int>(jr.integer("restarts", 0, 1 << 30));
+    // Only spec and state are required: a host writing its own state leaves out what it does not track.
+    rec.remaining_iterations = jr.integer_or("remaining_iterations", rec.spec.iterations, 0, rec.spec.iterations);
+    rec.base_iterations = jr.integer_or("base_iterations", rec.remaining_iterations, 0, rec.spec.iterations);
+    rec.exec_s = jr.number_or("exec_s", 0.0, 0.0);
+    rec.queued_s = jr.number_or("queued_s", 0.0, 0.0);
+    rec.tune_debt_s = jr.number_or("tune_debt_s", 0.0, 0.0);
+    rec.finish_time_s = jr.number_or("finish_time_s", -1.0);
+    rec.opportunistic = jr.boolean_or("opportunistic", false);
+    rec.restarts = static_cast<int>(jr.integer_or("restarts", 0, 0, 1 << 30));
     rec.drop_reason = jr.string_or("drop_reason", "");
     jr.finish();
     try {

@@ -244,8 +244,8 @@ inline void save_trace_file(const std::vector<job>& jobs, const std::string& pat
 }
 
 /// The reference CSV text. Times are written as whole seconds when they are whole and otherwise in the
-/// shortest decimal form that reads back to the same double. The format has no weight column: a job
-/// with a weight other than 1, or a negative or non-finite time, throws std::invalid_argument (save it as
+/// shortest decimal form that reads back to the same double. The format has no weight, queue or labels
+/// column: a job with a weight other than 1, a queue or labels, or a negative or non-finite time, throws std::invalid_argument (save it as
 /// JSON instead).
 [[nodiscard]] inline std::string trace_csv_text(const std::vector<job>& jobs) {
   auto seconds = [](double s, const job& j, const char* what) {
@@ -262,6 +262,9 @@ inline void save_trace_file(const std::vector<job>& jobs, const std::string& pat
   for (const auto& j : jobs) {
     if (j.weight != 1.0)
       throw std::invalid_argument("job " + j.id + ": the reference CSV has no weight column (save the trace as JSON)");
+    if (!j.queue.empty() || !j.labels.empty())
+      throw std::invalid_argument("job " + j.id +
+                                  ": the reference CSV has no queue or labels column (save the trace as JSON)");
     out += j.id + ',' + seconds(j.submit_time_s, j, "submit_time_s") + ',' + std::to_string(j.iterations) + ',' +
            j.model + ',' + (j.deadline_s ? seconds(*j.deadline_s, j, "deadline_s") : std::string()) + ',' +
            std::to_string(j.global_batch) + ',' + (j.requested_gpus > 0 ? std::to_string(j.requested_gpus) : "") +

@@ -78,6 +78,10 @@ struct sim_options {
   /// and the policy placed nothing this round (the pending jobs never run; their outcome says so). Not
   /// the reference's semantics: it keeps charging queueing time to such jobs until the last round.
   bool stop_when_stalled = false;
+  /// The re-tuning costs charged to a job when it is (re)placed, when they differ per job (a pilot run
+  /// charges the pilot policy's costs to its jobs and the host policy's to the others); unset: the run's
+  /// one cost model.
+  std::function<cost_options(const job&)> job_costs;
   /// Called after every `progress_every` rounds and after the last; the library itself prints nothing.
   std::function<void(const sim_progress&)> on_progress;
   int progress_every = 50;

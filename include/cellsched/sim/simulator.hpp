@@ -359,7 +359,7 @@ class sim_engine {
       double thr = truth_.query(r.spec, r.alloc->gpu_type, r.alloc->layout)
                        .throughput_samples_per_s(static_cast<double>(r.spec.global_batch));
       if (std::binary_search(retuned.begin(), retuned.end(), r.spec.id)) {
-        const double tune = costs_.tune_time_s(r.alloc->num_gpus());
+        const double tune = (opts_.job_costs ? opts_.job_costs(r.spec) : costs_).tune_time_s(r.alloc->num_gpus());
         if (tune <= R_) {
           thr *= (R_ - tune) / R_;
           r.tune_debt_s = 0.0;
