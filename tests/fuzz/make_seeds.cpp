@@ -127,6 +127,23 @@ int main(int argc, char** argv) {
              {"stale_gpu_types", {"v100-32gb"}},
              {"alarms", json::array()}}
             .dump());
+  // Scheduler states on the fuzzer's cluster (small-2type) and pilot selectors.
+  write(out / "state_json", "state.json",
+        json{{"kind", "scheduler_state"},
+             {"cluster", "small-2type"},
+             {"total_gpus", 32},
+             {"down_nodes", {3}},
+             {"jobs",
+              {{{"spec", {{"id", "r1"}, {"model", "bert__1.3B"}, {"global_batch", 256}, {"iterations", 30},
+                          {"submit_time_s", 0}, {"queue", "q"}, {"labels", {"a", "b"}}}},
+                {"state", "running"},
+                {"alloc", {{"gpu_type", "a100-80gb"}, {"layout", {4}}, {"gpus", {16, 17, 18, 19}}}},
+                {"remaining_iterations", 20}},
+               {{"spec", {{"id", "p1"}, {"model", "bert__350M"}, {"global_batch", 64}, {"iterations", 5},
+                          {"submit_time_s", 10}, {"requested_gpu_type", "h100-sxm"}, {"requested_gpus", 2}}},
+                {"state", "pending"}}}}}
+            .dump());
+  write(out / "state_json", "selector.txt", "queue=research|label=pilot|weight>=2|id=job-*|share=25%");
   csv_seeds(data / "traces" / "philly.csv", out / "trace_csv", 4, 8);
   csv_seeds(data / "measurements" / "vtrain-a100-single-node.csv", out / "measurements_csv", 4, 8);
 
