@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include <cellsched/io/cluster_json.hpp>
+#include <cellsched/io/reference_table_json.hpp>
+#include <cellsched/io/trace_io.hpp>
 #include <cellsched/schedule/job_selector.hpp>
 #include <cellsched/schedule/pilot.hpp>
 #include <cellsched/schedule/reference_table.hpp>
@@ -220,4 +223,34 @@ TEST_CASE("pilot: the host never takes the pilot's reserved GPUs", "[sim][pilot]
   // Unrestricted, FCFS's jobs take more than 8 of the 16 V100s; with 8 reserved for the pilot, at most 8.
   REQUIRE(host_v100({}) > 8);
   REQUIRE(host_v100({{"v100-32gb", 8}}) <= 8);
+}
+
+TEST_CASE("pilot: Crius beside FCFS on the Philly experiment stays inside its share every round", "[sim][pilot]") {
+  // Regression: Crius's node-pair migration moved GPUs that were busy without an owner in its view (held
+  // by FCFS's jobs) onto another node, freeing them in its table; pilot_policy's own check throws then.
+  const std::string data = CELLSCHED_DATA_DIR;
+  const cluster c = io::load_cluster_file(data + "/clusters/arena-1280.json");
+  reference_perf_table table = io::load_reference_table(data + "/perf/arena-profile-db.json", c.catalog());
+  table.bind_cluster(c);
+  const auto trace = io::load_trace_file(data + "/traces/philly.csv", io::trace_options{5, {}});
+  const auto registry = default_policy_registry<reference_perf_table>();
+  const auto* h = registry.find("fcfs");
+  const auto* pe = registry.find("crius");
+  pilot_options po;
+  po.selects = job_selector::parse("share=25", "test");
+  po.host_costs = h->costs;
+  po.pilot_costs = pe->costs;
+  pilot_policy<any_policy<reference_perf_table>, any_policy<reference_perf_table>> pol(h->make(), pe->make(), po);
+  sim_options o;
+  o.order = trace_order::file;
+  o.stop_when_done = true;
+  o.job_costs = [&](const job& j) { return po.selects.matches(j) ? pe->costs : h->costs; };
+  const sim_run run = simulate(c, trace, table, pol, h->costs, o);
+  std::size_t pilot_finished = 0;
+  for (const auto& jo : run.jobs)
+    if (jo.finished() && po.selects.matches(*std::find_if(trace.begin(), trace.end(),
+                                                          [&](const job& t) { return t.id == jo.id; })))
+      ++pilot_finished;
+  REQUIRE(run.throughput.size() == 2000);
+  REQUIRE(pilot_finished > 100);
 }

@@ -24,7 +24,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cellsched/error.hpp"
 #include "cellsched/hardware/cluster.hpp"
+#include "cellsched/schedule/decision_compare.hpp"
 #include "cellsched/schedule/job_selector.hpp"
 #include "cellsched/schedule/policy.hpp"
 #include "cellsched/schedule/policy_state.hpp"
@@ -77,8 +79,10 @@ class pilot_policy {
     side_ = std::move(current);
     reserve_for_pilot(hs, ps);
     decision hd = host_.decide(hs);
+    check_side(hs, hd, "host");
     leave_as_host_decided(ps, hs, hd);
     decision pd = pilot_.decide(ps);
+    check_side(ps, pd, "pilot");
     for (auto& p : pd.run) hd.run.push_back(std::move(p));
     for (auto& id : pd.preempt) hd.preempt.push_back(std::move(id));
     for (auto& dj : pd.dropped) hd.dropped.push_back(std::move(dj));
@@ -112,6 +116,19 @@ class pilot_policy {
     f.costs = costs ? *costs : s.costs;
     f.seed = s.seed;
     return f;
+  }
+
+  /// Each side's decision must fit its own view (rule 4 relies on it): a policy that takes GPUs busy to it
+  /// would double-book the other side's.
+  template <class Oracle, class P = Host>
+  void check_side(const snapshot<Oracle>& view, const decision& d, const char* side) const {
+    const std::vector<std::string> c = conflicts_of(view, d);
+    if (c.empty()) return;
+    std::string msg = std::string("pilot mode: the ") + side + " policy " +
+                      (std::string(side) == "host" ? std::string(host_.name()) : std::string(pilot_.name())) +
+                      " decided outside its share of the cluster:";
+    for (const auto& e : c) msg.append("\n  ").append(e);
+    throw internal_error(msg);
   }
 
   static void set_busy(std::vector<node_status>& nodes, const cluster& topo, gpu_id g, bool busy) {

@@ -102,6 +102,9 @@ inline bool rhd_pair(const engine& e, table& t, int n1, int b1, int n2, int b2, 
     const int src = b1 >= b2 ? n1 : n2;
     const int dst = b1 >= b2 ? n2 : n1;
     for (const owner_count& oc : record_and_clear(t, tv, {src})) {
+      // GPUs busy without an owner here (a node that is down, or held by jobs another policy manages
+      // beside this one, schedule/pilot.hpp) cannot move.
+      if (oc.owner == down_owner) return fail();
       // (The artifact: the job's nodes before the pair number more than one and include dst. It was on
       // src, so holding a GPU of dst says both.)
       if (!is_fake(oc.owner) && prev.held(oc.owner, dst)) return fail();
@@ -112,6 +115,8 @@ inline bool rhd_pair(const engine& e, table& t, int n1, int b1, int n2, int b2, 
   // One node fills: re-place the jobs of both, largest first.
   std::vector<owner_count> jobs = record_and_clear(t, tv, {n1, n2});
   if (jobs.empty()) return true;
+  for (const owner_count& oc : jobs)
+    if (oc.owner == down_owner) return fail();  // as above: GPUs without an owner here stay where they are
   std::stable_sort(jobs.begin(), jobs.end(),
                    [](const owner_count& a, const owner_count& b) { return a.count > b.count; });
   const int first = jobs[0].nodes.size() > 1 ? (b1 <= b2 ? n1 : n2) : jobs[0].nodes[0];

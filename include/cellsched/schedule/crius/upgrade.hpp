@@ -249,7 +249,10 @@ inline void undo_needless_moves(engine& e, const table& prev) {
         const int t0 = tv.node_first[static_cast<std::size_t>(to)];
         const int size = tv.node_size[static_cast<std::size_t>(from)];
         bool all_busy = size == tv.node_size[static_cast<std::size_t>(to)];
-        for (int k = 0; k < size && all_busy; ++k) all_busy = !t[static_cast<std::size_t>(f0 + k)].idle;
+        // Every GPU of the old node held by a job of this decision: GPUs busy without an owner here (a node
+        // that is down, or held by jobs another policy manages beside this one) cannot change hands.
+        for (int k = 0; k < size && all_busy; ++k)
+          all_busy = !t[static_cast<std::size_t>(f0 + k)].idle && t[static_cast<std::size_t>(f0 + k)].owner >= 0;
         if (all_busy) {
           std::vector<int> occupants;
           for (int k = 0; k < size; ++k) {
