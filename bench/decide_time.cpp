@@ -4,6 +4,9 @@
 // repeated R times:
 //  * in process: read the state file, parse it, and let Crius decide on it with the reference table
 //    (a fresh policy each time, as a stateless `decide` call has);
+//  * in process, the next round: Crius loads the state it saved after the first decision (what a host
+//    passes with --policy-state every round) and decides again on the state with that decision applied
+//    and 1 % of the jobs new;
 //  * the command line: `cellsched decide --state FILE --json OUT --oracle table` (with --cli PATH,
 //    default the build's bin/cellsched when it exists), whole process included.
 // Prints the median and worst of each and writes JSON.
@@ -100,12 +103,38 @@ int main(int argc, char** argv) {
     decide_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
     total_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t0).count());
   }
+  // The next round, as a controller runs it: the policy's saved state, the previous decision applied, new jobs.
+  std::vector<double> next_ms;
+  {
+    crius_policy first;
+    scheduler_state cur = io::parse_scheduler_state(io::read_text_file(state_path), c, state_path);
+    (void)cur.apply(first.decide(cur.make_snapshot(0.0, table, guided_tuning_costs(), {})));
+    const std::string saved = first.save_state().dump();
+    const std::vector<job> all = io::load_trace_file(data + "/traces/philly.csv");
+    std::vector<event> fresh;
+    for (std::size_t k = jobs; k < all.size() && fresh.size() < std::max<std::size_t>(1, jobs / 100); ++k) {
+      job j = all[k];
+      j.submit_time_s = 300.0;
+      fresh.push_back({event_kind::arrival, j.id, -1});
+      cur.submit(std::move(j));
+    }
+    for (int r = 0; r < repeat; ++r) {
+      crius_policy next;
+      const auto t0 = std::chrono::steady_clock::now();
+      next.load_state(io::parse_json_text(saved, "saved"), c);
+      (void)next.decide(cur.make_snapshot(300.0, table, guided_tuning_costs(), fresh));
+      next_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+  }
   std::printf("in process: read + parse %.1f ms, Crius decide %.1f ms, total %.1f ms (median of %d; worst %.1f ms); "
               "%zu placements\n",
               median(parse_ms), median(decide_ms), median(total_ms), repeat,
               *std::max_element(total_ms.begin(), total_ms.end()), placed);
 
+  std::printf("in process, the next round (policy state loaded, %zu new jobs): %.1f ms median, worst %.1f ms\n",
+              std::max<std::size_t>(1, jobs / 100), median(next_ms), *std::max_element(next_ms.begin(), next_ms.end()));
   nlohmann::json doc = {{"benchmark", "decide_time"},
+                        {"next_round_ms", next_ms},
                         {"jobs", trace.size()},
                         {"running", st.count(job_state::running)},
                         {"pending", st.count(job_state::pending)},
