@@ -185,3 +185,39 @@ TEST_CASE("the launch line carries the model's shape flags and the plan's schedu
   CHECK_FALSE(has(b, "--ffn-hidden-size"));
   CHECK_FALSE(has(b, "--group-query-attention"));
 }
+
+TEST_CASE("a mixture-of-experts model gets Megatron-Core's expert flags") {
+  model m = gpt_like(6);
+  m.family = "moe_transformer";
+  m.experts = 8;
+  m.moe_every_layer = false;  // GShard: experts at the odd layers
+  cell c;
+  c.gpu_type = "a100-40gb";
+  c.num_gpus = 8;
+  c.layout = {8};
+  c.stages = 1;
+  plan p;
+  p.stages = {{0, 8, 4, 2}};
+  p.micro_batch_samples = 8;
+  p.num_micro_batches = 4;
+  launch_args a = megatron_launch_args(m, c, p);
+  CHECK(a.megatron_compatible);
+  CHECK(value_of(a, "--num-experts") == "8");
+  CHECK(value_of(a, "--moe-router-topk") == "2");
+  CHECK(value_of(a, "--moe-expert-capacity-factor") == "1.0");
+  CHECK(value_of(a, "--moe-token-dispatcher-type") == "alltoall");
+  CHECK(value_of(a, "--moe-layer-freq") == "([0,1]*3)");
+  CHECK(value_of(a, "--expert-model-parallel-size") == "2");
+  CHECK(value_of(a, "--expert-tensor-parallel-size") == "1");
+  REQUIRE(a.notes.size() == 1);
+  CHECK(a.notes[0].find("GShard group routing") != std::string::npos);
+  // Every layer an expert layer: no pattern. Experts that tp does not divide: not launchable.
+  m.moe_every_layer = true;
+  m.experts = 6;
+  p.stages = {{0, 8, 2, 4}};
+  a = megatron_launch_args(m, c, p);
+  CHECK(!has(a, "--moe-layer-freq"));
+  CHECK(!a.megatron_compatible);
+  // A dense model has none of them.
+  CHECK(!has(megatron_launch_args(gpt_like(6), c, p), "--num-experts"));
+}

@@ -78,6 +78,8 @@ struct model {
   std::int64_t num_query_groups = 0;  ///< K/V heads (= heads without grouped-query attention)
   bool swiglu = false;
   bool flash_attention = false;
+  int experts = 0;               ///< mixture of experts: experts per expert layer (0: dense)
+  bool moe_every_layer = true;   ///< with experts: every layer an expert layer, else the odd layers (GShard)
   std::vector<layer> layers;
 
   [[nodiscard]] double params() const noexcept {

@@ -228,6 +228,8 @@ inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
   m.num_query_groups = c.kv_heads();
   m.swiglu = c.swiglu;
   m.flash_attention = c.flash_attention;
+  m.experts = c.experts;
+  m.moe_every_layer = c.moe_every_layer;
   return m;
 }
 

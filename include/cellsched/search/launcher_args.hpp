@@ -72,6 +72,40 @@ struct launch_args {
   return n;
 }
 
+/// Megatron-Core's flags for a mixture-of-experts model (model/moe.hpp): E experts, top-2 routing with
+/// capacity factor 1 per selected expert, all-to-all token dispatch, expert layers every layer or at the
+/// odd layers (--moe-layer-freq as a 0/1 pattern), and experts sharded over the tensor-parallel group as
+/// the estimator assumes (its all-to-all runs over that group): --expert-model-parallel-size tp with
+/// --expert-tensor-parallel-size 1.
+template <class Flag, class Note>
+void moe_flags(const model& m, const stage_plan& s0, Flag&& flag, Note&& note) {
+  flag("--num-experts", std::to_string(m.experts));
+  flag("--moe-router-topk", "2");
+  flag("--moe-expert-capacity-factor", "1.0");
+  flag("--moe-token-dispatcher-type", "alltoall");
+  const int layers = megatron_num_layers(m);
+  if (!m.moe_every_layer) {
+    std::string pattern;
+    if (layers % 2 == 0) {
+      pattern = "([0,1]*" + std::to_string(layers / 2) + ")";
+    } else {
+      pattern = "[";
+      for (int i = 0; i < layers; ++i) pattern.append(i ? "," : "").append(i % 2 ? "1" : "0");
+      pattern += "]";
+    }
+    flag("--moe-layer-freq", pattern);
+  }
+  if (s0.tp > 1) {
+    if (m.experts % s0.tp != 0)
+      note("the tensor-parallel size does not divide the experts: Megatron-LM cannot shard them over it", true);
+    flag("--expert-model-parallel-size", std::to_string(s0.tp));
+    flag("--expert-tensor-parallel-size", "1");
+  }
+  note("mixture of experts: Megatron-LM routes each token on its own (capacity factor 1.0); the model's "
+       "GShard group routing over groups of tokens has no Megatron-LM flag",
+       false);
+}
+
 [[nodiscard]] inline launch_args megatron_launch_args(const model& m, const cell& c, const plan& p) {
   launch_args a;
   a.nnodes = c.num_nodes();
@@ -137,6 +171,7 @@ struct launch_args {
   if (p.zero1) flag("--use-distributed-optimizer", "");
   if (p.schedule == pipeline_schedule::gpipe)
     note("GPipe schedule: Megatron-LM runs 1F1B (same activations per step, fewer in flight)", true);
+  if (m.experts > 0) moe_flags(m, s0, flag, note);
   if (m.family == "wide_resnet") note("Megatron-LM trains transformers; use the shapes with your CNN launcher", true);
   return a;
 }
