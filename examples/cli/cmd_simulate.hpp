@@ -178,16 +178,6 @@ template <class Oracle>
   return out;
 }
 
-[[nodiscard]] inline nlohmann::json faults_json(const sim::fault_report& f) {
-  return {{"node_failures", f.node_failures},
-          {"repairs", f.repairs},
-          {"job_crashes", f.job_crashes},
-          {"scheduler_restarts", f.scheduler_restarts},
-          {"lost_jobs", f.lost_jobs},
-          {"invariant_violations", f.invariant_violations},
-          {"first_violations", f.first_violations}};
-}
-
 }  // namespace simulate_detail
 
 inline int run_simulate(const std::vector<std::string>& argv) {
@@ -390,7 +380,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     const std::filesystem::path out = a.get("--json");
     nlohmann::json doc = sim::results_json(runs, metrics, inputs, reference_experiment);
     for (std::size_t i = 0; i < runs.size(); ++i)
-      if (runs[i].faults) doc["policies"][i]["faults"] = faults_json(*runs[i].faults);
+      if (runs[i].faults) doc["policies"][i]["faults"] = sim::faults_json(*runs[i].faults);
     write_text(out.string(), doc.dump(2) + "\n");
     std::filesystem::path stem = out;
     stem.replace_extension();

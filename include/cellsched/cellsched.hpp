@@ -18,6 +18,7 @@
 #include "cellsched/io/observation_io.hpp"
 #include "cellsched/io/profile_json.hpp"
 #include "cellsched/io/reference_table_json.hpp"
+#include "cellsched/io/snapshot_json.hpp"
 #include "cellsched/io/state_json.hpp"
 #include "cellsched/io/trace_io.hpp"
 
