@@ -385,11 +385,7 @@ def simulate(cluster: Optional[Cluster] = None, trace: Union[None, str, Sequence
     else:
         divisor = iteration_divisor or 1
         order = trace_order or "time"
-        jobs = [_job_dict(j) for j in trace]
-        if divisor != 1:
-            for j in jobs:
-                j["iterations"] = max(1, j["iterations"] // divisor)
-        trace_text = json.dumps({"kind": "trace", "jobs": jobs})
+        trace_text = json.dumps({"kind": "trace", "jobs": [_job_dict(j) for j in trace]})
         trace_name = "<list of jobs>"
     orc = _oracle(oracle, cluster)
     names = list(policies) if policies is not None else [p["name"] for p in available_policies() if p["available"]]
@@ -401,6 +397,8 @@ def simulate(cluster: Optional[Cluster] = None, trace: Union[None, str, Sequence
                                       and iteration_divisor is None and fault_rate is None)}
     if fault_rate is not None:
         options["fault_rate"] = float(fault_rate)
+    if not isinstance(trace, (str, os.PathLike)):
+        options["iteration_divisor"] = divisor  # a file's trace was divided as it was loaded
     doc = json.loads(_core.simulate(cluster._c, trace_text, orc._o, names, json.dumps(options)))
     doc["inputs"] = {"cluster": cluster.name, "cluster_gpus": cluster.total_gpus, "trace": trace_name,
                      "oracle": orc.kind, "reference_conventions": bool(reference), "iteration_divisor": divisor,

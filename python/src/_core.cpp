@@ -306,8 +306,9 @@ std::string simulate(const cluster_ptr& c, const std::string& trace_text, const 
   }
   const sim::round_rule rule = r.string("round_rule") == "reference" ? sim::round_rule::reference : sim::round_rule::active;
   const bool with_reference = r.boolean("with_reference");
-  r.finish();
   io::trace_options topts;
+  topts.iteration_divisor = static_cast<int>(r.integer_or("iteration_divisor", 1, 1, 1'000'000));
+  r.finish();
   topts.checks.gpus = &c->catalog();
   const std::vector<job> trace = io::parse_trace_json(io::parse_json_text(trace_text, "<trace>"), "<trace>", topts);
   std::vector<const sim::policy_entry<any_oracle>*> entries;

@@ -45,3 +45,15 @@ def test_python_oracle_drives_the_simulator(small_cluster):
     # 300 iterations at 2 s on H100 is 600 s; at 4 s on A100, 1200 s (whole rounds of 100 s, plus FCFS's
     # unguided re-tuning of 150 s per GPU charged at the start).
     assert rows["a"]["jct_s"] < rows["b"]["jct_s"]
+
+
+def test_a_trace_from_a_file_or_a_list_simulates_the_same():
+    cluster = cellsched.load_cluster(cellsched.data_path("clusters", "arena-1280.json"))
+    path = cellsched.data_path("traces", "tiny.json")
+    jobs = cellsched.load_trace(path)
+    for divisor in (None, 2):
+        a = cellsched.simulate(cluster, path, ["crius"], iteration_divisor=divisor)
+        b = cellsched.simulate(cluster, jobs, ["crius"], iteration_divisor=divisor)
+        assert a["policies"][0]["jobs"] == b["policies"][0]["jobs"]
+    halved = {j["id"]: j["iterations"] for j in b["policies"][0]["jobs"]}
+    assert halved == {j.id: j.iterations // 2 for j in jobs}
