@@ -3,7 +3,7 @@
 A 1,000-job snapshot on the bundled 1,280-GPU cluster (jobs drawn in turn from the bundled Philly trace,
 submitted 100 per round and scheduled by Crius until 1,000 are in the system; then 1 % of the running
 jobs finish and as many arrive, as bench/policy_decision_time.cpp does) with the reference table as the
-oracle. On that one snapshot, each repetition asks a freshly made policy for its decision:
+oracle. On that one snapshot, each repetition asks a freshly made policy for its decision three ways, interleaved:
   cpp          decide() in C++ on the snapshot parsed once (no Python, no JSON in the timed region);
   python       Policy.decide(Snapshot): the snapshot dataclasses to JSON, parsed and checked in C++,
                decide(), the decision back to dataclasses;
@@ -90,9 +90,10 @@ def main() -> int:
           f"median of {args.repeats}")
     results = []
     for name in args.policies.split(","):
-        cpp = cellsched._core._time_decide(name, snap_text, cluster._c, oracle._o, args.repeats)
-        py, py_state = [], []
+        # Interleaved, one of each per repetition, so that a change in the machine's load hits all three.
+        cpp, py, py_state = [], [], []
         for _ in range(args.repeats):
+            cpp += cellsched._core._time_decide(name, snap_text, cluster._c, oracle._o, 1)
             p = cellsched.Policy(name)
             t = time.perf_counter()
             p.decide(snap, cluster, oracle)
@@ -102,12 +103,16 @@ def main() -> int:
             state.decide(p, now, oracle, events)
             py_state.append(time.perf_counter() - t)
         r = {"policy": name, "cpp_ms": median_ms(cpp), "python_ms": median_ms(py), "python_state_ms": median_ms(py_state)}
+        r["python_extra_ms"] = r["python_ms"] - r["cpp_ms"]
+        r["python_state_extra_ms"] = r["python_state_ms"] - r["cpp_ms"]
         r["python_overhead"] = r["python_ms"] / r["cpp_ms"] - 1.0
         r["python_state_overhead"] = r["python_state_ms"] / r["cpp_ms"] - 1.0
         results.append(r)
         print(f"  {name:8} C++ {r['cpp_ms']:8.2f} ms   Python (Snapshot) {r['python_ms']:8.2f} ms "
               f"({100 * r['python_overhead']:+.1f} %)   Python (SchedulerState) {r['python_state_ms']:8.2f} ms "
               f"({100 * r['python_state_overhead']:+.1f} %)")
+        print(f"  {'':8} extra over C++: {r['python_extra_ms']:.2f} ms (Snapshot), {r['python_state_extra_ms']:.2f} ms "
+              f"(SchedulerState)")
     imp = import_time_s(5)
     print(f"import cellsched: {imp['import_s'] * 1000:.0f} ms (python -c 'import cellsched' {imp['with_import_s']:.3f} s, "
           f"bare interpreter {imp['python_startup_s']:.3f} s; median of 5)")
