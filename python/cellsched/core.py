@@ -144,7 +144,8 @@ def plan(model: ModelLike, global_batch: int, cluster: Cluster, gpu_type: Option
 
     Returns {"feasible", "reason" (when not), "cell", "plan" (stages with dp x tp and layers,
     micro-batching, schedule), "estimate" (iter_time_s, breakdown, per-stage memory),
-    "throughput_samples_per_s", "launch" ({"megatron_args", "torchrun_args", "command_line"})}.
+    "throughput_samples_per_s", "launch" ({"megatron_args", "nnodes", "nproc_per_node",
+    "megatron_compatible", "notes", "command_line": the torchrun line})}.
 
     >>> c = cellsched.load_cluster(cellsched.data_path("clusters", "small-2type.json"))
     >>> best = cellsched.plan("bert__760M", 128, c)

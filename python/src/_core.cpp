@@ -140,8 +140,8 @@ std::shared_ptr<oracle_holder> estimator_oracle(cluster_ptr c, const std::vector
   auto h = std::make_shared<oracle_holder>();
   h->kind = "estimator";
   h->topology = std::move(c);
-  h->estimator = std::make_unique<best_plan_table<analytic_estimator>>(analytic_estimator(h->topology->catalog()),
-                                                                       *h->topology);
+  h->estimator =
+      std::make_unique<best_plan_table<analytic_estimator>>(analytic_estimator(h->topology->catalog()), *h->topology);
   for (const auto& doc : model_docs) h->estimator->add_model(resolve_model("", doc));
   h->estimator->set_resolver([](const std::string& name) -> std::optional<model> {
     if (!builtin_model_zoo().contains(name)) return std::nullopt;
@@ -244,8 +244,8 @@ struct state_handle {
     job_record* r = state.find(id);
     if (!r) throw nb::key_error(("no job '" + id + "'").c_str());
     if (remaining < 0 || remaining > r->spec.iterations)
-      throw nb::value_error(("remaining iterations of '" + id + "' must be in [0, " +
-                             std::to_string(r->spec.iterations) + "]").c_str());
+      throw nb::value_error(
+          ("remaining iterations of '" + id + "' must be in [0, " + std::to_string(r->spec.iterations) + "]").c_str());
     r->remaining_iterations = remaining;
   }
   void add_queued(double seconds) {
@@ -253,7 +253,8 @@ struct state_handle {
       if (r.state == job_state::pending) state.find(r.spec.id)->queued_s += seconds;
   }
   std::vector<std::string> validate(const std::string& decision_text) const {
-    return state.validate(io::parse_decision(io::parse_json_text(decision_text, "<decision>"), *topology, "<decision>"));
+    return state.validate(
+        io::parse_decision(io::parse_json_text(decision_text, "<decision>"), *topology, "<decision>"));
   }
   std::string apply(const std::string& decision_text) {
     const apply_report rep =
@@ -261,7 +262,8 @@ struct state_handle {
     return json{{"started", rep.started}, {"moved", rep.moved}, {"preempted", rep.preempted}, {"dropped", rep.dropped}}
         .dump();
   }
-  std::string snapshot_text(double now_s, const std::string& events, const std::string& costs, std::uint64_t seed) const {
+  std::string snapshot_text(double now_s, const std::string& events, const std::string& costs,
+                            std::uint64_t seed) const {
     const any_oracle* no_oracle = nullptr;
     return io::to_json(state.make_snapshot(now_s, no_oracle, parse_costs(costs, cost_options{}),
                                            parse_events(events, *topology), seed))
@@ -304,7 +306,8 @@ std::string simulate(const cluster_ptr& c, const std::string& trace_text, const 
     f.job_crashes_per_job_day = f.node_failures_per_node_day;
     opts.faults = f;
   }
-  const sim::round_rule rule = r.string("round_rule") == "reference" ? sim::round_rule::reference : sim::round_rule::active;
+  const sim::round_rule rule =
+      r.string("round_rule") == "reference" ? sim::round_rule::reference : sim::round_rule::active;
   const bool with_reference = r.boolean("with_reference");
   io::trace_options topts;
   topts.iteration_divisor = static_cast<int>(r.integer_or("iteration_divisor", 1, 1, 1'000'000));
@@ -425,7 +428,8 @@ NB_MODULE(_core, m) {
           out.push_back({{"id", n.id}, {"gpu_type", n.gpu_type}, {"num_gpus", n.num_gpus}, {"first_gpu", n.first_gpu}});
         return out.dump();
       });
-  m.def("load_cluster", [](const std::string& path) { return std::make_shared<const cluster>(io::load_cluster_file(path)); });
+  m.def("load_cluster",
+        [](const std::string& path) { return std::make_shared<const cluster>(io::load_cluster_file(path)); });
   m.def("parse_cluster", [](const std::string& text, const std::string& origin) {
     return std::make_shared<const cluster>(io::parse_cluster(io::parse_json_text(text, origin), origin));
   });
@@ -462,8 +466,11 @@ NB_MODULE(_core, m) {
   m.def("policies", [] {
     json out = json::array();
     for (const auto& e : registry().entries())
-      out.push_back({{"name", e.name}, {"summary", e.summary}, {"available", e.available},
-                     {"unavailable_reason", e.unavailable_reason}, {"costs", costs_json(e.costs)}});
+      out.push_back({{"name", e.name},
+                     {"summary", e.summary},
+                     {"available", e.available},
+                     {"unavailable_reason", e.unavailable_reason},
+                     {"costs", costs_json(e.costs)}});
     return out.dump();
   });
   nb::class_<policy_handle>(m, "Policy")

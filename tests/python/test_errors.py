@@ -66,3 +66,24 @@ def test_version_is_the_cmake_project_version():
     text = open(os.path.join(SOURCE_DIR, "CMakeLists.txt"), encoding="utf-8").read()
     cmake_version = re.search(r"project\(cellsched VERSION ([0-9.]+)", text).group(1)
     assert cellsched.__version__ == cmake_version == importlib.metadata.version("cellsched")
+
+
+@pytest.mark.parametrize("loader", [cellsched.load_job, cellsched.load_model, cellsched.load_profile])
+def test_every_loader_checks_the_kind_of_file(loader):
+    path = cellsched.data_path("clusters", "small-2type.json")
+    with pytest.raises(cellsched.InputError) as e:
+        loader(path)
+    assert e.value.file == path and e.value.field == "kind"
+
+
+def test_job_file_round_trip_and_bad_field(tmp_path):
+    good = tmp_path / "job.json"
+    good.write_text(json.dumps({"kind": "job", "id": "a", "model": "bert__760M", "global_batch": 128,
+                                "iterations": 10, "submit_time_s": 0, "requested_gpus": 4}))
+    assert cellsched.load_job(str(good)) == cellsched.Job("a", "bert__760M", 128, 10, requested_gpus=4)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"kind": "job", "id": "a", "model": "bert__760M", "global_batch": 128,
+                               "iterations": 10, "submit_time_s": 0, "gpus": 4}))
+    with pytest.raises(cellsched.InputError) as e:
+        cellsched.load_job(str(bad))
+    assert e.value.file == str(bad) and e.value.field == "gpus"

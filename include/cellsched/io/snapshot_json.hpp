@@ -42,8 +42,7 @@ inline constexpr const char* event_names[] = {"arrival", "departure", "node_fail
   event e;
   std::size_t k = 0;
   while (k < std::size(event_names) && kind != event_names[k]) ++k;
-  if (k == std::size(event_names))
-    r.fail("kind", "one of arrival, departure, node_failure, node_repair, job_failure");
+  if (k == std::size(event_names)) r.fail("kind", "one of arrival, departure, node_failure, node_repair, job_failure");
   e.kind = static_cast<event_kind>(k);
   if (e.kind == event_kind::node_failure || e.kind == event_kind::node_repair)
     e.node = static_cast<node_id>(r.integer("node", 0, nodes - 1));
@@ -144,9 +143,8 @@ template <class Oracle>
   json doc;
   doc["now_s"] = s.now_s;
   doc["seed"] = s.seed;
-  doc["costs"] = {{"tune_s_per_gpu", s.costs.tune_s_per_gpu},
-                  {"tune_cap_s", s.costs.tune_cap_s},
-                  {"restart_s", s.costs.restart_s}};
+  doc["costs"] = {
+      {"tune_s_per_gpu", s.costs.tune_s_per_gpu}, {"tune_cap_s", s.costs.tune_cap_s}, {"restart_s", s.costs.restart_s}};
   json nodes = json::array();
   for (const auto& n : s.nodes) nodes.push_back({{"id", n.id}, {"up", n.up}, {"gpu_busy", n.gpu_busy}});
   doc["nodes"] = std::move(nodes);
