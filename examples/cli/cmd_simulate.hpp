@@ -297,7 +297,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
       oracle_line = "the reference profile table " + table_path;
       runs = run_with(*table);
     } else {
-      const table_coverage cov = coverage_of(*table, topology, trace);
+      const sim::table_coverage cov = sim::coverage_of(*table, topology, trace);
       oracle_line = cov.summary(table_path);
       for (const auto& w : cov.warnings()) std::cerr << "simulate: warning: " << w << "\n";
       oracle_info["table_jobs"] = cov.table_jobs;

@@ -113,6 +113,7 @@
 #include "cellsched/sim/synthetic_load.hpp"
 #include "cellsched/sim/synthetic_random.hpp"
 #include "cellsched/sim/synthetic_trace.hpp"
+#include "cellsched/sim/table_coverage.hpp"
 #include "cellsched/sim/truth_oracle.hpp"
 
 #include "cellsched/probe/busbw.hpp"

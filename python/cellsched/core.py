@@ -186,6 +186,24 @@ class Oracle:
         return cls(_core.estimator_oracle(cluster._c, [json.dumps(m) for m in models]), cluster)
 
     @classmethod
+    def auto(cls, cluster: Cluster, trace: Sequence[JobLike], path: Optional[str] = None) -> "Oracle":
+        """The reference table for the jobs of ``trace`` whose model and batch it measured (when it has
+        every GPU type of the cluster), our estimator for the rest: ``cellsched simulate --oracle auto``.
+        ``coverage()`` says which."""
+        text = json.dumps({"kind": "trace", "jobs": [_job_dict(j) for j in trace]})
+        return cls._auto(cluster, text, path)
+
+    @classmethod
+    def _auto(cls, cluster: Cluster, trace_text: str, path: Optional[str] = None) -> "Oracle":
+        return cls(_core.auto_oracle(cluster._c, trace_text,
+                                     os.fspath(path or data_path("perf", "arena-profile-db.json")), []), cluster)
+
+    def coverage(self) -> Dict[str, Any]:
+        """For an "auto" oracle: table_jobs, estimator_jobs, uncovered_models, uncovered_gpu_types and the
+        warnings the command line prints; empty for the others."""
+        return json.loads(self._o.coverage_json()) or {}
+
+    @classmethod
     def from_callable(cls, cluster: Cluster, fn: Callable[[Dict[str, Any], str, List[int]], Any]) -> "Oracle":
         return cls(_core.callable_oracle(cluster._c, fn), cluster)
 
@@ -207,7 +225,7 @@ def _oracle(oracle: OracleLike, cluster: Cluster) -> Oracle:
         return Oracle.estimator(cluster)
     if callable(oracle):
         return Oracle.from_callable(cluster, oracle)
-    raise ValueError(f"oracle must be an Oracle, 'table', 'estimator' or a callable, got {oracle!r}")
+    raise ValueError(f"oracle must be an Oracle, 'auto', 'table', 'estimator' or a callable, got {oracle!r}")
 
 
 # --------------------------------------------------------------------------------------------- policies
@@ -350,7 +368,7 @@ class SchedulerState:
 # -------------------------------------------------------------------------------------------- simulator
 
 def simulate(cluster: Optional[Cluster] = None, trace: Union[None, str, Sequence[JobLike]] = None,
-             policies: Optional[Sequence[str]] = None, oracle: OracleLike = "table", *,
+             policies: Optional[Sequence[str]] = None, oracle: OracleLike = "auto", *,
              rounds: Optional[int] = None, round_s: float = 300.0, reference: Optional[bool] = None,
              iteration_divisor: Optional[int] = None, trace_order: Optional[str] = None,
              exact_restarts: bool = False, seed: int = 0, fault_rate: Optional[float] = None) -> Dict[str, Any]:
@@ -360,8 +378,9 @@ def simulate(cluster: Optional[Cluster] = None, trace: Union[None, str, Sequence
     1,280-GPU cluster with the reference table, 2,000 rounds at most, the reference conventions). The
     defaults follow the command line: ``reference`` (default: True for the bundled inputs) divides a
     CSV trace's iterations by 5, reads it in file order and averages throughput over the rounds above
-    100 samples/s; the run ends when every job is done unless ``rounds`` is given. ``oracle``: "table"
-    (the bundled reference table), "estimator", an Oracle or a callable (see Oracle). ``fault_rate``
+    100 samples/s; the run ends when every job is done unless ``rounds`` is given. ``oracle``: "auto"
+    (default, as the command line: the bundled reference table for the jobs it covers, our estimator for
+    the rest), "table", "estimator", an Oracle or a callable (see Oracle). ``fault_rate``
     injects node failures and job crashes at that rate per node-day and job-day, drawn from ``seed``.
 
     Returns {"inputs": {...}, "policies": [one dict per policy: the metrics (finished_jobs,
@@ -388,7 +407,7 @@ def simulate(cluster: Optional[Cluster] = None, trace: Union[None, str, Sequence
         order = trace_order or "time"
         trace_text = json.dumps({"kind": "trace", "jobs": [_job_dict(j) for j in trace]})
         trace_name = "<list of jobs>"
-    orc = _oracle(oracle, cluster)
+    orc = Oracle._auto(cluster, trace_text) if oracle == "auto" else _oracle(oracle, cluster)
     names = list(policies) if policies is not None else [p["name"] for p in available_policies() if p["available"]]
     options = {"rounds": rounds if explicit_rounds else (2000 if reference else 100_000), "round_s": float(round_s),
                "stop_when_done": not explicit_rounds, "stop_when_stalled": not explicit_rounds and not reference,
@@ -406,4 +425,6 @@ def simulate(cluster: Optional[Cluster] = None, trace: Union[None, str, Sequence
                      **{k: options[k] for k in ("rounds", "round_s", "trace_order", "seed", "round_rule")}}
     if fault_rate is not None:
         doc["inputs"]["fault_rate"] = fault_rate
+    if orc.kind == "auto":
+        doc["inputs"]["oracle_coverage"] = orc.coverage()
     return doc

@@ -42,14 +42,15 @@ def _ray_available() -> bool:
 
 def sweep(policies: Sequence[str], traces: Sequence[Union[str, Sequence[Any]]], seeds: Sequence[int] = (0,),
           options: Sequence[Dict[str, Any]] = ({},), *, cluster: Optional[str] = None,
-          oracle: Union[str, Callable[..., Any]] = "table", executor: str = "auto",
+          oracle: Union[str, Callable[..., Any]] = "auto", executor: str = "auto",
           max_workers: Optional[int] = None) -> List[Dict[str, Any]]:
     """Runs every combination of ``policies`` x ``traces`` x ``seeds`` x ``options`` and returns one row
     per run, in that nested order.
 
     ``traces``: trace file paths or lists of jobs; ``cluster``: a cluster file path (None: the bundled
     1,280-GPU cluster); ``options``: keyword arguments of ``cellsched.simulate`` (rounds, round_s,
-    reference, fault_rate, ...); ``oracle``: "table", "estimator" or a picklable callable.
+    reference, fault_rate, ...); ``oracle``: "auto" (as ``simulate``), "table", "estimator" or a picklable
+    callable.
     ``executor``: "auto" (Ray tasks when ``ray.is_initialized()``, else local processes), "ray",
     "processes" or "sequential".
 

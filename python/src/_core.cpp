@@ -39,10 +39,12 @@
 #include <cellsched/search/best_plan_table.hpp>
 #include <cellsched/search/plan_json.hpp>
 #include <cellsched/search/rank.hpp>
+#include <cellsched/sim/covering_oracle.hpp>
 #include <cellsched/sim/default_policies.hpp>
 #include <cellsched/sim/metrics.hpp>
 #include <cellsched/sim/report.hpp>
 #include <cellsched/sim/simulator.hpp>
+#include <cellsched/sim/table_coverage.hpp>
 #include <cellsched/version.hpp>
 
 namespace nb = nanobind;
@@ -119,6 +121,9 @@ struct oracle_holder {
   std::unique_ptr<best_plan_table<analytic_estimator>> estimator;
   std::unique_ptr<synchronized_oracle<best_plan_table<analytic_estimator>>> shared_estimator;
   std::unique_ptr<python_oracle> callable;
+  using covering = sim::covering_oracle<reference_perf_table, synchronized_oracle<best_plan_table<analytic_estimator>>>;
+  std::unique_ptr<covering> chained;
+  json coverage;  ///< what the table covers ("auto")
   std::unique_ptr<any_oracle> any;
 
   [[nodiscard]] perf_answer query(const job& j, const std::string& t, const node_layout& l) const {
@@ -149,6 +154,31 @@ std::shared_ptr<oracle_holder> estimator_oracle(cluster_ptr c, const std::vector
   });
   h->shared_estimator = std::make_unique<synchronized_oracle<best_plan_table<analytic_estimator>>>(*h->estimator);
   h->any = std::make_unique<any_oracle>(*h->shared_estimator);
+  return h;
+}
+
+/// The table for the jobs of `trace_text` whose model and batch it measured (when it has every GPU type
+/// of the cluster), our estimator for the others: `cellsched simulate --oracle auto`.
+std::shared_ptr<oracle_holder> auto_oracle(cluster_ptr c, const std::string& trace_text, const std::string& path,
+                                           const std::vector<std::string>& model_docs) {
+  auto h = estimator_oracle(std::move(c), model_docs);
+  h->kind = "auto";
+  h->table = std::make_unique<reference_perf_table>(io::load_reference_table(path, h->topology->catalog()));
+  h->table->bind_cluster(*h->topology);
+  io::trace_options topts;
+  topts.checks.gpus = &h->topology->catalog();
+  const auto trace = io::parse_trace_json(io::parse_json_text(trace_text, "<trace>"), "<trace>", topts);
+  const sim::table_coverage cov = sim::coverage_of(*h->table, *h->topology, trace);
+  h->coverage = {{"table_jobs", cov.table_jobs},
+                 {"estimator_jobs", cov.estimator_jobs},
+                 {"uncovered_models", cov.missing_models},
+                 {"uncovered_gpu_types", cov.missing_types},
+                 {"warnings", cov.warnings()}};
+  const auto covered = cov.covered;
+  h->chained = std::make_unique<oracle_holder::covering>(*h->table, *h->shared_estimator, [covered](const job& j) {
+    return covered.count({j.model, j.global_batch}) > 0;
+  });
+  h->any = std::make_unique<any_oracle>(*h->chained);
   return h;
 }
 
@@ -446,7 +476,10 @@ NB_MODULE(_core, m) {
   m.def("load_profile", [](const std::string& path) { return io::to_json(io::load_profile_file(path)).dump(); });
   m.def("model_names", [] { return builtin_model_zoo().names(); });
 
-  nb::class_<oracle_holder>(m, "Oracle").def_ro("kind", &oracle_holder::kind);
+  nb::class_<oracle_holder>(m, "Oracle")
+      .def_ro("kind", &oracle_holder::kind)
+      .def("coverage_json", [](const oracle_holder& o) { return o.coverage.dump(); });
+  m.def("auto_oracle", &auto_oracle);
   m.def("table_oracle", &table_oracle);
   m.def("estimator_oracle", &estimator_oracle);
   m.def("callable_oracle", &callable_oracle);
