@@ -1,11 +1,15 @@
-# Thin wrapper over CMake. `make demo` runs the main job; `make test` builds everything and runs ctest.
+# Thin wrapper over CMake. `make demo` runs the main job; `make test` builds everything, runs ctest, then
+# the Python suite in its own virtual environment (cmake/python-tests.sh).
 BUILD      ?= build
 BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
+# 0 skips the Python stage of `make test` (CI's sanitizer run: the module is not built with them).
+PYTHON_TESTS ?= 1
 
 # Debian packages the build needs; `deps` installs the missing ones when run as root.
-DEB_PACKAGES = cmake make g++ pkg-config libeigen3-dev nlohmann-json3-dev catch2 coinor-libcbc-dev
+DEB_PACKAGES = cmake make g++ pkg-config libeigen3-dev nlohmann-json3-dev catch2 coinor-libcbc-dev \
+               python3-venv python3-dev python3-pip
 
 .PHONY: all deps configure build demo test bench fuzz clean format format-check
 
@@ -26,6 +30,7 @@ demo: configure
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@if [ "$(PYTHON_TESTS)" != 0 ]; then sh cmake/python-tests.sh $(BUILD); fi
 
 bench: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCELLSCHED_BUILD_BENCH=ON $(CMAKE_ARGS) >/dev/null

@@ -16,6 +16,7 @@
 #include <cellsched/io/cluster_json.hpp>
 #include <cellsched/io/json_reader.hpp>
 #include <cellsched/io/observation_io.hpp>
+#include <cellsched/io/snapshot_json.hpp>
 #include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/io/state_json.hpp>
 #include <cellsched/model/zoo.hpp>
@@ -36,7 +37,9 @@ namespace decide_detail {
 inline const char* decide_help =
     "usage: cellsched decide --state STATE.json --json OUT [options]\n"
     "\n"
-    "Makes one scheduling decision on a saved scheduler state and writes it as JSON without acting: the\n"
+    "Makes one scheduling decision on a saved scheduler state and writes it as JSON without acting (the\n"
+    "decision document of the library (io/snapshot_json.hpp), each placement with its plan\n"
+    "and predicted iteration time): the\n"
     "file-level integration for a host scheduler (docs/closed-loop.md). The decision is checked against\n"
     "the state (no GPU double-booked, every job known); problems are listed and exit status is 1.\n"
     "\n"
@@ -61,20 +64,6 @@ inline const char* decide_help =
     "  --save-state OUT        also write the state as it is after applying the decision\n"
     "\n"
     "Exit status: 0 a valid decision; 1 the policy's decision cannot be applied to the state; 2 bad input.\n";
-
-[[nodiscard]] inline nlohmann::json placement_json(const placement& p) {
-  nlohmann::json j = {{"job_id", p.job_id},
-                      {"gpu_type", p.alloc.gpu_type},
-                      {"num_gpus", p.alloc.num_gpus()},
-                      {"layout", p.alloc.layout},
-                      {"gpus", p.alloc.gpus},
-                      {"opportunistic", p.opportunistic}};
-  if (p.chosen_plan) {
-    j["plan"] = io::state_json_detail::plan_json(*p.chosen_plan);
-    j["plan_text"] = plan_summary(*p.chosen_plan);
-  }
-  return j;
-}
 
 }  // namespace decide_detail
 
@@ -144,7 +133,7 @@ inline int run_decide(const std::vector<std::string>& argv) {
   using chained_oracle = sim::covering_oracle<reference_perf_table, best_plan_table<analytic_estimator>>;
   std::optional<chained_oracle> chained;
   if (oracle_kind == "auto") {
-    const auto covered = coverage_of(*table, topology, jobs).covered;
+    const auto covered = sim::coverage_of(*table, topology, jobs).covered;
     chained.emplace(*table, est, [covered](const job& j) { return covered.count({j.model, j.global_batch}) > 0; });
   }
   const any_oracle base = oracle_kind == "estimator" ? any_oracle(est)
@@ -171,9 +160,14 @@ inline int run_decide(const std::vector<std::string>& argv) {
   const double decide_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const std::vector<std::string> problems = state.validate(d);
 
-  nlohmann::json run = nlohmann::json::array();
-  for (const auto& p : d.run) {
-    nlohmann::json j = placement_json(p);
+  // The decision in the library's form (io/snapshot_json.hpp, as the Python package reads it), each
+  // placement with what the host may want to log beside it.
+  nlohmann::json dec = io::to_json(d);
+  for (std::size_t i = 0; i < d.run.size(); ++i) {
+    const placement& p = d.run[i];
+    nlohmann::json& j = dec["run"][i];
+    j["num_gpus"] = p.alloc.num_gpus();
+    if (p.chosen_plan) j["plan_text"] = plan_summary(*p.chosen_plan);
     if (const job_record* r = state.find(p.job_id)) {
       const online_answer ans = online.explain(r->spec, p.alloc.gpu_type, p.alloc.layout);
       j["was_running"] = r->state == job_state::running;
@@ -181,10 +175,7 @@ inline int run_decide(const std::vector<std::string>& argv) {
       j["prediction_source"] = adapt ? to_string(ans.source) : "predicted";
       if (adapt) j["prediction_confidence"] = ans.confidence;
     }
-    run.push_back(std::move(j));
   }
-  nlohmann::json dropped = nlohmann::json::array();
-  for (const auto& dj : d.dropped) dropped.push_back({{"job_id", dj.job_id}, {"reason", dj.reason}});
   const decision keep_all{};  // the host doing nothing: every running job keeps its GPUs
   const decision_comparison vs_now = compare_decisions(snap, keep_all, d);
   nlohmann::json alarm_list = nlohmann::json::array();
@@ -196,9 +187,9 @@ inline int run_decide(const std::vector<std::string>& argv) {
                         {"cluster", topology.name()},
                         {"now_s", now},
                         {"jobs", snap.jobs.size()},
-                        {"run", std::move(run)},
-                        {"preempt", d.preempt},
-                        {"dropped", std::move(dropped)},
+                        {"run", std::move(dec["run"])},
+                        {"preempt", std::move(dec["preempt"])},
+                        {"dropped", std::move(dec["dropped"])},
                         {"valid", problems.empty()},
                         {"problems", problems},
                         {"decide_s", decide_s},

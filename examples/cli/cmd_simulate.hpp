@@ -190,16 +190,6 @@ template <class Oracle>
   return out;
 }
 
-[[nodiscard]] inline nlohmann::json faults_json(const sim::fault_report& f) {
-  return {{"node_failures", f.node_failures},
-          {"repairs", f.repairs},
-          {"job_crashes", f.job_crashes},
-          {"scheduler_restarts", f.scheduler_restarts},
-          {"lost_jobs", f.lost_jobs},
-          {"invariant_violations", f.invariant_violations},
-          {"first_violations", f.first_violations}};
-}
-
 }  // namespace simulate_detail
 
 inline int run_simulate(const std::vector<std::string>& argv) {
@@ -347,7 +337,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
       oracle_line = "the reference profile table " + table_path;
       runs = run_with(*table);
     } else {
-      const table_coverage cov = coverage_of(*table, topology, trace);
+      const sim::table_coverage cov = sim::coverage_of(*table, topology, trace);
       oracle_line = cov.summary(table_path);
       for (const auto& w : cov.warnings()) std::cerr << "simulate: warning: " << w << "\n";
       oracle_info["table_jobs"] = cov.table_jobs;
@@ -442,7 +432,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     const std::filesystem::path out = a.get("--json");
     nlohmann::json doc = sim::results_json(runs, metrics, inputs, reference_experiment);
     for (std::size_t i = 0; i < runs.size(); ++i)
-      if (runs[i].faults) doc["policies"][i]["faults"] = faults_json(*runs[i].faults);
+      if (runs[i].faults) doc["policies"][i]["faults"] = sim::faults_json(*runs[i].faults);
     if (shadow) doc["shadow"] = sim::shadow_json(host_policy, shadows);
     write_text(out.string(), doc.dump(2) + "\n");
     std::filesystem::path stem = out;

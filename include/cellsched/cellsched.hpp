@@ -19,6 +19,7 @@
 #include "cellsched/io/observation_io.hpp"
 #include "cellsched/io/profile_json.hpp"
 #include "cellsched/io/reference_table_json.hpp"
+#include "cellsched/io/snapshot_json.hpp"
 #include "cellsched/io/state_json.hpp"
 #include "cellsched/io/trace_io.hpp"
 
@@ -117,6 +118,7 @@
 #include "cellsched/sim/synthetic_load.hpp"
 #include "cellsched/sim/synthetic_random.hpp"
 #include "cellsched/sim/synthetic_trace.hpp"
+#include "cellsched/sim/table_coverage.hpp"
 #include "cellsched/sim/truth_oracle.hpp"
 
 #include "cellsched/probe/busbw.hpp"

@@ -52,7 +52,7 @@ TEST_CASE("decide: a decision on a saved state, valid, with its plans and predic
   CHECK(d["jobs"] == 3);
   REQUIRE(d["run"].size() >= 2);  // both pending jobs fit on the idle H100s and A100s
   for (const auto& p : d["run"]) {
-    CHECK(p["num_gpus"].get<int>() == static_cast<int>(p["gpus"].size()));
+    CHECK(p["num_gpus"].get<int>() == static_cast<int>(p["alloc"]["gpus"].size()));
     CHECK(p["predicted_iter_time_s"].get<double>() > 0);
     CHECK(p["prediction_source"] == "predicted");
     CHECK(p.contains("plan"));

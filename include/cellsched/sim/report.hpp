@@ -205,6 +205,18 @@ namespace report_detail {
   return doc;
 }
 
+/// The fault counts of a run with injected faults, and its first invariant violations.
+[[nodiscard]] inline nlohmann::json faults_json(const fault_report& f) {
+  return {{"node_failures", f.node_failures},
+          {"repairs", f.repairs},
+          {"job_crashes", f.job_crashes},
+          {"scheduler_restarts", f.scheduler_restarts},
+          {"lost_jobs", f.lost_jobs},
+          {"invariant_violations", f.invariant_violations},
+          {"first_violations", f.first_violations}};
+}
+
+
 /// Per-job results of every run as JSON: {"kind":"simulation_jobs","policies":[{"policy":..,"jobs":[..]}]}.
 [[nodiscard]] inline nlohmann::json jobs_json(const std::vector<sim_run>& runs) {
   nlohmann::json doc;
