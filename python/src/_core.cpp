@@ -86,10 +86,13 @@ class python_oracle {
     spec["requested_gpus"] = j.requested_gpus;
     spec["deadline_s"] = j.deadline_s ? nb::cast(*j.deadline_s) : nb::none();
     spec["weight"] = j.weight;
-    spec["queue"] = j.queue;
-    nb::list labels;
-    for (const auto& lb : j.labels) labels.append(lb);
-    spec["labels"] = labels;
+    // As the job JSON writes them: only when set (an empty queue is not a valid name on the way back).
+    if (!j.queue.empty()) spec["queue"] = j.queue;
+    if (!j.labels.empty()) {
+      nb::list labels;
+      for (const auto& lb : j.labels) labels.append(lb);
+      spec["labels"] = labels;
+    }
     nb::list l;
     for (int g : layout) l.append(g);
     const nb::object r = fn_(spec, gpu_type, l);
