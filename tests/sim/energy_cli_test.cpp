@@ -87,3 +87,30 @@ TEST_CASE("energy cli: plan shows the fastest, cheapest and most energy-efficien
   CHECK(run_cli(base + " --objective cost", dir / "io").status == 2);  // no prices
   fs::remove_all(dir);
 }
+
+TEST_CASE("energy cli: estimate prints energy per iteration, slower and leaner under a power limit",
+          "[estimate][cli][energy]") {
+  const fs::path dir = cellsched::test::unique_temp_path("cellsched_energy_estimate");
+  const std::string base = "estimate --cluster " + data + "/clusters/small-2type.json --model bert__1.3B --gpus 8" +
+                           " --gpu-type a100-80gb --global-batch 64 --tp 1 --pp 1 --dp 8 --micro-batch 8";
+  const auto full = run_cli(base + prices + " --json " + (dir / "full.json").string(), dir / "io");
+  INFO(full.err);
+  REQUIRE(full.status == 0);
+  CHECK_THAT(full.out, Catch::Contains("J per iteration") && Catch::Contains("no price for a100-80gb"));
+  const auto capped = run_cli(base + " --power-limit-w 200 --json " + (dir / "capped.json").string(), dir / "io");
+  REQUIRE(capped.status == 0);
+  CHECK_THAT(capped.out, Catch::Contains("under a 200 W limit"));
+  const auto f = nlohmann::json::parse(slurp(dir / "full.json"))["energy"];
+  const auto c = nlohmann::json::parse(slurp(dir / "capped.json"))["energy"];
+  // A100 80 GB: 400 W, idle 40 W. At 200 W compute runs at (160/360)^(1/3) = 0.763 of its clock: the
+  // iteration takes longer and every phase draws at most half of the full-power figure, so energy falls.
+  CHECK(c["iter_time_ms"].get<double>() > f["iter_time_ms"].get<double>());
+  CHECK(c["energy_j_per_iteration"].get<double>() < f["energy_j_per_iteration"].get<double>());
+  CHECK(f["gpu_power_w"].get<double>() <= 400.0);
+  CHECK(c["gpu_power_w"].get<double>() <= 200.0);
+  CHECK(f["usd_per_iteration"].is_null());
+  const auto bad = run_cli(base + " --power-limit-w 500", dir / "io");
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.err, Catch::Contains("a power limit for a100-80gb in (40, 400] W"));
+  fs::remove_all(dir);
+}
