@@ -24,6 +24,8 @@
 #include <cellsched/sim/report.hpp>
 #include <cellsched/sim/simulator.hpp>
 
+#include "philly_inputs.hpp"
+
 using namespace cellsched;
 
 int main(int argc, char** argv) {
@@ -54,13 +56,10 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    const std::string data = CELLSCHED_DATA_DIR;
-    const cluster topology = io::load_cluster_file(data + "/clusters/arena-1280.json");
-    io::trace_options topts;
-    topts.iteration_divisor = 5;
-    const std::vector<job> trace = io::load_trace_file(data + "/traces/philly.csv", topts);
-    reference_perf_table table = io::load_reference_table(data + "/perf/arena-profile-db.json", topology.catalog());
-    table.bind_cluster(topology);
+    const philly_inputs in = load_philly_inputs(CELLSCHED_DATA_DIR);
+    const cluster& topology = in.topology;
+    const std::vector<job>& trace = in.trace;
+    const reference_perf_table& table = in.table;
 
     const auto registry = sim::default_policy_registry<reference_perf_table>();
     std::vector<sim::sim_run> runs;

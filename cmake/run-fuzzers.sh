@@ -23,7 +23,7 @@ if [ $# -ge 1 ]; then
   build=$1
   shift
 fi
-all="cluster_json model_json job_json trace_csv trace_json profile_json perf_table measurements_csv cli_args observations state_json"
+all="cluster_json model_json job_json trace_csv trace_json profile_json perf_table measurements_csv cli_args observations state_json prices_json"
 targets=${*:-$all}
 src=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${JOBS:-2}

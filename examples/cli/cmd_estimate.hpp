@@ -14,6 +14,8 @@
 
 #include "args.hpp"
 #include "cellsched/estimate/analytic_estimator.hpp"
+#include "cellsched/estimate/energy.hpp"
+#include "cellsched/hardware/power.hpp"
 #include "cellsched/estimate/measurement_report.hpp"
 #include "cellsched/estimate/measurements.hpp"
 #include "cellsched/estimate/stage_fit.hpp"
@@ -23,6 +25,7 @@
 #include "cellsched/io/json_reader.hpp"
 #include "cellsched/io/profile_json.hpp"
 #include "cellsched/model/zoo.hpp"
+#include "energy_cli.hpp"
 #include "estimate_batch.hpp"
 #include "stage_measurements.hpp"
 
@@ -36,7 +39,7 @@ inline const char* estimate_usage =
     "                          [--recompute | --selective-recompute] [--sequence-parallel]\n"
     "                          [--overlap-grad-reduce] [--virtual-stages V] [--zero1] [--profile FILE]\n"
     "                          [--stage-measurements FILE.csv\n"
-    "                          [--stage-gpu-type TYPE]] [--json OUT]\n"
+    "                          [--stage-gpu-type TYPE]] [--power-limit-w W] [--prices FILE] [--json OUT]\n"
     "       cellsched estimate --measurements FILE.csv [--gpu-type TYPE] [--profile FILE]\n"
     "                          [--stage-measurements FILE.csv] [--json OUT]\n"
     "\n"
@@ -51,7 +54,10 @@ inline const char* estimate_usage =
     "a100-80gb, 8 per node) unless optional columns say otherwise (docs/formats/measurements.md). Prints\n"
     "predicted vs measured per row, then the accuracy summary; --json writes an array `rows` in input\n"
     "order and the summary.\n"
-    "--profile FILE: a probe profile (docs/formats/profile.md) calibrating its GPU type.\n";
+    "--profile FILE: a probe profile (docs/formats/profile.md) calibrating its GPU type.\n"
+    "One plan also prints its energy per iteration and sample (docs/energy-cost.md): compute at the power\n"
+    "limit, communication and bubble at idle power; --power-limit-w W caps the GPUs (compute slows with\n"
+    "the clock the cap allows), --prices FILE (docs/formats/prices.md) adds the cost per iteration.\n";
 
 /// GPUs per node of a Cell of `gpus` GPUs of `type` on the cluster: `nodes` nodes of equal share, or
 /// the fewest nodes (largest first). Throws usage_error when the cluster cannot hold it.
@@ -142,7 +148,7 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   const args a(argv,
                {"--cluster", "--model", "--model-file", "--job", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp",
                 "--micro-batch", "--global-batch", "--schedule", "--profile", "--json", "--measurements",
-                "--stage-measurements", "--stage-gpu-type", "--virtual-stages"},
+                "--stage-measurements", "--stage-gpu-type", "--virtual-stages", "--power-limit-w", "--prices"},
                {"--recompute", "--selective-recompute", "--sequence-parallel", "--overlap-grad-reduce", "--zero1",
                 "--help"});
   if (a.has("--help")) {
@@ -155,7 +161,8 @@ inline int run_estimate(const std::vector<std::string>& argv) {
 
   if (a.has("--measurements")) {
     for (const char* flag :
-         {"--cluster", "--model", "--model-file", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch"})
+         {"--cluster", "--model", "--model-file", "--gpus", "--tp", "--pp", "--dp", "--micro-batch", "--global-batch",
+          "--power-limit-w", "--prices"})
       if (a.has(flag)) throw usage_error(std::string(flag) + " does not apply to --measurements");
     measurement_setup setup;
     if (a.has("--stage-gpu-type"))
@@ -242,7 +249,28 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
   apply_stage_measurements(a, est, stage_gpu_type(a));
   const estimate_result r = est.estimate(m, c, p);
-  const nlohmann::json doc = estimate_json(r, c, p, model_name);
+  nlohmann::json doc = estimate_json(r, c, p, model_name);
+  // Energy and cost of the iteration (estimate/energy.hpp), under --power-limit-w when given.
+  const gpu_type& gt = *cl.catalog().find(type);
+  const double limit_w = a.has("--power-limit-w") ? a.get_double("--power-limit-w", 0.0, 0.0, 1e6) : 0.0;
+  if (a.has("--power-limit-w"))
+    if (const std::string why = power_limit_problem(gt, limit_w); !why.empty())
+      throw usage_error("--power-limit-w expects " + why);
+  const gpu_price* price = nullptr;
+  const price_table prices = effective_prices(a, cl);
+  if (a.has("--prices")) price = prices.find(type, cl.catalog());
+  const bool energy_known = has_power(gt) && r.infeasible_reason.empty();
+  iteration_energy ie;
+  if (energy_known) {
+    ie = energy_per_iteration(gt, gpus, r.breakdown, static_cast<double>(global), limit_w,
+                              price ? price->usd_per_gpu_hour : 0.0);
+    doc["energy"] = {{"power_limit_w", limit_w > 0 ? nlohmann::json(limit_w) : nlohmann::json(nullptr)},
+                     {"iter_time_ms", ie.iter_time_s * 1e3},
+                     {"gpu_power_w", ie.gpu_power_w},
+                     {"energy_j_per_iteration", ie.energy_j},
+                     {"energy_j_per_sample", 1.0 / ie.samples_per_j},
+                     {"usd_per_iteration", price ? nlohmann::json(ie.cost_usd) : nlohmann::json(nullptr)}};
+  }
   if (!r.infeasible_reason.empty()) {
     std::cout << model_name << " on " << gpus << " x " << type << ": plan not feasible: " << r.infeasible_reason
               << "\n";
@@ -263,6 +291,17 @@ inline int run_estimate(const std::vector<std::string>& argv) {
       std::printf("  stage %zu: layers [%d, %d)  fwd %.2f bwd %.2f ms per micro-batch, peak memory %.2f GB%s\n", s,
                   p.stages[s].first_layer, p.stages[s].end_layer, r.stages[s].fwd_s * 1e3, r.stages[s].bwd_s * 1e3,
                   r.stages[s].peak_mem_bytes / 1e9, r.stages[s].fits ? "" : " (does not fit)");
+    if (!energy_known) {
+      std::printf("energy: not computed (%s has no board power, tdp_w)\n", type.c_str());
+    } else {
+      std::printf("energy: %.1f J per iteration (%.3f J/sample), %.0f W per GPU on average", ie.energy_j,
+                  1.0 / ie.samples_per_j, ie.gpu_power_w);
+      if (limit_w > 0)
+        std::printf("; under a %.0f W limit the iteration takes %.2f ms", limit_w, ie.iter_time_s * 1e3);
+      if (price) std::printf("; cost %.6f USD per iteration at %.4f USD/GPU-hour", ie.cost_usd, price->usd_per_gpu_hour);
+      if (a.has("--prices") && !price) std::printf("; no price for %s", type.c_str());
+      std::printf("\n");
+    }
   }
   if (a.has("--json")) io::save_json_file(doc, a.get("--json"));
   return r.infeasible_reason.empty() ? 0 : 1;

@@ -12,8 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "args.hpp"
+#include "energy_cli.hpp"
 #include "cellsched/cell/enumerate.hpp"
 #include "cellsched/estimate/analytic_estimator.hpp"
+#include "cellsched/estimate/energy.hpp"
+#include "cellsched/estimate/objective.hpp"
 #include "cellsched/io/cluster_json.hpp"
 #include "cellsched/io/job_json.hpp"
 #include "cellsched/io/json_reader.hpp"
@@ -35,8 +38,9 @@ inline const char* plan_usage =
     "Enumerates the job's Cells on the cluster - every GPU type, every allowed GPU count the type can hold,\n"
     "the node layouts allowed for it, every stage count up to min(GPUs, layers) - finds the best plan in\n"
     "each (per-stage dp x tp, micro-batching, layer split balanced by estimated time, schedule,\n"
-    "recomputation, ZeRO-1) with the analytic estimator, and ranks the Cells by iteration time. Prints the\n"
-    "top Cells, then the best one's plan stage by stage and its Megatron-LM / torchrun launch line.\n"
+    "recomputation, ZeRO-1) with the analytic estimator, and ranks the Cells by iteration time (or by\n"
+    "--objective). Prints the top Cells, the fastest, cheapest and most energy-efficient side by side,\n"
+    "then the best one's plan stage by stage and its Megatron-LM / torchrun launch line.\n"
     "\n"
     "options:\n"
     "  --top K              Cells to print and write (default 10)\n"
@@ -52,6 +56,11 @@ inline const char* plan_usage =
     "  --profile FILE       a probe profile calibrating its GPU type\n"
     "  --stage-measurements FILE.csv [--stage-gpu-type TYPE]   measured stage scales (below); the search\n"
     "                       then assumes nothing of recomputation or micro-batch size (slower, still exact)\n"
+    "  --objective throughput|cost|energy   rank by samples/s (default), samples per USD or samples per\n"
+    "                       joule (docs/energy-cost.md); the fastest, cheapest and most energy-efficient\n"
+    "                       Cells are printed side by side whatever the ranking\n"
+    "  --prices FILE        USD per GPU-hour per GPU type (docs/formats/prices.md); a cluster file's\n"
+    "                       \"prices\" override it\n"
     "Exit status: 0 a plan was found, 1 no Cell has a feasible plan, 2 bad input.\n";
 
 namespace plan_detail {
@@ -88,12 +97,98 @@ inline void print_row(std::size_t rank, const cell_search_result& r) {
     std::printf("%10s %10s  %s\n", "-", "-", r.reason.c_str());
 }
 
+/// Energy and cost of a Cell's best plan (estimate/energy.hpp); unknown for a two-type Cell, a type
+/// without board power, and (cost only) a type without a price.
+struct cell_energy {
+  bool energy_known = false;
+  bool cost_known = false;
+  iteration_energy e;
+};
+
+[[nodiscard]] inline cell_energy energy_of(const cell_search_result& r, const cluster& cl, const price_table& prices,
+                                           double batch) {
+  cell_energy out;
+  if (!r.feasible || r.where.heterogeneous()) return out;
+  const gpu_type* t = cl.catalog().find(r.where.gpu_type);
+  if (t == nullptr || !has_power(*t)) return out;
+  const gpu_price* p = prices.find(t->name, cl.catalog());
+  out.e = energy_per_iteration(*t, r.where.num_gpus, r.best_estimate.breakdown, batch, 0.0,
+                               p ? p->usd_per_gpu_hour : 0.0);
+  out.energy_known = true;
+  out.cost_known = p != nullptr;
+  return out;
+}
+
+/// The objective's figure for a Cell (higher is better; -1 when it cannot be computed).
+[[nodiscard]] inline double objective_figure(allocation_objective o, const cell_search_result& r,
+                                             const cell_energy& ce) {
+  if (!r.feasible) return -1.0;
+  switch (o) {
+    case allocation_objective::throughput: return r.throughput_samples_per_s();
+    case allocation_objective::cost: return ce.cost_known ? ce.e.samples_per_usd : -1.0;
+    case allocation_objective::energy: return ce.energy_known ? ce.e.samples_per_j : -1.0;
+  }
+  return -1.0;
+}
+
+/// The fastest, cheapest and most energy-efficient Cells side by side (text and JSON).
+inline void print_objectives(const std::vector<cell_search_result>& ranked, const cluster& cl, const price_table& prices,
+                             double batch, nlohmann::json& doc, const model& m) {
+  const char* labels[] = {"fastest", "cheapest", "most energy-efficient"};
+  const allocation_objective objs[] = {allocation_objective::throughput, allocation_objective::cost,
+                                       allocation_objective::energy};
+  std::printf("\nfastest, cheapest and most energy-efficient Cells (docs/energy-cost.md):\n");
+  std::printf("%-22s  %-22s %5s  %-16s %3s  %10s %10s %10s %14s %8s\n", "", "gpu type", "gpus", "layout", "pp",
+              "iter s", "samples/s", "J/sample", "USD/1M samples", "kW");
+  doc["objectives"] = nlohmann::json::object();
+  for (int k = 0; k < 3; ++k) {
+    const cell_search_result* best = nullptr;
+    cell_energy best_e;
+    double best_v = -1.0;
+    for (const auto& r : ranked) {
+      const cell_energy ce = energy_of(r, cl, prices, batch);
+      const double v = objective_figure(objs[k], r, ce);
+      if (v > best_v) {
+        best_v = v;
+        best = &r;
+        best_e = ce;
+      }
+    }
+    if (best == nullptr || best_v <= 0.0) {
+      std::printf("%-22s  none (%s)\n", labels[k],
+                  objs[k] == allocation_objective::cost ? "no feasible Cell of a priced GPU type; give --prices"
+                                                        : "no feasible single-type Cell with board power");
+      doc["objectives"][labels[k]] = nullptr;
+      continue;
+    }
+    const auto fig = [](bool known, const char* f, double v) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, f, v);
+      return known ? std::string(buf) : std::string("n/a");
+    };
+    std::printf("%-22s  %-22s %5d  %-16s %3d  %10.3f %10.1f %10s %14s %8s\n", labels[k],
+                cell_types_text(best->where).c_str(), best->where.num_gpus, layout_text(best->where).c_str(),
+                best->where.stages, best->best_estimate.iter_time_s, best->throughput_samples_per_s(),
+                fig(best_e.energy_known, "%.2f", best_e.energy_known ? 1.0 / best_e.e.samples_per_j : 0.0).c_str(),
+                fig(best_e.cost_known, "%.2f", best_e.cost_known ? 1e6 / best_e.e.samples_per_usd : 0.0).c_str(),
+                fig(best_e.energy_known, "%.2f", best_e.e.gpu_power_w * best->where.num_gpus / 1e3).c_str());
+    nlohmann::json j = search_result_to_json(m, *best);
+    j["energy_j_per_iteration"] = best_e.energy_known ? nlohmann::json(best_e.e.energy_j) : nlohmann::json(nullptr);
+    j["energy_j_per_sample"] = best_e.energy_known ? nlohmann::json(1.0 / best_e.e.samples_per_j) : nlohmann::json(nullptr);
+    j["usd_per_iteration"] = best_e.cost_known ? nlohmann::json(best_e.e.cost_usd) : nlohmann::json(nullptr);
+    j["usd_per_million_samples"] =
+        best_e.cost_known ? nlohmann::json(1e6 / best_e.e.samples_per_usd) : nlohmann::json(nullptr);
+    doc["objectives"][labels[k]] = std::move(j);
+  }
+}
+
 }  // namespace plan_detail
 
 inline int run_plan(const std::vector<std::string>& argv) {
   const args a(argv,
                {"--cluster", "--model", "--model-file", "--batch", "--job", "--json", "--top", "--gpu-counts",
-                "--layouts", "--max-stages", "--gpu-type", "--profile", "--stage-measurements", "--stage-gpu-type"},
+                "--layouts", "--max-stages", "--gpu-type", "--profile", "--stage-measurements", "--stage-gpu-type",
+                "--objective", "--prices"},
                {"--hetero", "--per-allocation", "--recompute", "--no-recompute", "--help"});
   if (a.has("--help")) {
     std::cout << plan_usage << stage_measurements_help;
@@ -101,6 +196,10 @@ inline int run_plan(const std::vector<std::string>& argv) {
   }
   if (!a.positional().empty()) throw usage_error("unexpected argument '" + a.positional().front() + "'");
   const cluster cl = io::load_cluster_file(a.require("--cluster"));
+  const allocation_objective objective = parse_objective(a);
+  const price_table prices = effective_prices(a, cl);
+  if (objective == allocation_objective::cost && prices.empty())
+    throw usage_error("--objective cost needs prices: give --prices FILE or a cluster \"prices\" entry");
 
   model m;
   std::int64_t batch = 0;
@@ -158,6 +257,18 @@ inline int run_plan(const std::vector<std::string>& argv) {
     total += r.stats;
     feasible += r.feasible ? 1 : 0;
   }
+  if (objective != allocation_objective::throughput) {  // best by the objective first; ties keep the time order
+    std::vector<double> figure;
+    for (const auto& r : ranked)
+      figure.push_back(plan_detail::objective_figure(objective, r, plan_detail::energy_of(r, cl, prices,
+                                                                                          static_cast<double>(batch))));
+    std::vector<std::size_t> order(ranked.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return figure[x] > figure[y]; });
+    std::vector<cell_search_result> sorted;
+    for (std::size_t i : order) sorted.push_back(std::move(ranked[i]));
+    ranked = std::move(sorted);
+  }
   if (a.has("--per-allocation")) {  // ranked best first: keep the first Cell of each allocation
     std::vector<std::string> seen;
     std::erase_if(ranked, [&](const cell_search_result& r) {
@@ -194,6 +305,8 @@ inline int run_plan(const std::vector<std::string>& argv) {
     if (a.has("--json")) io::save_json_file(doc, a.get("--json"));
     return 1;
   }
+  plan_detail::print_objectives(ranked, cl, prices, static_cast<double>(batch), doc, m);
+  doc["objective"] = to_string(objective);
   const cell_search_result& best = ranked.front();
   const launch_args launch = megatron_launch_args(m, best.where, best.best_plan);
   std::printf("\nchosen: %s x %d on %s, %d stages: %.3f s per iteration, %.1f samples/s (%s)\n",

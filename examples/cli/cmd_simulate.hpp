@@ -32,12 +32,14 @@
 #include <cellsched/sim/covering_oracle.hpp>
 #include <cellsched/sim/arrival_order.hpp>
 #include <cellsched/sim/default_policies.hpp>
+#include <cellsched/sim/energy_report.hpp>
 #include <cellsched/sim/metrics.hpp>
 #include <cellsched/sim/report.hpp>
 #include <cellsched/sim/simulator.hpp>
 #include <cellsched/sim/svg_plots.hpp>
 
 #include "args.hpp"
+#include "energy_cli.hpp"
 #include "simulate_closed_loop.hpp"
 #include "simulate_detail.hpp"
 #include "simulate_modes.hpp"
@@ -99,17 +101,27 @@ inline const char* simulate_help =
     "                          checkpoint, taken every S s of execution (default 0: every iteration)\n"
     "  --json OUT              write every metric, per-round series and every job's outcome as JSON; a\n"
     "                          CSV and the plots are written next to it (OUT's name with .csv,\n"
-    "                          -jct-cdf.svg, -throughput.svg)\n"
+    "                          -jct-cdf.svg, -throughput.svg, -power.svg, -energy-tradeoff.svg)\n"
     "  --csv OUT               write one CSV row per policy\n"
     "  --jobs-out OUT          per-job results, CSV (OUT ends in .csv) or JSON: id, model, submit, start,\n"
     "                          end, JCT, every allocation (GPU type, count, layout, plan, rounds),\n"
     "                          preemptions, and why a job did not finish (docs/formats/results.md)\n"
-    "  --plots DIR             write jct-cdf.svg and throughput.svg into DIR\n"
+    "  --plots DIR             write jct-cdf.svg, throughput.svg, power.svg and energy-tradeoff.svg into DIR\n"
     "  --truth table|estimator  closed loop (docs/closed-loop.md): jobs run at these iteration times while\n"
     "                          the policies decide with --oracle's; the report adds the belief's error\n"
     "  --truth-noise SEED:SIGMA  the truth off by exp(SIGMA x N(0,1)) per job and GPU type\n"
     "  --truth-drift TYPE:FACTOR@ROUND[,...]  from ROUND on, TYPE's iterations take FACTOR times as long\n"
     "  --adapt online|off      with --truth: the belief learns from what running jobs report (default off)\n"
+    "  --objective throughput|cost|energy  what Crius (crius, crius-ddl) maximises per allocation:\n"
+    "                          throughput (default), samples per USD or samples per joule; crius-ddl with\n"
+    "                          cost gives each job the cheapest allocation that meets its deadline; the\n"
+    "                          baselines keep their own objectives (docs/energy-cost.md)\n"
+    "  --prices FILE           USD per GPU-hour per GPU type (docs/formats/prices.md; e.g.\n"
+    "                          data/prices/cloud-list-prices.json); a cluster file's \"prices\" override it.\n"
+    "                          Without prices the cost columns read n/a\n"
+    "  --power-budget-w W      cluster power budget: Crius takes no move that could exceed it; every\n"
+    "                          policy's power is checked against it each round and rounds above it are\n"
+    "                          reported\n"
     "  --shadow HOST           shadow mode (docs/closed-loop.md): HOST's decisions are applied; every\n"
     "                          --policy decides on the same snapshots each round without acting; the\n"
     "                          report adds agreement, predicted throughput of both, predicted gain,\n"
@@ -161,8 +173,9 @@ template <class Registry>
 template <class Oracle>
 [[nodiscard]] std::vector<sim::sim_run> run_policies(const cluster& topology, const std::vector<job>& trace,
                                                      const Oracle& oracle, const sim::sim_options& opts,
-                                                     const std::vector<std::string>& names, std::size_t workers) {
-  const auto registry = sim::default_policy_registry<Oracle>();
+                                                     const std::vector<std::string>& names, std::size_t workers,
+                                                     const crius_options& crius_base = {}) {
+  const auto registry = sim::default_policy_registry<Oracle>(crius_base);
   std::vector<sim::sim_run> runs(names.size());
   run_in_parallel(names.size(), workers, [&](std::size_t i) {
     const auto* e = registry.find(names[i]);
@@ -199,7 +212,7 @@ inline int run_simulate(const std::vector<std::string>& argv) {
                 "--iteration-divisor", "--failures", "--json", "--csv", "--plots", "--jobs", "--oracle",
                 "--inject-failures", "--checkpoint-interval", "--models", "--jobs-out", "--truth", "--truth-noise",
                 "--truth-drift", "--adapt", "--trace-order", "--shadow", "--pilot", "--host-policy",
-                "--pilot-gpus"},
+                "--pilot-gpus", "--objective", "--prices", "--power-budget-w"},
                {"--help", "--exact-restarts", "--quiet", "--reference"});
   const auto registry = sim::default_policy_registry<reference_perf_table>();
   if (a.has("--help")) {
@@ -283,6 +296,18 @@ inline int run_simulate(const std::vector<std::string>& argv) {
   if (a.has("--plots")) check_writable_dir(a.get("--plots"), "--plots");
 
   const cluster topology = io::load_cluster_file(cluster_path);
+  // Energy and cost (docs/energy-cost.md): Crius's objective and budget; prices and the budget check for
+  // every policy's accounting.
+  crius_options crius_base;
+  crius_base.objective = parse_objective(a);
+  crius_base.power_budget_w = a.has("--power-budget-w") ? a.get_double("--power-budget-w", 0.0, 1.0, 1e12) : 0.0;
+  const price_table prices = effective_prices(a, topology);
+  crius_base.usd_per_gpu_hour = cluster_prices(prices, topology);
+  check_energy_inputs(crius_base.objective, crius_base.power_budget_w, crius_base.usd_per_gpu_hour, topology);
+  opts.energy.usd_per_gpu_hour = crius_base.usd_per_gpu_hour;
+  opts.energy.power_budget_w = crius_base.power_budget_w;
+  if (a.has("--truth") && (a.has("--objective") || a.has("--power-budget-w")))
+    throw usage_error("--objective and --power-budget-w apply to open-loop runs (without --truth)");
   model_zoo zoo = builtin_model_zoo();
   if (a.has("--models"))
     for (const auto& path : split_list(a.get("--models"))) add_models(zoo, path, "--models");
@@ -320,12 +345,12 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     // jobs running at the truth.
     const auto run_with = [&](const auto& belief) {
       if (shadow) {
-        sim::shadow_run sr = run_shadow(topology, trace, belief, opts, names, host_policy);
+        sim::shadow_run sr = run_shadow(topology, trace, belief, opts, names, host_policy, crius_base);
         shadows = std::move(sr.shadows);
         return std::vector<sim::sim_run>{std::move(sr.host)};
       }
-      if (pilot) return run_pilots(topology, trace, belief, opts, names, host_policy, pilot_opts, workers);
-      if (!closed_loop) return run_policies(topology, trace, belief, opts, names, workers);
+      if (pilot) return run_pilots(topology, trace, belief, opts, names, host_policy, pilot_opts, workers, crius_base);
+      if (!closed_loop) return run_policies(topology, trace, belief, opts, names, workers, crius_base);
       const any_oracle b(belief);
       const any_oracle t = truth_kind == "table" ? any_oracle(*table) : any_oracle(shared);
       return run_closed_loop(topology, trace, b, t, truth_opts, adapt, opts, names, workers);
@@ -386,6 +411,9 @@ inline int run_simulate(const std::vector<std::string>& argv) {
             << "throughput and GPU utilisation averaged over " << sim::to_string(rule) << "\n\n"
             << sim::format_table(metrics);
   if (opts.faults) std::cout << "\nfaults injected (seed " << opts.faults->seed << "):\n" << format_faults(runs);
+  std::cout << "\nenergy and cost (docs/energy-cost.md; Crius objective: " << to_string(crius_base.objective)
+            << (prices.empty() ? "; no prices given" : "") << "):\n"
+            << sim::format_energy_table(runs);
   std::cout << format_unfinished(runs);
   if (closed_loop) std::cout << "\nprediction error of the belief on the running jobs:\n" << format_closed_loop(runs);
   if (shadow)
@@ -415,7 +443,12 @@ inline int run_simulate(const std::vector<std::string>& argv) {
                            {"iteration_divisor", topts.iteration_divisor},
                            {"throughput_round_rule", reference ? "reference" : "active"},
                            {"carry_exec_time_across_preemption", opts.carry_exec_time_across_preemption},
-                           {"wall_s", total_wall_s}};
+                           {"wall_s", total_wall_s},
+                           {"objective", to_string(crius_base.objective)},
+                           {"prices", a.has("--prices") ? nlohmann::json(a.get("--prices")) : nlohmann::json(nullptr)},
+                           {"usd_per_gpu_hour", io::price_list_json(prices)},
+                           {"power_budget_w", crius_base.power_budget_w > 0 ? nlohmann::json(crius_base.power_budget_w)
+                                                                            : nlohmann::json(nullptr)}};
   if (shadow) inputs["shadow_host"] = host_policy;
   if (pilot) {
     inputs["pilot"] = {{"selector", pilot_opts.selects.text()}, {"host_policy", host_policy}};
@@ -437,11 +470,13 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     write_text(out.string(), doc.dump(2) + "\n");
     std::filesystem::path stem = out;
     stem.replace_extension();
-    write_text(stem.string() + ".csv", sim::results_csv(metrics));
+    write_text(stem.string() + ".csv", sim::results_csv(metrics, &runs));
     write_text(stem.string() + "-jct-cdf.svg", sim::jct_cdf_svg(runs));
     write_text(stem.string() + "-throughput.svg", sim::throughput_svg(runs));
+    write_text(stem.string() + "-power.svg", sim::power_svg(runs));
+    write_text(stem.string() + "-energy-tradeoff.svg", sim::energy_tradeoff_svg(runs));
   }
-  if (a.has("--csv")) write_text(a.get("--csv"), sim::results_csv(metrics));
+  if (a.has("--csv")) write_text(a.get("--csv"), sim::results_csv(metrics, &runs));
   if (a.has("--jobs-out")) {
     const std::string out = a.get("--jobs-out");
     const bool csv = out.size() >= 4 && out.compare(out.size() - 4, 4, ".csv") == 0;
@@ -451,6 +486,8 @@ inline int run_simulate(const std::vector<std::string>& argv) {
     const std::filesystem::path dir = a.get("--plots");
     write_text((dir / "jct-cdf.svg").string(), sim::jct_cdf_svg(runs));
     write_text((dir / "throughput.svg").string(), sim::throughput_svg(runs));
+    write_text((dir / "power.svg").string(), sim::power_svg(runs));
+    write_text((dir / "energy-tradeoff.svg").string(), sim::energy_tradeoff_svg(runs));
   }
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <cellsched/io/cluster_json.hpp>
 #include <cellsched/error.hpp>
 #include <cellsched/io/file_kind.hpp>
+#include <cellsched/io/price_json.hpp>
 #include <cellsched/io/reference_table_json.hpp>
 #include <cellsched/schedule/reference_table.hpp>
 
@@ -110,6 +111,8 @@ namespace validate_detail {
 #else
       no_loader(path, kind);
 #endif
+    case io::file_kind::prices:
+      return std::string("prices: ").append(std::to_string(io::load_prices_file(path).entries().size())).append(" GPU type(s)");
   }
   no_loader(path, kind);
 }

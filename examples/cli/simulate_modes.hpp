@@ -47,8 +47,8 @@ inline std::map<std::string, int> parse_pilot_gpus(const std::string& value, con
 template <class Oracle>
 [[nodiscard]] sim::shadow_run run_shadow(const cluster& topology, const std::vector<job>& trace, const Oracle& oracle,
                                          const sim::sim_options& opts, const std::vector<std::string>& names,
-                                         const std::string& host) {
-  const auto registry = sim::default_policy_registry<Oracle>();
+                                         const std::string& host, const crius_options& crius_base = {}) {
+  const auto registry = sim::default_policy_registry<Oracle>(crius_base);
   std::vector<typename sim::shadow_policy<Oracle>::shadow> shadows;
   for (const auto& n : names) {
     const auto* e = registry.find(n);
@@ -63,8 +63,9 @@ template <class Oracle>
 [[nodiscard]] std::vector<sim::sim_run> run_pilots(const cluster& topology, const std::vector<job>& trace,
                                                    const Oracle& oracle, const sim::sim_options& opts,
                                                    const std::vector<std::string>& names, const std::string& host,
-                                                   const pilot_options& po, std::size_t workers) {
-  const auto registry = sim::default_policy_registry<Oracle>();
+                                                   const pilot_options& po, std::size_t workers,
+                                                   const crius_options& crius_base = {}) {
+  const auto registry = sim::default_policy_registry<Oracle>(crius_base);
   std::vector<sim::sim_run> runs(names.size());
   run_in_parallel(names.size(), workers, [&](std::size_t i) {
     const auto* p = registry.find(names[i]);

@@ -91,6 +91,10 @@ int main(int argc, char** argv) {
     if (e.path().extension() == ".json")
       write(out / "cluster_json", e.path().filename().string(), load_json_file(e.path().string()).dump());
 
+  for (const auto& e : fs::directory_iterator(data / "prices"))
+    if (e.path().extension() == ".json")
+      write(out / "prices_json", e.path().filename().string(), load_json_file(e.path().string()).dump());
+
   const json zoo = load_json_file((data / "models" / "zoo.json").string());
   for (std::size_t i = 0; i < zoo["models"].size(); ++i) {
     json m = zoo["models"][i];

@@ -28,6 +28,10 @@ struct perf_answer {
   /// differs: the table entry it found, without the locality and model-size factors that its best-plan
   /// lookup applies (reference_table.hpp); 0 = the same as throughput_samples_per_s().
   double dp_samples_per_s = 0.0;
+  /// Share of the iteration spent at compute power rather than waiting on communication or the pipeline
+  /// bubble (estimate/energy.hpp), when the oracle knows its breakdown; 1 when it does not (energy is then
+  /// an upper bound: every second at the power limit).
+  double compute_share = 1.0;
 
   [[nodiscard]] double throughput_samples_per_s(double global_batch) const noexcept {
     if (!feasible) return 0.0;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cellsched/hardware/catalog.hpp"
+#include "cellsched/hardware/prices.hpp"
 
 namespace cellsched {
 
@@ -86,11 +87,16 @@ class cluster {
   }
   [[nodiscard]] const gpu_type& type_of(const node& n) const { return *catalog_.find(n.gpu_type); }
 
+  /// The cluster's own GPU-hour prices (a cluster file's "prices"); they override a price file's.
+  [[nodiscard]] const price_table& prices() const noexcept { return prices_; }
+  void set_prices(price_table p) { prices_ = std::move(p); }
+
  private:
   std::string name_;
   hardware_catalog catalog_;
   std::vector<node> nodes_;
   int total_gpus_ = 0;
+  price_table prices_;
 };
 
 }  // namespace cellsched

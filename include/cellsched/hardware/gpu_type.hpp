@@ -49,6 +49,14 @@ struct gpu_type {
   /// NIC rails that share inter_node_gb_per_s equally: DGX nodes give every GPU its own (8), a PCIe server
   /// typically has one NIC for all its GPUs (1). estimate/comm.hpp explains how groups use them.
   int nics_per_node = 1;
+  // Power (docs/energy-cost.md). 0 means "not known": energy figures then cannot be computed for the type.
+  double tdp_w = 0.0;              ///< board power at the default (highest) power limit, W (datasheet)
+  /// Board power of an idle GPU, W. Datasheets do not publish it; 0 takes the energy model's stated share
+  /// of tdp_w (hardware/power.hpp), a cluster or catalog file may give a measured figure.
+  double idle_w = 0.0;
+  /// Lowest power limit the board accepts, W; 0 = not published (the power-cap model then accepts any
+  /// limit above idle power). The highest is tdp_w.
+  double min_power_limit_w = 0.0;
 
   /// Peak dense TFLOP/s for a dtype; falls back along fp8 -> fp16 -> fp32 where a dtype is absent.
   [[nodiscard]] double peak_tflops(dtype d) const noexcept {

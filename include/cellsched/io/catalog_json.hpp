@@ -28,6 +28,31 @@ namespace detail {
   return lower_ascii(std::move(s));
 }
 
+/// The optional power figures of a type (docs/energy-cost.md): each > 0 when given; idle_w below tdp_w,
+/// min_power_limit_w above idle_w and at most tdp_w; neither without tdp_w.
+inline void read_power(json_reader& r, gpu_type& t) {
+  t.tdp_w = r.has("tdp_w") ? r.positive("tdp_w") : 0.0;
+  t.idle_w = r.has("idle_w") ? r.positive("idle_w") : 0.0;
+  t.min_power_limit_w = r.has("min_power_limit_w") ? r.positive("min_power_limit_w") : 0.0;
+  for (const char* key : {"idle_w", "min_power_limit_w"})
+    if (r.has(key) && t.tdp_w <= 0.0) r.fail(key, "a \"tdp_w\" beside it (board power, W)");
+  if (t.idle_w > 0.0 && t.idle_w >= t.tdp_w)
+    r.fail("idle_w", std::string("idle power below tdp_w (")
+                         .append(json_reader::format_number(t.tdp_w))
+                         .append(" W), got ")
+                         .append(json_reader::format_number(t.idle_w)));
+  if (t.min_power_limit_w > t.tdp_w)
+    r.fail("min_power_limit_w", std::string("a lowest power limit at most tdp_w (")
+                                    .append(json_reader::format_number(t.tdp_w))
+                                    .append(" W), got ")
+                                    .append(json_reader::format_number(t.min_power_limit_w)));
+  if (t.min_power_limit_w > 0.0 && t.idle_w > 0.0 && t.min_power_limit_w <= t.idle_w)
+    r.fail("min_power_limit_w", std::string("a lowest power limit above idle_w (")
+                                    .append(json_reader::format_number(t.idle_w))
+                                    .append(" W), got ")
+                                    .append(json_reader::format_number(t.min_power_limit_w)));
+}
+
 }  // namespace detail
 
 /// One GPU type object. `path` is its field path, e.g. "gpu_types[0]".
@@ -54,12 +79,13 @@ namespace detail {
   t.inter_node_gb_per_s = r.positive("inter_node_gb_per_s");
   t.gpus_per_node = static_cast<int>(r.integer("gpus_per_node", 1, max_gpus_per_node));
   t.nics_per_node = static_cast<int>(r.integer_or("nics_per_node", 1, 1, max_gpus_per_node));
+  detail::read_power(r, t);
   r.finish();
   return t;
 }
 
 [[nodiscard]] inline json to_json(const gpu_type& t) {
-  return json{{"name", t.name},
+  json j{{"name", t.name},
               {"aliases", t.aliases},
               {"peak_fp32_tflops", t.peak_fp32_tflops},
               {"peak_tf32_tflops", t.peak_tf32_tflops},
@@ -73,6 +99,11 @@ namespace detail {
               {"inter_node_gb_per_s", t.inter_node_gb_per_s},
               {"gpus_per_node", t.gpus_per_node},
               {"nics_per_node", t.nics_per_node}};
+  // Power figures a type lacks (0) are left out, as the reader expects.
+  if (t.tdp_w > 0.0) j["tdp_w"] = t.tdp_w;
+  if (t.idle_w > 0.0) j["idle_w"] = t.idle_w;
+  if (t.min_power_limit_w > 0.0) j["min_power_limit_w"] = t.min_power_limit_w;
+  return j;
 }
 
 /// A JSON array of GPU type objects; `path` names the array (e.g. "gpu_types").

@@ -2,7 +2,8 @@
 // Cluster files (docs/formats/cluster.md):
 //   {"kind": "cluster", "name": "...", "gpu_types": [optional user types],
 //    "node_groups": [{"gpu_type": "a100", "num_nodes": 80, "gpus_per_node": 4,
-//                     optional "intra_link_gb_per_s", "inter_node_gb_per_s"}]}
+//                     optional "intra_link_gb_per_s", "inter_node_gb_per_s"}],
+//    optional "prices": [GPU-hour prices that override a price file's, docs/formats/prices.md]}
 // Node groups expand, in order, into nodes with contiguous GPU ids. Link figures a group leaves out come
 // from its GPU type.
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include "cellsched/error.hpp"
 #include "cellsched/io/file_kind.hpp"
 #include "cellsched/io/json_reader.hpp"
+#include "cellsched/io/price_json.hpp"
 
 namespace cellsched::io {
 
@@ -67,6 +69,7 @@ namespace detail {
       g.fail("num_nodes", "a cluster of at most " + std::to_string(max_cluster_gpus) + " GPUs in all");
     c.add_nodes(t->name, static_cast<int>(num_nodes), static_cast<int>(gpus_per_node), intra, inter);
   }
+  if (const json* prices = r.raw_optional("prices")) c.set_prices(parse_price_list(*prices, origin, "prices", catalog));
   r.finish();
   return c;
 }
@@ -106,6 +109,7 @@ namespace detail {
     for (const auto& t : user) types.push_back(to_json(t));
     doc["gpu_types"] = std::move(types);
   }
+  if (!c.prices().empty()) doc["prices"] = price_list_json(c.prices());
   return doc;
 }
 

@@ -27,9 +27,10 @@ enum class file_kind {
   profile,       ///< JSON: a probe profile of one GPU type
   perf_table,    ///< JSON: a table of iteration times (the reference profile database, which has no "kind")
   measurements,  ///< CSV: measured iteration times in vTrain's column layout
+  prices,        ///< JSON: USD per GPU-hour per GPU type, dated and sourced (docs/formats/prices.md)
 };
 
-inline constexpr std::array<std::pair<std::string_view, file_kind>, 10> file_kind_names{{
+inline constexpr std::array<std::pair<std::string_view, file_kind>, 11> file_kind_names{{
     {"cluster", file_kind::cluster},
     {"gpu_types", file_kind::gpu_types},
     {"model", file_kind::model},
@@ -40,6 +41,7 @@ inline constexpr std::array<std::pair<std::string_view, file_kind>, 10> file_kin
     {"profile", file_kind::profile},
     {"perf_table", file_kind::perf_table},
     {"measurements", file_kind::measurements},
+    {"prices", file_kind::prices},
 }};
 
 [[nodiscard]] constexpr std::string_view to_string(file_kind k) noexcept {

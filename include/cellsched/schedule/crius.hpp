@@ -9,7 +9,9 @@
 //   type-change moves keeping the plan with the largest summed throughput gain;
 // * a job that fits while earlier ones wait runs opportunistically; the earlier ones become blockers;
 // * deadline mode (crius-ddl) accepts only allocations that can still meet the deadline and drops
-//   pending jobs whose deadline has passed.
+//   pending jobs whose deadline has passed;
+// * beyond the artifact (docs/energy-cost.md): gains may be samples per USD or per joule instead of
+//   throughput (crius_options::objective), and a cluster power budget bounds every move.
 // The policy keeps its decision queue and the jobs' quotas between calls; the snapshot is the truth
 // about allocations. Decisions name exact GPU ids. Deterministic: no randomness is used.
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cellsched/hardware/cluster.hpp"
+#include "cellsched/hardware/power.hpp"
 #include "cellsched/schedule/crius/engine.hpp"
 #include "cellsched/schedule/crius/options.hpp"
 #include "cellsched/schedule/crius/rounds.hpp"
@@ -38,7 +41,14 @@ class crius_policy {
   crius_policy() = default;
   explicit crius_policy(crius_options opts) : opts_(std::move(opts)) {}
 
-  [[nodiscard]] std::string name() const { return opts_.deadline_aware ? "crius-ddl" : "crius"; }
+  /// "crius" or "crius-ddl", with the objective appended when it is not throughput ("crius-energy") and
+  /// "-budget" under a power budget.
+  [[nodiscard]] std::string name() const {
+    std::string n = opts_.deadline_aware ? "crius-ddl" : "crius";
+    if (opts_.objective != allocation_objective::throughput) n.append("-").append(to_string(opts_.objective));
+    if (opts_.power_budget_w > 0.0) n.append("-budget");
+    return n;
+  }
   [[nodiscard]] const crius_options& options() const noexcept { return opts_; }
 
   /// Restart hooks (schedule/policy_state.hpp): the running / pending / decision queues and every
@@ -126,6 +136,7 @@ class crius_policy {
     e.tv = &tv_;
     e.now_s = s.now_s;
     e.costs = s.costs;
+    fill_power_and_prices(e, s);
     const Oracle* oracle = s.oracle;
     e.oracle = [oracle](const job& j, const std::string& type, const node_layout& layout) {
       return oracle->query(j, type, layout);
@@ -244,6 +255,22 @@ class crius_policy {
     if (!in.ended.empty() || cluster_changed) optimize_running_jobs(e, in.new_jobs.empty());
     if (!in.new_jobs.empty()) fit_new_jobs(e, in.new_jobs);
     if (opts_.deadline_aware) drop_timed_out(e);
+  }
+
+  /// Each type's power and price for the objective and the power budget, and which nodes are up.
+  template <class Oracle>
+  void fill_power_and_prices(crius_detail::engine& e, const snapshot<Oracle>& s) const {
+    for (const auto& name : tv_.type_names) {
+      const gpu_type* t = s.topology->catalog().find(name);
+      e.types.push_back(t);
+      e.type_tdp_w.push_back(t ? t->tdp_w : 0.0);
+      e.type_idle_w.push_back(t ? idle_power_w(*t) : 0.0);
+      double usd = 0.0;
+      for (const auto& [type, price] : opts_.usd_per_gpu_hour)
+        if (type == name) usd = price;
+      e.type_usd_per_gpu_hour.push_back(usd);
+    }
+    for (const auto& n : s.nodes) e.node_up.push_back(n.up ? 1 : 0);
   }
 
   void build_topology(const cluster& c) {

@@ -20,6 +20,7 @@
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/cell/enumerate.hpp"
 #include "cellsched/estimate/concepts.hpp"
+#include "cellsched/estimate/energy.hpp"
 #include "cellsched/hardware/cluster.hpp"
 #include "cellsched/model/model.hpp"
 #include "cellsched/cell/job.hpp"
@@ -103,6 +104,7 @@ class best_plan_table {
       return a;
     }
     a.iter_time_s = e->best.best_estimate.iter_time_s;
+    a.compute_share = compute_share(e->best.best_estimate.breakdown);
     a.best_plan = e->best.best_plan;
     a.stages = e->best.where.stages;
     return a;

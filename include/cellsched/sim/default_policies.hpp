@@ -16,13 +16,15 @@ namespace cellsched::sim {
 
 template <class Oracle>
 requires perf_oracle<Oracle>
-[[nodiscard]] policy_registry<Oracle> default_policy_registry() {
+[[nodiscard]] policy_registry<Oracle> default_policy_registry(const crius_options& crius_base = {}) {
+  // `crius_base` carries the options a host sets for Crius (objective, power budget, prices;
+  // docs/energy-cost.md); the baselines keep their published objectives.
   policy_registry<Oracle> r;
-  r.template add<crius_policy>("crius", "Crius: Cells, migration, shrink/type-change search, opportunistic runs",
-                               guided_tuning_costs());
+  r.add_factory("crius", "Crius: Cells, migration, shrink/type-change search, opportunistic runs",
+                guided_tuning_costs(), [crius_base] { return any_policy<Oracle>(crius_policy(crius_base)); });
   r.add_factory("crius-ddl", "Crius in deadline mode: allocations must meet deadlines; late jobs dropped",
-                guided_tuning_costs(), [] {
-                  crius_options o;
+                guided_tuning_costs(), [crius_base] {
+                  crius_options o = crius_base;
                   o.deadline_aware = true;
                   return any_policy<Oracle>(crius_policy(o));
                 });

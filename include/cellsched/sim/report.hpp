@@ -1,7 +1,8 @@
 #pragma once
 // Reports of simulation runs: a comparison table for the terminal, JSON (every metric, the per-round
 // series, every job's outcome) and CSV (one row per policy), and the per-job results (CSV or JSON: id,
-// model, times, allocations with their rounds, preemptions, why it did not finish). Functions build
+// model, times, allocations with their rounds, preemptions, why it did not finish, energy and cost;
+// sim/energy_report.hpp has the energy and cost table). Functions build
 // text; the caller decides where it goes.
 #include <algorithm>
 #include <cmath>
@@ -12,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cellsched/sim/energy_report.hpp"
 #include "cellsched/sim/metrics.hpp"
 #include "cellsched/sim/reference_results.hpp"
 #include "cellsched/sim/sim_types.hpp"
@@ -71,6 +73,38 @@ namespace report_detail {
                      fmt("%.1f", m.wall_s)});
   }
   return report_detail::rows(cells);
+}
+
+/// The energy and cost table: one row per run, then a line for every run whose figures are incomplete
+/// (a GPU type without board power or without a price) or that exceeded its power budget.
+[[nodiscard]] inline std::string format_energy_table(const std::vector<sim_run>& runs) {
+  using report_detail::fmt;
+  std::vector<std::vector<std::string>> cells = {{"policy", "energy kWh", "jobs kWh", "J/sample (jobs)",
+                                                  "cost USD", "USD/1M samples", "mean kW", "peak kW", "budget kW"}};
+  std::string notes;
+  for (const auto& r : runs) {
+    const energy_metrics m = compute_energy_metrics(r);
+    const std::string na = "n/a";
+    cells.push_back({m.policy, m.energy_complete ? fmt("%.1f", m.energy_kwh) : na,
+                     m.energy_complete ? fmt("%.1f", m.job_energy_kwh) : na,
+                     m.energy_complete ? fmt("%.1f", m.job_energy_j_per_sample) : na,
+                     m.cost_complete ? fmt("%.2f", m.cost_usd) : na,
+                     m.cost_complete ? fmt("%.2f", m.usd_per_million_samples) : na, fmt("%.1f", m.mean_power_w / 1e3),
+                     fmt("%.1f", m.peak_power_w / 1e3),
+                     m.power_budget_w > 0 ? fmt("%.1f", m.power_budget_w / 1e3) : "-"});
+    if (!r.unpowered_types.empty())
+      notes += "  " + r.policy + ": no board power (tdp_w) for " + energy_report_detail::list(r.unpowered_types) +
+               "; energy not computed\n";
+    if (!r.unpriced_types.empty())
+      notes += "  " + r.policy + ": no price for " + energy_report_detail::list(r.unpriced_types) +
+               " (give --prices or a cluster \"prices\" entry); cost not computed\n";
+    if (r.power_budget_violations > 0) {
+      notes.append("  ").append(r.policy).append(": ").append(std::to_string(r.power_budget_violations));
+      notes.append(" round(s) above the power budget\n");
+      for (const auto& v : r.first_power_violations) notes += "    " + v + "\n";
+    }
+  }
+  return report_detail::rows(cells) + notes;
 }
 
 /// Our figures beside the reference simulator's recorded ones, for policies it recorded.
@@ -158,6 +192,9 @@ namespace report_detail {
                                 {"start_s", a.start_s},
                                 {"end_s", a.end_s}});
   j["reason"] = o.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.reason);
+  j["energy_kwh"] = o.energy_j / 3.6e6;
+  j["cost_usd"] = o.cost_usd;
+  j["gpu_hours"] = o.gpu_hours;
   return j;
 }
 
@@ -186,6 +223,8 @@ namespace report_detail {
                    {"busy_gpus", runs[i].busy_gpus},
                    {"running_jobs", runs[i].running_jobs},
                    {"decision_s", runs[i].decision_s}};
+    p["series"]["power_w"] = runs[i].power_w;
+    p["energy"] = energy_json(runs[i]);
     p["finished_jct_s"] = runs[i].finished_jct_s;
     if (!runs[i].prediction_error.empty()) {
       p["series"]["prediction_error"] = runs[i].prediction_error;
@@ -257,7 +296,7 @@ namespace report_detail {
   using report_detail::fmt;
   std::string out =
       "policy,job_id,model,global_batch,iterations,state,submit_s,start_s,end_s,jct_s,queued_s,preemptions,"
-      "restarts,allocations,reason\n";
+      "restarts,allocations,reason,energy_kwh,cost_usd,gpu_hours\n";
   for (const auto& r : runs) {
     for (const auto& o : r.jobs) {
       std::string allocs;
@@ -272,20 +311,27 @@ namespace report_detail {
              fmt("%.3f", o.submit_s) + "," + (o.start_s >= 0 ? fmt("%.3f", o.start_s) : "") + "," +
              (o.finished() ? fmt("%.3f", o.finish_s) : "") + "," + (o.finished() ? fmt("%.3f", o.jct_s()) : "") +
              "," + fmt("%.3f", o.queued_s) + "," + std::to_string(o.preemptions) + "," + std::to_string(o.restarts) +
-             "," + csv_field(allocs) + "," + csv_field(o.reason) + "\n";
+             "," + csv_field(allocs) + "," + csv_field(o.reason);
+      out.append(",").append(fmt("%.6f", o.energy_j / 3.6e6)).append(",").append(fmt("%.6f", o.cost_usd));
+      out.append(",").append(fmt("%.6f", o.gpu_hours)).append("\n");
     }
   }
   return out;
 }
 
-/// One row per policy with the headline metrics.
-[[nodiscard]] inline std::string results_csv(const std::vector<run_metrics>& ms) {
+/// One row per policy with the headline metrics; with `runs` (same order), the energy and cost columns
+/// (energy_csv_header()) follow.
+[[nodiscard]] inline std::string results_csv(const std::vector<run_metrics>& ms,
+                                             const std::vector<sim_run>* runs = nullptr) {
   std::string out =
       "policy,submitted_jobs,finished_jobs,dropped_jobs,unfinished_jobs,avg_jct_s,padded_avg_jct_s,avg_queueing_s,avg_throughput_samples_per_s,"
       "peak_throughput_samples_per_s,p99_throughput_samples_per_s,gpu_utilisation,decision_ms_median,"
-      "decision_ms_p99,decision_ms_max,preemptions,migrations,rounds,wall_s\n";
+      "decision_ms_p99,decision_ms_max,preemptions,migrations,rounds,wall_s";
+  if (runs) out.append(",").append(energy_csv_header());
+  out += "\n";
   using report_detail::fmt;
-  for (const auto& m : ms) {
+  for (std::size_t i = 0; i < ms.size(); ++i) {
+    const run_metrics& m = ms[i];
     out += m.policy + "," + std::to_string(m.submitted) + "," + std::to_string(m.finished) + "," +
            std::to_string(m.dropped) + "," + std::to_string(m.running + m.pending) + "," +
            fmt("%.3f", m.avg_jct_s) + "," + (m.padded_avg_jct_s ? fmt("%.3f", *m.padded_avg_jct_s) : "") + "," +
@@ -293,7 +339,9 @@ namespace report_detail {
            "," + fmt("%.3f", m.p99_throughput) + "," + fmt("%.5f", m.gpu_utilisation) + "," +
            fmt("%.4f", m.decision_ms_median) + "," + fmt("%.4f", m.decision_ms_p99) + "," +
            fmt("%.4f", m.decision_ms_max) + "," + std::to_string(m.preemptions) + "," + std::to_string(m.migrations) +
-           "," + std::to_string(m.rounds) + "," + fmt("%.3f", m.wall_s) + "\n";
+           "," + std::to_string(m.rounds) + "," + fmt("%.3f", m.wall_s);
+    if (runs && i < runs->size()) out.append(",").append(energy_csv_fields((*runs)[i]));
+    out += "\n";
   }
   return out;
 }

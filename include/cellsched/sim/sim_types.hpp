@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cellsched/adapt/drift.hpp"
@@ -54,6 +55,13 @@ struct sim_progress {
   double elapsed_s = 0.0;
 };
 
+/// Energy and cost accounting (docs/energy-cost.md): GPU-hour prices by GPU type (canonical name; a
+/// type without one is reported unpriced) and an optional cluster power budget, checked every round.
+struct energy_options {
+  std::vector<std::pair<std::string, double>> usd_per_gpu_hour;
+  double power_budget_w = 0.0;  ///< 0: none
+};
+
 struct sim_options {
   int rounds = 2000;       ///< rounds to run (the reference runs 2,000); with stop_when_done, at most this many
   double round_s = 300.0;  ///< round length (SCHEDULING_INTERVAL)
@@ -85,6 +93,7 @@ struct sim_options {
   /// Called after every `progress_every` rounds and after the last; the library itself prints nothing.
   std::function<void(const sim_progress&)> on_progress;
   int progress_every = 50;
+  energy_options energy;
 };
 
 /// One stretch of rounds a job held the same GPUs.
@@ -113,6 +122,9 @@ struct job_outcome {
   int restarts = 0;
   std::size_t preemptions = 0;  ///< times the policy stopped it while running
   std::vector<allocation_span> allocations;  ///< in order
+  double energy_j = 0.0;   ///< board energy of its GPUs while it held them (docs/energy-cost.md)
+  double cost_usd = 0.0;   ///< GPU-hours held x price of their type
+  double gpu_hours = 0.0;  ///< GPU-hours held
   /// Why it did not finish: the policy's drop reason, or for a job still pending or running when the run
   /// ended, what the simulator found (e.g. no GPU type of the cluster gives it a feasible plan).
   std::string reason;
@@ -146,6 +158,16 @@ struct sim_run {
   };
   std::vector<round_alarm> alarms;
   std::optional<fault_report> faults;  ///< set when faults were injected
+  // Energy and cost (docs/energy-cost.md).
+  std::vector<double> power_w;            ///< per round, the cluster's board power after the decision
+  double energy_j = 0.0;                  ///< the cluster's, idle GPUs included (down nodes draw nothing)
+  double job_energy_j = 0.0;              ///< the jobs' share: GPUs while held by a job
+  double cost_usd = 0.0;                  ///< GPU-hours held by jobs x price
+  std::vector<std::string> unpowered_types;  ///< GPU types without tdp_w (their energy counts 0)
+  std::vector<std::string> unpriced_types;   ///< GPU types held by jobs without a price (their cost counts 0)
+  double power_budget_w = 0.0;               ///< the budget checked, 0 for none
+  std::size_t power_budget_violations = 0;   ///< rounds above the budget
+  std::vector<std::string> first_power_violations;
 };
 
 }  // namespace cellsched::sim

@@ -15,7 +15,8 @@
 // (if one is due), node failures and repairs, then job crashes, and ends with the checks of
 // sim/fault_checks.hpp; the run's `faults` counts them.
 // Every job's allocations (type, count, layout, plan, rounds), preemptions and, when it did not finish,
-// the reason are recorded in the run's `jobs`.
+// the reason are recorded in the run's `jobs`; the cluster's power, energy and cost every round and each
+// job's energy and cost (sim/energy_meter.hpp), with a power budget checked every round.
 //
 // The run is one object (detail::sim_engine) whose member functions are the steps of a round, in order:
 // inject_faults, progress, arrivals, decide_and_apply, record_allocations, account.
@@ -41,6 +42,7 @@
 #include "cellsched/schedule/state.hpp"
 #include "cellsched/search/plan_text.hpp"
 #include "cellsched/sim/arrival_order.hpp"
+#include "cellsched/sim/energy_meter.hpp"
 #include "cellsched/sim/fault_checks.hpp"
 #include "cellsched/sim/fault_injection.hpp"
 #include "cellsched/sim/sim_types.hpp"
@@ -101,7 +103,8 @@ class sim_engine {
         opts_(opts),
         R_(opts.round_s),
         check_(faults_),
-        state_(topology) {
+        state_(topology),
+        meter_(topology, opts.energy) {
     order_trace(trace_, opts.order);
     arrival_ = arrival_rounds(trace_, R_);
     run_.policy = pol_.name();
@@ -381,6 +384,7 @@ class sim_engine {
     run_.throughput.push_back(cellsched::detail::round_decimal(thr_sum, 3));
     run_.busy_gpus.push_back(state_.busy_gpus());
     run_.running_jobs.push_back(running);
+    meter_.account(state_, truth_, R_, static_cast<int>(run_.power_w.size()), run_, usage_);
   }
 
   /// Closed loop: every running job reports the iteration time it really ran at (or that it failed to
@@ -464,6 +468,11 @@ class sim_engine {
       if (auto it = preemptions_.find(r.spec.id); it != preemptions_.end()) o.preemptions = it->second;
       if (auto it = first_start_.find(r.spec.id); it != first_start_.end()) o.start_s = it->second;
       if (auto it = spans_.find(r.spec.id); it != spans_.end()) o.allocations = it->second;
+      if (auto it = usage_.find(r.spec.id); it != usage_.end()) {
+        o.energy_j = it->second.energy_j;
+        o.cost_usd = it->second.cost_usd;
+        o.gpu_hours = it->second.gpu_hours;
+      }
       switch (r.state) {
         case job_state::dropped:
           o.reason = r.drop_reason.empty() ? "dropped by the policy (no reason given)" : r.drop_reason;
@@ -509,6 +518,8 @@ class sim_engine {
   fault_checker check_;
   double checkpoint_s_ = 0.0;
   scheduler_state state_;
+  energy_meter meter_;
+  std::unordered_map<std::string, job_usage> usage_;
   std::size_t next_restart_ = 0;
   std::size_t next_job_ = 0;
   std::size_t next_failure_ = 0;

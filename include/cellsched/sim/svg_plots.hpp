@@ -1,6 +1,6 @@
 #pragma once
 // Plots of simulation runs as self-contained SVG text (no plotting library): the JCT CDF of finished
-// jobs per policy, and cluster throughput per round.
+// jobs per policy, cluster throughput and board power per round, and energy per sample against JCT.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -146,19 +146,73 @@ inline const char* color(std::size_t i) {
                         1.0);
 }
 
+/// A per-round series of a run (times `scale`) against time since the first submission (hours).
+[[nodiscard]] inline plot_series round_series(const sim_run& r, const std::vector<double>& per_round,
+                                              double scale = 1.0) {
+  plot_series p;
+  p.name = r.policy;
+  for (std::size_t k = 0; k < per_round.size(); ++k) {
+    p.x.push_back(static_cast<double>(k) * r.round_s / 3600.0);
+    p.y.push_back(per_round[k] * scale);
+  }
+  return p;
+}
+
 /// Cluster throughput per round (samples/s) against time since the first submission (hours).
 [[nodiscard]] inline std::string throughput_svg(const std::vector<sim_run>& runs) {
   std::vector<plot_series> s;
-  for (const auto& r : runs) {
-    plot_series p;
-    p.name = r.policy;
-    for (std::size_t k = 0; k < r.throughput.size(); ++k) {
-      p.x.push_back(static_cast<double>(k) * r.round_s / 3600.0);
-      p.y.push_back(r.throughput[k]);
-    }
-    s.push_back(std::move(p));
-  }
+  for (const auto& r : runs) s.push_back(round_series(r, r.throughput));
   return line_chart_svg("Cluster throughput", "time since the first submission (hours)", "samples/s", s);
+}
+
+/// Cluster board power per round (kW, sim/energy_meter.hpp) against time since the first submission
+/// (hours); a run with a power budget adds it as a flat line.
+[[nodiscard]] inline std::string power_svg(const std::vector<sim_run>& runs) {
+  std::vector<plot_series> s;
+  for (const auto& r : runs) {
+    s.push_back(round_series(r, r.power_w, 1e-3));
+    const double end_h = static_cast<double>(r.power_w.size()) * r.round_s / 3600.0;
+    if (r.power_budget_w > 0.0)
+      s.push_back({r.policy + " budget", {0.0, end_h}, {r.power_budget_w / 1e3, r.power_budget_w / 1e3}});
+  }
+  return line_chart_svg("Cluster power", "time since the first submission (hours)", "board power (kW)", s);
+}
+
+/// One point per run: energy per trained sample (J, the jobs' GPUs) against mean JCT of finished jobs
+/// (hours), labelled by policy - the energy / time trade-off of docs/energy-cost.md.
+[[nodiscard]] inline std::string energy_tradeoff_svg(const std::vector<sim_run>& runs) {
+  using namespace svg_detail;
+  struct point {
+    std::string name;
+    double x = 0.0, y = 0.0;
+  };
+  std::vector<point> pts;
+  double xmax = 0.0, ymax = 0.0;
+  for (const auto& r : runs) {
+    double samples = 0.0, jct = 0.0;
+    for (double t : r.throughput) samples += t * r.round_s;
+    for (double j : r.finished_jct_s) jct += j;
+    if (r.finished_jct_s.empty() || !(samples > 0.0)) continue;
+    point p{r.policy, jct / static_cast<double>(r.finished_jct_s.size()) / 3600.0, r.job_energy_j / samples};
+    xmax = std::max(xmax, p.x);
+    ymax = std::max(ymax, p.y);
+    pts.push_back(std::move(p));
+  }
+  // Reuses the line chart for axes and legend: each run is a one-point series drawn as a dot below.
+  std::vector<plot_series> series;
+  for (const auto& p : pts) series.push_back({p.name, {p.x}, {p.y}});
+  std::string o = line_chart_svg("Energy per sample against mean JCT", "mean JCT of finished jobs (hours)",
+                                 "energy per sample, jobs' GPUs (J)", series, ymax);
+  const double W = 820, H = 480, left = 80, right = 170, top = 40, bottom = 60;
+  const double pw = W - left - right, ph = H - top - bottom;
+  const double xs = tick_step(xmax), ys = tick_step(ymax);
+  const double xm = std::max(xs, std::ceil(xmax / xs) * xs), ym = std::max(ys, std::ceil(ymax / ys) * ys);
+  std::string dots;
+  for (std::size_t i = 0; i < pts.size(); ++i)
+    dots += "<circle cx=\"" + num(left + pw * pts[i].x / xm) + "\" cy=\"" + num(top + ph * (1.0 - pts[i].y / ym)) +
+            "\" r=\"5\" fill=\"" + color(i) + "\"/>\n";
+  o.insert(o.rfind("</svg>"), dots);
+  return o;
 }
 
 }  // namespace cellsched::sim

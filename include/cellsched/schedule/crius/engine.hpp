@@ -1,7 +1,8 @@
 #pragma once
 // State the Crius searches share within one scheduling call: the jobs with their quotas and tags, the
 // committed table, the running / pending / decision queues, and throughput answers from the oracle
-// (memoised per job, type and layout). Gains are sums of throughput changes; an infeasible option
+// (memoised per job, type and layout). Gains are sums of changes of the objective's figure (throughput
+// unless crius_options::objective says otherwise); an infeasible option
 // scores -1e9 (INFEASIBLE_THR), exactly as in the artifact.
 #include <algorithm>
 #include <cstdint>
@@ -13,6 +14,8 @@
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/cell/job.hpp"
 #include "cellsched/cell/perf_oracle.hpp"
+#include "cellsched/estimate/objective.hpp"
+#include "cellsched/hardware/gpu_type.hpp"
 #include "cellsched/schedule/crius/options.hpp"
 #include "cellsched/schedule/crius/table.hpp"
 #include "cellsched/schedule/policy.hpp"
@@ -33,6 +36,7 @@ struct oracle_answer {
   bool feasible = false;
   double thr = 0.0;  ///< samples/s
   double iter_time_s = 0.0;
+  double score = 0.0;  ///< the objective's figure (crius_options::objective); thr for throughput
 };
 
 struct job_entry {
@@ -70,6 +74,45 @@ struct engine {
   std::vector<int> suspended;                                        ///< jobs suspended during this call
   std::vector<int> dropped;                                          ///< deadline mode: dropped during this call
   mutable std::unordered_map<std::uint64_t, oracle_answer> answers;  ///< for jobs without their own cache
+  /// Per GPU type index (topology_view::type_names): the catalog's type, its board and idle power and
+  /// its GPU-hour price (0 when none was given); filled by the policy for the energy, cost and power
+  /// budget options.
+  std::vector<const gpu_type*> types;
+  std::vector<double> type_tdp_w;
+  std::vector<double> type_idle_w;
+  std::vector<double> type_usd_per_gpu_hour;
+  std::vector<char> node_up;  ///< per node: up in this snapshot
+
+  /// Power the cluster may draw with table `t` (power budget, crius_options): a GPU a job holds at its
+  /// board power, a GPU held by nobody known (a node's busy GPU the host placed) at board power too
+  /// unless its node is down, every other GPU at idle power.
+  [[nodiscard]] double table_power_w(const table& t) const {
+    double w = 0.0;
+    for (int v = 0; v < tv->num_nodes(); ++v) {
+      const auto type = static_cast<std::size_t>(tv->node_type[static_cast<std::size_t>(v)]);
+      const bool up = node_up.empty() || node_up[static_cast<std::size_t>(v)];
+      const int first = tv->node_first[static_cast<std::size_t>(v)];
+      for (int g = first; g < first + tv->node_size[static_cast<std::size_t>(v)]; ++g) {
+        const slot& s = t[static_cast<std::size_t>(g)];
+        const bool busy = s.owner >= 0 || (s.owner == down_owner && up) || (is_fake(s.owner) && !s.idle);
+        w += busy ? type_tdp_w[type] : type_idle_w[type];
+      }
+    }
+    return w;
+  }
+  /// True without a budget, or when table `t` keeps the cluster within it.
+  [[nodiscard]] bool within_budget(const table& t) const {
+    return !(opt->power_budget_w > 0.0) || table_power_w(t) <= opt->power_budget_w;
+  }
+  /// Power change of moving a job from `from` to `to` GPUs (busy at board power instead of idle).
+  [[nodiscard]] double move_power_w(const quota& from, const quota& to) const {
+    const auto busy_extra = [&](const quota& q) {
+      if (q.type < 0) return 0.0;
+      const auto t = static_cast<std::size_t>(q.type);
+      return q.num * (type_tdp_w[t] - type_idle_w[t]);
+    };
+    return busy_extra(to) - busy_extra(from);
+  }
 
   [[nodiscard]] int cap(int type) const { return tv->type_cap[static_cast<std::size_t>(type)]; }
 
@@ -94,6 +137,14 @@ struct engine {
       a.thr = p.throughput_samples_per_s(static_cast<double>(j.global_batch));
       a.iter_time_s = p.iter_time_s;
       if (!(a.thr > 0)) a.feasible = false;
+      a.score = a.thr;
+      if (opt->objective != allocation_objective::throughput && a.feasible) {
+        const auto ti = static_cast<std::size_t>(type);
+        a.score = types[ti] == nullptr ? 0.0
+                                       : objective_value(opt->objective, a.thr, *types[ti], nodes * per_node,
+                                                         p.compute_share, type_usd_per_gpu_hour[ti]);
+        if (!(a.score > 0)) a.feasible = false;  // unpriced or unpowered: never chosen
+      }
     }
     if (cache_map) return cache_map->emplace(small, a).first->second;
     return answers.emplace(key, a).first->second;
@@ -124,14 +175,14 @@ struct engine {
   [[nodiscard]] double gain_of(const job_view& j, const quota& at) const {
     if (opt->deadline_aware && !deadline_ok(j, at)) return infeasible_gain;
     const oracle_answer& a = ask(j.id, at.type, at.nodes, at.per_node);
-    return a.feasible ? a.thr : infeasible_gain;
+    return a.feasible ? a.score : infeasible_gain;
   }
-  /// Throughput change from `prev` to `at`; an infeasible `prev` counts as -1e9.
+  /// Objective change from `prev` to `at`; an infeasible `prev` counts as -1e9.
   [[nodiscard]] double gain_of(const job_view& j, const quota& at, const quota& prev) const {
     const double now_thr = gain_of(j, at);
     if (now_thr == infeasible_gain) return infeasible_gain;
     const oracle_answer& p = ask(j.id, prev.type, prev.nodes, prev.per_node);
-    return p.feasible ? now_thr - p.thr : now_thr - infeasible_gain;
+    return p.feasible ? now_thr - p.score : now_thr - infeasible_gain;
   }
 
   [[nodiscard]] job_view view(int job) const { return {job, jobs[static_cast<std::size_t>(job)].q}; }

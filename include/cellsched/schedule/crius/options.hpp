@@ -2,7 +2,10 @@
 // Every constant of the Crius policy, with the value the paper's artifact uses (GitHub sjtu-epcc/arena,
 // branch ae-eurosys: macro/macro_def.py, scheduler.py; docs/ARCHITECTURE-schedule.md).
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "cellsched/estimate/objective.hpp"
 
 namespace cellsched {
 
@@ -35,6 +38,17 @@ struct crius_options {
   /// Order in which GPU types are tried (shrink per type, type changes, upgrades). Empty: the order in
   /// which types first appear in the cluster. The artifact's order is a100, v100, 3090, p100, a40, a10.
   std::vector<std::string> gpu_type_order;
+  /// What an allocation is worth (estimate/objective.hpp, docs/energy-cost.md): throughput (the artifact's,
+  /// the default), samples per USD or samples per joule. Gains are sums of that figure; with deadline_aware
+  /// and cost, a job gets the cheapest allocation that still meets its deadline.
+  allocation_objective objective = allocation_objective::throughput;
+  /// Cluster power budget, W (0: none): no move is taken that would let the cluster draw more, counting
+  /// every busy GPU at its board power and every other GPU (down ones too) at idle power, so the power the
+  /// simulator measures stays within it. Needs tdp_w for every type of the cluster.
+  double power_budget_w = 0.0;
+  /// USD per GPU-hour by GPU type (canonical name) for the cost objective; every type of the cluster needs
+  /// one (hardware/prices.hpp gives them from price files).
+  std::vector<std::pair<std::string, double>> usd_per_gpu_hour;
 };
 
 }  // namespace cellsched

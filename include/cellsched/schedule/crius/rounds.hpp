@@ -126,18 +126,21 @@ inline void pending_restart_trial(engine& e) {
       if (x.opportunism) continue;
       if (e.opt->disable_opportunistic && contains(blocked_types, x.q.type)) continue;
       const fit_result r = fit_one_job(e, reserved_table(e, j), e.view(j), global, e.opt->local_migrations);
-      if (!r.feasible) {
+      table next = r.t;
+      const std::vector<int> lost = r.feasible ? conflicts(e, e.committed, next) : std::vector<int>{};
+      if (r.feasible) {
+        for (auto& s : next)
+          if (s.idle && s.owner != empty_owner) s.idle = false;  // untouched opportunistic jobs keep their GPUs
+        for (int o : lost) clear_owner(next, o);
+      }
+      // Under a power budget, a start that would exceed it fails like one that does not fit.
+      if (!r.feasible || !e.within_budget(next)) {
         if (e.opt->disable_opportunistic) blocked_types.push_back(x.q.type);
         failed_keys.push_back(x.info_key);
         continue;
       }
       found = true;
       resume_at = i;
-      table next = r.t;
-      const std::vector<int> lost = conflicts(e, e.committed, next);
-      for (auto& s : next)
-        if (s.idle && s.owner != empty_owner) s.idle = false;  // untouched opportunistic jobs keep their GPUs
-      for (int o : lost) clear_owner(next, o);
       // Start the job.
       erase_value(e.pending_queue, j);
       e.running_queue.push_back(j);
@@ -173,7 +176,7 @@ inline void fit_new_jobs(engine& e, const std::vector<int>& arrivals) {
   for (int j : arrivals) {
     e.decision_queue.push_back(j);
     fit_result r = fit_one_job(e, e.committed, e.view(j), global, e.opt->local_migrations);
-    bool feasible = r.feasible;
+    bool feasible = r.feasible && e.within_budget(r.t);
     if (e.opt->disable_opportunistic && feasible) {
       for (int p : e.pending_queue)
         feasible = feasible && e.jobs[static_cast<std::size_t>(p)].q.type != e.jobs[static_cast<std::size_t>(j)].q.type;

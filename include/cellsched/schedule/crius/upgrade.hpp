@@ -125,11 +125,16 @@ inline void upgrade_trial(engine& e) {
     int chosen = -1;
     const placement_index ix = index_table(e.committed, *e.tv);
     const std::vector<node_counts> held = counts_by_job(e.committed, *e.tv, e.jobs.size());
+    const bool budget = e.opt->power_budget_w > 0.0;
+    const double power_now = budget ? e.table_power_w(e.committed) : 0.0;
     for (int j : e.running_queue) {
       upgrade_option o =
           upgrade_search(e, j, global, e.opt->local_migrations, ix, held[static_cast<std::size_t>(j)], best_gain);
       bool ok = o.feasible;
       if (ok && o.gain > best_gain) ok = e.alloc_feasible(e.view(j), o.placed);
+      // Under a power budget: the move's extra power (busy GPUs it adds or changes type) must fit.
+      if (ok && budget && o.gain > best_gain)
+        ok = power_now + e.move_power_w(e.jobs[static_cast<std::size_t>(j)].q, o.placed) <= e.opt->power_budget_w;
       if (ok && o.gain > best_gain) {
         best_gain = o.gain;
         best = std::move(o);
