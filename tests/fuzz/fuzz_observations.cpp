@@ -10,20 +10,6 @@
 #include "cellsched/io/observation_io.hpp"
 #include "fuzz_support.hpp"
 
-namespace {
-
-struct unit_oracle {
-  [[nodiscard]] cellsched::perf_answer query(const cellsched::job&, const std::string&,
-                                             const cellsched::node_layout&) const {
-    cellsched::perf_answer a;
-    a.feasible = true;
-    a.iter_time_s = 1.0;
-    return a;
-  }
-};
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace cellsched;
   const std::string text = fuzz::as_text(data, size);
@@ -45,16 +31,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (const auto st = fuzz::value_or_rejected([&] { return io::parse_online_state(*doc, "fuzz"); })) {
       fuzz::must_not_throw("online state round trip", [&] {
-        const unit_oracle inner;
-        online_oracle<unit_oracle> o(inner);
+        const fuzz::unit_oracle inner;
+        online_oracle<fuzz::unit_oracle> o(inner);
         o.restore(*st);
         (void)io::parse_online_state(io::parse_json_text(io::to_json(o.state()).dump(), "rt"), "rt");
       });
     }
   }
   fuzz::must_not_throw("online oracle on accepted observations", [&] {
-    const unit_oracle inner;
-    online_oracle<unit_oracle> o(inner);
+    const fuzz::unit_oracle inner;
+    online_oracle<fuzz::unit_oracle> o(inner);
     for (const auto& ob : all) {
       (void)o.observe(ob);
       job j;

@@ -15,16 +15,6 @@
 
 namespace {
 
-struct unit_oracle {
-  [[nodiscard]] cellsched::perf_answer query(const cellsched::job&, const std::string&,
-                                             const cellsched::node_layout&) const {
-    cellsched::perf_answer a;
-    a.feasible = true;
-    a.iter_time_s = 1.0;
-    return a;
-  }
-};
-
 const cellsched::cluster& fuzz_cluster() {
   static const cellsched::cluster c = [] {
     cellsched::cluster x("small-2type", cellsched::builtin_catalog());
@@ -56,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string written = io::to_json(*st).dump();
     const scheduler_state back = io::parse_scheduler_state(io::parse_json_text(written, "rt"), fuzz_cluster(), "rt");
     if (io::to_json(back).dump() != written) fuzz::fail("state round trip changed the document: " + written);
-    const unit_oracle oracle;
+    const fuzz::unit_oracle oracle;
     std::vector<event> arrivals;
     for (const auto& r : st->jobs()) arrivals.push_back({event_kind::arrival, r.spec.id, -1});
     fcfs_policy fcfs;

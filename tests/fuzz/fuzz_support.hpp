@@ -12,9 +12,21 @@
 #include <typeinfo>
 #include <utility>
 
+#include "cellsched/cell/perf_oracle.hpp"
 #include "cellsched/error.hpp"
 
 namespace cellsched::fuzz {
+
+/// A performance oracle for targets that need one and test no figures: every job runs everywhere at 1 s
+/// per iteration.
+struct unit_oracle {
+  [[nodiscard]] perf_answer query(const job&, const std::string&, const node_layout&) const {
+    perf_answer a;
+    a.feasible = true;
+    a.iter_time_s = 1.0;
+    return a;
+  }
+};
 
 /// Stops the run with a message libFuzzer shows beside the crashing input.
 [[noreturn]] inline void fail(const std::string& what) {
