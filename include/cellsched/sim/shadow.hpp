@@ -18,6 +18,7 @@
 #include "cellsched/schedule/decision_compare.hpp"
 #include "cellsched/schedule/policy.hpp"
 #include "cellsched/sim/any_policy.hpp"
+#include "cellsched/sim/metrics.hpp"
 #include "cellsched/sim/simulator.hpp"
 
 namespace cellsched::sim {
@@ -61,13 +62,12 @@ struct shadow_summary {
   [[nodiscard]] std::size_t problem_rounds() const {
     return static_cast<std::size_t>(std::count_if(rounds.begin(), rounds.end(), [](const shadow_round& r) { return !r.problem.empty(); }));
   }
-  /// The q-quantile (0..1) of the decision times.
+  /// The q-quantile (0..1) of the decision times, interpolated as the run's own decision times are
+  /// (sim/metrics.hpp, percentile).
   [[nodiscard]] double decision_quantile(double q) const {
     std::vector<double> t;
     for (const auto& r : rounds) t.push_back(r.decision_s);
-    if (t.empty()) return 0.0;
-    std::sort(t.begin(), t.end());
-    return t[std::min(t.size() - 1, static_cast<std::size_t>(q * static_cast<double>(t.size() - 1) + 0.5))];
+    return percentile(t, 100.0 * q);
   }
 
  private:
