@@ -48,11 +48,12 @@ template <class Oracle>
   return out;
 }
 
-/// How a decision would be wrong on the snapshot (empty when it can be applied): unknown jobs, GPUs out
-/// of range, on a node that is down, of another type than the allocation says, busy without an owner the
+/// How a decision would be wrong on the snapshot (empty when it can be applied), given what it leaves
+/// each job with (outcome_of): unknown jobs, GPUs out of range, on a node that is down, of another type than the allocation says, busy without an owner the
 /// snapshot shows, or left with two owners.
 template <class Oracle>
-[[nodiscard]] std::vector<std::string> conflicts_of(const snapshot<Oracle>& s, const decision& d) {
+[[nodiscard]] std::vector<std::string> conflicts_of(const snapshot<Oracle>& s, const decision& d,
+                                                    const std::vector<job_outcome_alloc>& outcome) {
   std::vector<std::string> errs;
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < s.jobs.size(); ++i) index.emplace(s.jobs[i].spec->id, i);
@@ -61,7 +62,6 @@ template <class Oracle>
   for (const auto& id : d.preempt)
     if (!index.count(id)) errs.push_back("preempt: unknown job '" + id + "'");
   const cluster& topo = *s.topology;
-  const auto outcome = outcome_of(s, d);
   // Busy GPUs whose owner is not in the snapshot stay taken.
   std::vector<int> owner(static_cast<std::size_t>(topo.total_gpus()), -1);
   for (const auto& js : s.jobs)
@@ -89,6 +89,12 @@ template <class Oracle>
     }
   }
   return errs;
+}
+
+/// As above, working out what `d` leaves each job with.
+template <class Oracle>
+[[nodiscard]] std::vector<std::string> conflicts_of(const snapshot<Oracle>& s, const decision& d) {
+  return conflicts_of(s, d, outcome_of(s, d));
 }
 
 /// Two decisions on one snapshot compared.
@@ -142,7 +148,7 @@ template <class Oracle>
   }
   c.first_samples_per_s = predicted_samples_per_s(s, a);
   c.second_samples_per_s = predicted_samples_per_s(s, b);
-  c.conflicts = conflicts_of(s, second);
+  c.conflicts = conflicts_of(s, second, b);
   return c;
 }
 
