@@ -39,8 +39,9 @@ inline const char* estimate_usage =
     "                          [--recompute | --selective-recompute] [--sequence-parallel]\n"
     "                          [--overlap-grad-reduce] [--virtual-stages V] [--zero1] [--profile FILE]\n"
     "                          [--stage-measurements FILE.csv\n"
-    "                          [--stage-gpu-type TYPE]] [--power-limit-w W] [--prices FILE] [--json OUT]\n"
-    "       cellsched estimate --measurements FILE.csv [--gpu-type TYPE] [--profile FILE]\n"
+    "                          [--stage-gpu-type TYPE]] [--power-limit-w W] [--prices FILE] [--software NAME]\n"
+    "                          [--json OUT]\n"
+    "       cellsched estimate --measurements FILE.csv [--gpu-type TYPE] [--profile FILE] [--software NAME]\n"
     "                          [--stage-measurements FILE.csv] [--json OUT]\n"
     "\n"
     "One plan: a job file gives the model, global batch and, when it requests them, GPU count and type.\n"
@@ -148,11 +149,12 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   const args a(argv,
                {"--cluster", "--model", "--model-file", "--job", "--gpus", "--gpu-type", "--nodes", "--tp", "--pp", "--dp",
                 "--micro-batch", "--global-batch", "--schedule", "--profile", "--json", "--measurements",
-                "--stage-measurements", "--stage-gpu-type", "--virtual-stages", "--power-limit-w", "--prices"},
+                "--stage-measurements", "--stage-gpu-type", "--virtual-stages", "--power-limit-w", "--prices",
+                "--software"},
                {"--recompute", "--selective-recompute", "--sequence-parallel", "--overlap-grad-reduce", "--zero1",
                 "--help"});
   if (a.has("--help")) {
-    std::cout << estimate_usage << stage_measurements_help;
+    std::cout << estimate_usage << software_help << stage_measurements_help;
     return 0;
   }
   if (!a.positional().empty()) throw usage_error("unexpected argument '" + a.positional().front() + "'");
@@ -168,7 +170,7 @@ inline int run_estimate(const std::vector<std::string>& argv) {
     if (a.has("--stage-gpu-type"))
       throw usage_error("--stage-gpu-type does not apply to --measurements (--gpu-type does)");
     if (a.has("--gpu-type")) setup.gpu_type = a.get("--gpu-type");
-    analytic_estimator est(builtin_catalog(), analytic_params{}, profiles);
+    analytic_estimator est(builtin_catalog(), params_from_args(a), profiles);
     if (!est.catalog().contains(setup.gpu_type)) throw usage_error("unknown GPU type '" + setup.gpu_type + "'");
     setup.gpu_type = est.catalog().find(setup.gpu_type)->name;
     apply_stage_measurements(a, est, setup.gpu_type);
@@ -246,10 +248,11 @@ inline int run_estimate(const std::vector<std::string>& argv) {
       throw usage_error("--virtual-stages needs --pp >= 2 and the transformer layers a multiple of pp x V");
   }
 
-  analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
+  analytic_estimator est(cl.catalog(), params_from_args(a), profiles);
   apply_stage_measurements(a, est, stage_gpu_type(a));
   const estimate_result r = est.estimate(m, c, p);
   nlohmann::json doc = estimate_json(r, c, p, model_name);
+  doc["software"] = est.params().software.name;
   // Energy and cost of the iteration (estimate/energy.hpp), under --power-limit-w when given.
   const gpu_type& gt = *cl.catalog().find(type);
   const double limit_w = a.has("--power-limit-w") ? a.get_double("--power-limit-w", 0.0, 0.0, 1e6) : 0.0;
@@ -280,8 +283,9 @@ inline int run_estimate(const std::vector<std::string>& argv) {
                 to_string(p.schedule),
                 p.recompute ? ", recompute" : (p.selective_recompute ? ", selective recompute" : ""),
                 p.zero1 ? ", ZeRO-1" : "");
-    std::printf("iteration %.2f ms (%.1f samples/s), %s; fits in memory: %s\n", r.iter_time_s * 1e3,
-                r.throughput_samples_per_s(static_cast<double>(global)), r.calibration.c_str(), r.fits ? "yes" : "no");
+    std::printf("iteration %.2f ms (%.1f samples/s), %s, software %s; fits in memory: %s\n", r.iter_time_s * 1e3,
+                r.throughput_samples_per_s(static_cast<double>(global)), r.calibration.c_str(),
+                est.params().software.name.c_str(), r.fits ? "yes" : "no");
     const auto& b = r.breakdown;
     std::printf(
         "  compute %.2f  overhead %.2f  tp comm %.2f  dp comm %.2f  pp comm %.2f  bubble %.2f  optimizer %.2f ms\n",

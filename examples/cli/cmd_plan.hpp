@@ -188,10 +188,10 @@ inline int run_plan(const std::vector<std::string>& argv) {
   const args a(argv,
                {"--cluster", "--model", "--model-file", "--batch", "--job", "--json", "--top", "--gpu-counts",
                 "--layouts", "--max-stages", "--gpu-type", "--profile", "--stage-measurements", "--stage-gpu-type",
-                "--objective", "--prices"},
+                "--software", "--objective", "--prices"},
                {"--hetero", "--per-allocation", "--recompute", "--no-recompute", "--help"});
   if (a.has("--help")) {
-    std::cout << plan_usage << stage_measurements_help;
+    std::cout << plan_usage << software_help << stage_measurements_help;
     return 0;
   }
   if (!a.positional().empty()) throw usage_error("unexpected argument '" + a.positional().front() + "'");
@@ -240,7 +240,7 @@ inline int run_plan(const std::vector<std::string>& argv) {
   }
   std::vector<probe_profile> profiles;
   if (a.has("--profile")) profiles.push_back(io::load_profile_file(a.get("--profile")));
-  analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
+  analytic_estimator est(cl.catalog(), params_from_args(a), profiles);
   apply_stage_measurements(a, est, stage_gpu_type(a));
   search_options so;  // the pruning follows est.guarantees(): fewer once measured stage scales are set
   if (a.has("--recompute") && a.has("--no-recompute"))

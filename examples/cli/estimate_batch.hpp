@@ -25,9 +25,10 @@ inline void print_measurement_summary(std::ostream& out, const measurement_summa
   const double n = s.groups.empty() ? 1.0 : static_cast<double>(s.groups.size());
   std::snprintf(buf, sizeof buf,
                 "groups (model, GPUs, global batch) %zu: predicted best = measured best in %zu (%.1f %%), "
-                "within 5 %% of the measured best in %zu (%.1f %%)\n",
+                "within 3 %% of the measured best in %zu (%.1f %%), within 5 %% in %zu (%.1f %%)\n",
                 s.groups.size(), s.groups_same_best, 100.0 * static_cast<double>(s.groups_same_best) / n,
-                s.groups_within_5pct, 100.0 * static_cast<double>(s.groups_within_5pct) / n);
+                s.groups_within_3pct, 100.0 * static_cast<double>(s.groups_within_3pct) / n, s.groups_within_5pct,
+                100.0 * static_cast<double>(s.groups_within_5pct) / n);
   out << buf;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// --stage-measurements FILE.csv [--stage-gpu-type TYPE] of `cellsched estimate` and `cellsched plan`:
-// measured stage scales (estimate/stage_fit.hpp) fitted from the file's single-stage runs.
+// Estimator options shared by `cellsched estimate` and `cellsched plan`: --software NAME (the software
+// stack, estimate/software_stack.hpp) and --stage-measurements FILE.csv [--stage-gpu-type TYPE] (measured
+// stage scales, estimate/stage_fit.hpp, fitted from the file's single-stage runs).
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -21,6 +22,22 @@ inline const char* stage_measurements_help =
     "(pp = 1) give measured stage scales per (hidden, heads, sequence, tp, micro-batch) shape, which\n"
     "replace the analytic stage time for stages of those shapes (docs/estimator.md). --stage-gpu-type TYPE:\n"
     "the GPU type they were measured on (default a100-80gb; in estimate's batch mode, --gpu-type).\n";
+
+inline const char* software_help =
+    "--software NAME: the software stack the job runs on (docs/estimator.md, \"software stacks\"):\n"
+    "  megatron-lm (default; Megatron-LM 2022 or later, asynchronous tensor-parallel backward all-reduce)\n"
+    "  megatron-lm-2021 (Megatron-LM 2020 to mid-2021: backward all-reduces in line).\n";
+
+/// The estimator's constants with the --software stack (default: the default stack).
+[[nodiscard]] inline analytic_params params_from_args(const args& a) {
+  analytic_params p;
+  if (a.has("--software")) {
+    const software_stack* s = find_software_stack(a.get("--software"));
+    if (!s) throw usage_error("--software: expected " + software_stack_names() + ", got '" + a.get("--software") + "'");
+    p.software = *s;
+  }
+  return p;
+}
 
 /// Fits stage scales from --stage-measurements (if given) into `est`; the runs were measured on `gpu`.
 inline void apply_stage_measurements(const args& a, analytic_estimator& est, const std::string& gpu) {

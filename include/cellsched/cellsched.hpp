@@ -61,6 +61,7 @@
 #include "cellsched/estimate/pipeline.hpp"
 #include "cellsched/estimate/profile.hpp"
 #include "cellsched/estimate/result.hpp"
+#include "cellsched/estimate/software_stack.hpp"
 #include "cellsched/estimate/stage_calibration.hpp"
 #include "cellsched/estimate/stage_fit.hpp"
 

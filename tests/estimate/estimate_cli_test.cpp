@@ -58,6 +58,27 @@ TEST_CASE("estimate one plan: JSON with breakdown and stages", "[estimate][cli]"
                      b["optimizer"].get<double>();
   REQUIRE(sum == Approx(j["iter_time_ms"].get<double>()).epsilon(1e-9));
   REQUIRE(j["fits_in_memory"] == true);
+  REQUIRE(j["software"] == "megatron-lm");
+}
+
+TEST_CASE("estimate --software: the named stack runs the plan, an unknown name is refused", "[estimate][cli]") {
+  const std::string base = "--cluster " + data_dir + "/clusters/dgx-a100-vtrain.json --model gpt3-13b --gpus 8 " +
+                           "--tp 8 --pp 1 --dp 1 --micro-batch 4 --global-batch 8 --recompute";
+  const std::string now = temp_path("cellsched_estimate_sw_now.json");
+  const std::string then = temp_path("cellsched_estimate_sw_2021.json");
+  REQUIRE(run_cli(base + " --json " + now).status == 0);
+  const run_result r = run_cli(base + " --software megatron-lm-2021 --json " + then);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  REQUIRE(r.output.find("software megatron-lm-2021") != std::string::npos);
+  const auto a = read_json(now), b = read_json(then);
+  REQUIRE(b["software"] == "megatron-lm-2021");
+  // Before the asynchronous all-reduce the backward all-reduces run in line: more TP time, same compute.
+  REQUIRE(b["breakdown_ms"]["tp_comm"].get<double>() > a["breakdown_ms"]["tp_comm"].get<double>());
+  REQUIRE(b["breakdown_ms"]["compute"].get<double>() == Approx(a["breakdown_ms"]["compute"].get<double>()));
+  const run_result bad = run_cli(base + " --software deepspeed");
+  REQUIRE(bad.status == 2);
+  REQUIRE(bad.output.find("megatron-lm|megatron-lm-2021") != std::string::npos);
 }
 
 TEST_CASE("estimate a job file: model, batch, GPU count and type from the job", "[estimate][cli]") {

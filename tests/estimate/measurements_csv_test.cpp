@@ -3,7 +3,10 @@
 
 #include <string>
 
+#include "cellsched/estimate/analytic_estimator.hpp"
+#include "cellsched/estimate/measurement_report.hpp"
 #include "cellsched/estimate/measurements.hpp"
+#include "cellsched/hardware/builtin_catalog.hpp"
 
 using namespace cellsched;
 
@@ -86,6 +89,24 @@ TEST_CASE("optional columns after the eleven: read in any order, unknown ones na
   REQUIRE(bad_value.find("t.csv:2") != std::string::npos);
   REQUIRE(error_of(h + ",recompute\n8,32,4,1024,16,24,1024,2,2,2,5\n").find("12 comma-separated") !=
           std::string::npos);
+}
+
+TEST_CASE("the software column names a software stack; rows run on it", "[estimate][measurements]") {
+  const std::string h = header.substr(0, header.size() - 1);
+  const auto rows = parse_measurements_csv(h + ",software\n8,16,16,4096,32,42,1024,8,1,1,1343,megatron-lm-2021\n"
+                                               "8,16,16,4096,32,42,1024,8,1,1,1343,megatron-lm\n",
+                                           "t.csv");
+  REQUIRE((rows[0].software == "megatron-lm-2021" && rows[1].software == "megatron-lm"));
+  const std::string bad = error_of(h + ",software\n8,16,16,4096,32,42,1024,8,1,1,1343,deepspeed\n");
+  REQUIRE(bad.find("t.csv:2") != std::string::npos);
+  REQUIRE(bad.find("software") != std::string::npos);
+  REQUIRE(bad.find("megatron-lm|megatron-lm-2021") != std::string::npos);
+  REQUIRE(bad.find("'deepspeed'") != std::string::npos);
+  // The same run, in line (2021) and with the asynchronous all-reduce: the in-line one is slower by the
+  // backward all-reduces the weight-gradient GEMMs would have hidden.
+  const auto preds = predict_measurements(analytic_estimator(builtin_catalog()), rows);
+  REQUIRE((preds[0].predicted() && preds[1].predicted()));
+  REQUIRE(preds[0].predicted_ms > preds[1].predicted_ms);
 }
 
 TEST_CASE("measurements: a folder or a missing file gets the message every other input gets") {

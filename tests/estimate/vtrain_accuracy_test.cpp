@@ -6,6 +6,7 @@
 // held out by model it is met (stage_calibration_test.cpp).
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <string>
 
 #include "cellsched/estimate/analytic_estimator.hpp"
@@ -55,4 +56,25 @@ TEST_CASE("vTrain single node: ranking of plans within each group", "[estimate][
   double worst = 0.0;
   for (const auto& g : s.groups) worst = std::max(worst, g.slowdown);
   CHECK(worst <= 0.30);  // the predicted-best plan is never far off the measured best
+}
+
+TEST_CASE("published multi-node Megatron-LM tables: every row represented, accuracy targets held",
+          "[estimate][accuracy]") {
+  // Issue targets per table: median |error| <= 7 %, no row over 15 %, signed mean within +-5 %. The
+  // defaults were fitted on the even rows of these tables and vTrain's together (analytic_params.hpp), so
+  // this guards a partly in-sample figure; the odd rows are the held-out check (bench/estimator_accuracy).
+  for (const char* name :
+       {"megatron-sc21-table1.csv", "megatron-readme-2020-a100.csv", "megatron-korthikanti2022-table5.csv"}) {
+    INFO(name);
+    const auto rows = load_measurements_file(std::string(CELLSCHED_DATA_DIR) + "/measurements/" + name);
+    const auto preds = predict_measurements(analytic_estimator(builtin_catalog()), rows);
+    for (const auto& p : preds) {
+      INFO("line " << p.row.line << ": " << p.reason);
+      REQUIRE(p.predicted());
+    }
+    const measurement_summary s = summarize_measurements(preds);
+    CHECK(s.median_abs_rel_error <= 0.07);
+    CHECK(s.max_abs_rel_error <= 0.15);
+    CHECK(std::abs(s.mean_rel_error) <= 0.05);
+  }
 }

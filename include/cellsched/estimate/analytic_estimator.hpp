@@ -63,6 +63,13 @@ class analytic_estimator {
 
   [[nodiscard]] const analytic_params& params() const noexcept { return params_; }
 
+  /// The same estimator (calibration, stage scales) for jobs running on another software stack.
+  [[nodiscard]] analytic_estimator with_software(const software_stack& s) const {
+    analytic_estimator e = *this;
+    e.params_.software = s;
+    return e;
+  }
+
   /// Measured stage scales (estimate/stage_fit.hpp): a transformer stage whose shape is in the table has its
   /// forward and backward time multiplied by the measured scale; other stages stay analytic.
   void set_stage_calibration(stage_calibration c) { stage_cal_ = std::move(c); }
@@ -188,12 +195,12 @@ class analytic_estimator {
     const double mb = static_cast<double>(p.num_micro_batches);
     r.breakdown.compute_s = mb * crit.compute_s;
     r.breakdown.tp_comm_s = mb * crit.tp_comm_s;
-    r.breakdown.overhead_s = mb * crit.overhead_s + params_.iteration_overhead_s;
+    r.breakdown.overhead_s = mb * crit.overhead_s + params_.software.iteration_overhead_s;
     r.breakdown.pp_comm_s = pt.p2p_s;
     r.breakdown.bubble_s = pt.total_s - pt.busy_s - pt.p2p_s;
     r.breakdown.dp_comm_s = dp_sync;
     r.breakdown.optimizer_s = optimizer;
-    r.iter_time_s = pt.total_s + dp_sync + optimizer + params_.iteration_overhead_s;
+    r.iter_time_s = pt.total_s + dp_sync + optimizer + params_.software.iteration_overhead_s;
     for (const auto& src : sources) r.calibration += (r.calibration == "analytic" ? "+probe:" : ",") + src;
     if (used_stage_cal) r.calibration += "+stages:" + stage_cal_.source();
     return r;
@@ -290,6 +297,7 @@ class analytic_estimator {
       if (e.cal->gemm) e.curve = *e.cal->gemm;
       if (e.cal->mem_bw_gb_per_s) e.mem_bw_gb_per_s = *e.cal->mem_bw_gb_per_s;
     }
+    e.curve.max_efficiency *= params_.sustained_compute_fraction;
     return e;
   }
 
@@ -303,6 +311,7 @@ class analytic_estimator {
   [[nodiscard]] stage_parts stage_micro_batch(const model& m, const stage_plan& st, double samples, const plan& p,
                                               const stage_env& env, const stage_groups& groups) const {
     double gemm_f = 0, gemm_b = 0, mem_f = 0, mem_b = 0, other_f = 0, ops = 0, colls_f = 0, comm_f = 0;
+    double comm_b = 0;  // the backward's exposed collectives (their conjugates of the forward ones)
     double core_f = 0, core_ops = 0;  // selective recomputation: the attention core's forward
     const bool selective = !p.recompute && p.selective_recompute;
     const bool seq_par = p.sequence_parallel && st.tp > 1;
@@ -339,39 +348,61 @@ class analytic_estimator {
         // tensor (Korthikanti 2022 sec. 4.2.2): the same ring volume, one more start-up.
         const double bytes = l.tp_allreduce_bytes_per_sample * samples;
         colls_f += l.tp_allreduces_fwd * (seq_par ? 2 : 1);
-        comm_f += l.tp_allreduces_fwd *
-                  (seq_par ? collective_time_s(collective_kind::all_gather, bytes, st.tp, tp_link) +
-                                 collective_time_s(collective_kind::reduce_scatter, bytes, st.tp, tp_link)
-                           : collective_time_s(collective_kind::all_reduce, bytes, st.tp, tp_link));
+        const double layer_comm =
+            l.tp_allreduces_fwd *
+            (seq_par ? collective_time_s(collective_kind::all_gather, bytes, st.tp, tp_link) +
+                           collective_time_s(collective_kind::reduce_scatter, bytes, st.tp, tp_link)
+                     : collective_time_s(collective_kind::all_reduce, bytes, st.tp, tp_link));
+        comm_f += layer_comm;
+        comm_b += exposed_backward_tp_comm(l, layer_comm, samples, st.tp, env);
       }
-      // Expert-parallel all-to-all (MoE): dispatch and combine, over the tensor-parallel group.
+      // Expert-parallel all-to-all (MoE): dispatch and combine, over the tensor-parallel group, and their
+      // conjugates in the backward (nothing to hide them under).
       if (st.tp > 1 && l.alltoall_bytes_per_sample > 0) {
         colls_f += 2;
-        comm_f +=
+        const double a2a =
             2 * collective_time_s(collective_kind::all_to_all, l.alltoall_bytes_per_sample * samples, st.tp, tp_link);
+        comm_f += a2a;
+        comm_b += a2a;
       }
     }
     // Backward: the two GEMM halves, 2x the element-wise traffic, the conjugate all-reduces
-    // (Megatron's f/g operators: one backward all-reduce per forward one), twice the ops; recomputation
-    // repeats the forward first.
+    // (Megatron's f/g operators: one backward all-reduce per forward one; what of them is exposed:
+    // comm_b), twice the ops; recomputation repeats the forward first.
     const double rec = p.recompute ? 1.0 : 0.0;
     const double doublings = std::log2(static_cast<double>(st.tp));
+    const software_stack& sw = params_.software;
     const auto pass = [&](double compute, double comm, double n_ops, double n_colls) {
-      const double gpu = compute + comm + params_.gpu_per_op_s * n_ops + params_.device_sync_s * doublings * n_colls;
-      const double cpu = params_.cpu_per_op_s * n_ops + params_.host_sync_s * doublings * n_colls;
-      return std::max(gpu, cpu) + (1.0 - params_.host_device_overlap) * std::min(gpu, cpu);
+      const double gpu = compute + comm + sw.gpu_per_op_s * n_ops + sw.device_sync_s * doublings * n_colls;
+      const double cpu = sw.cpu_per_op_s * n_ops + sw.host_sync_s * doublings * n_colls;
+      return std::max(gpu, cpu) + (1.0 - sw.host_device_overlap) * std::min(gpu, cpu);
     };
     stage_parts out;
     const double fwd_compute = gemm_f + mem_f + other_f;
     // Selective recomputation repeats only the attention core (no collective inside it).
     const double bwd_compute = gemm_b + mem_b + 2.0 * other_f + rec * fwd_compute + core_f;
-    const double bwd_comm = comm_f * (rec + (1.0 - params_.tp_backward_hidden));
+    const double bwd_comm = comm_f * rec + comm_b;
     out.time.fwd_s = pass(fwd_compute, comm_f, ops, colls_f);
     out.time.bwd_s = pass(bwd_compute, bwd_comm, ops * (2.0 + rec) + core_ops, colls_f * (1.0 + rec));
     out.compute_s = fwd_compute + bwd_compute;
     out.tp_comm_s = comm_f + bwd_comm;
     out.overhead_s = out.time.fwd_s + out.time.bwd_s - out.compute_s - out.tp_comm_s;
     return out;
+  }
+
+  /// The part of a layer's backward tensor-parallel collectives (`fwd_comm_s`, the time of its forward
+  /// ones: one conjugate each) the software leaves exposed. With the asynchronous all-reduce each
+  /// column-parallel GEMM's input-gradient all-reduce runs while its weight-gradient GEMM computes, so a
+  /// layer hides at most the time of those GEMMs; without it all of them run in line.
+  [[nodiscard]] double exposed_backward_tp_comm(const layer& l, double fwd_comm_s, double samples, int tp,
+                                                const stage_env& env) const {
+    if (!params_.software.async_tp_backward) return fwd_comm_s;
+    double window = 0.0;
+    for (const auto& g : l.gemms)
+      if (g.split == tp_split::column && g.count <= 1.0)
+        window += gemm_time_s(weight_grad_dims(forward_dims(g, samples, tp)), env.peak_tflops, env.mem_bw_gb_per_s,
+                              env.element_bytes, env.curve);
+    return std::max(0.0, fwd_comm_s - window);
   }
 
   hardware_catalog catalog_;

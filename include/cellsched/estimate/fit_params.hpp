@@ -17,42 +17,49 @@ namespace cellsched {
 /// The constants the fit moves, in units that keep them of order one.
 struct fitted_constants {
   static constexpr int count = 11;
-  /// Indices of the six framework-overhead constants the defaults were fitted on (analytic_params.hpp):
-  /// cpu_per_op, gpu_per_op, host_sync, iteration_overhead, host_device_overlap, device_sync.
+  /// Indices of the six framework-overhead constants of the software stack: cpu_per_op, gpu_per_op,
+  /// host_sync, iteration_overhead, host_device_overlap, device_sync.
   [[nodiscard]] static std::vector<int> overhead_constants() { return {3, 4, 5, 7, 8, 9}; }
+  /// The seven constants the defaults were fitted on (analytic_params.hpp): the sustained share of GEMM
+  /// throughput and the six overhead constants.
+  [[nodiscard]] static std::vector<int> default_fit() { return {10, 3, 4, 5, 7, 8, 9}; }
   [[nodiscard]] static Eigen::VectorXd pack(const analytic_params& p) {
     Eigen::VectorXd x(count);
-    x << p.gemm.max_efficiency, p.mem_bw_efficiency, p.intra_link_efficiency, p.cpu_per_op_s * 1e6,
-        p.gpu_per_op_s * 1e6, p.host_sync_s * 1e6, p.optimizer_bytes_per_param / 10.0, p.iteration_overhead_s * 1e3,
-        p.host_device_overlap, p.device_sync_s * 1e6, p.tp_backward_hidden;
+    const software_stack& s = p.software;
+    x << p.gemm.max_efficiency, p.mem_bw_efficiency, p.intra_link_efficiency, s.cpu_per_op_s * 1e6,
+        s.gpu_per_op_s * 1e6, s.host_sync_s * 1e6, p.optimizer_bytes_per_param / 10.0, s.iteration_overhead_s * 1e3,
+        s.host_device_overlap, s.device_sync_s * 1e6, p.sustained_compute_fraction;
     return x;
   }
   [[nodiscard]] static analytic_params unpack(const Eigen::VectorXd& x, analytic_params p) {
     p.gemm.max_efficiency = x(0);
     p.mem_bw_efficiency = x(1);
     p.intra_link_efficiency = x(2);
-    p.cpu_per_op_s = x(3) * 1e-6;
-    p.gpu_per_op_s = x(4) * 1e-6;
-    p.host_sync_s = x(5) * 1e-6;
+    p.software.cpu_per_op_s = x(3) * 1e-6;
+    p.software.gpu_per_op_s = x(4) * 1e-6;
+    p.software.host_sync_s = x(5) * 1e-6;
     p.optimizer_bytes_per_param = x(6) * 10.0;
-    p.iteration_overhead_s = x(7) * 1e-3;
-    p.host_device_overlap = x(8);
-    p.device_sync_s = x(9) * 1e-6;
-    p.tp_backward_hidden = x(10);
+    p.software.iteration_overhead_s = x(7) * 1e-3;
+    p.software.host_device_overlap = x(8);
+    p.software.device_sync_s = x(9) * 1e-6;
+    p.sustained_compute_fraction = x(10);
     return p;
   }
 };
 
 /// Fits the constants of `start` to minimise the squared relative error of the measurement cases
-/// selected by `use` (rows that are not representable are skipped). Deterministic. A template only so
-/// that Eigen's solver is compiled where it is called (estimate/calibration.hpp).
+/// selected by `use` (rows that are not representable are skipped), each error times `weight` of its
+/// index when given (e.g. 1/sqrt(rows of its table), so that every table counts alike). Deterministic.
+/// A template only so that Eigen's solver is compiled where it is called (estimate/calibration.hpp).
 template <class = void>
 [[nodiscard]] analytic_params fit_analytic_params(const hardware_catalog& catalog, const analytic_params& start,
                                                   const std::vector<measurement_case>& cases,
                                                   const std::vector<measurement_row>& rows,
                                                   const std::function<bool(std::size_t)>& use,
                                                   const std::vector<int>& free = fitted_constants::overhead_constants(),
-                                                  int max_iterations = 60) {
+                                                  int max_iterations = 60,
+                                                  const std::function<double(std::size_t)>& row_weight = {}) {
+  const auto weight = [&](std::size_t i) { return row_weight ? row_weight(i) : 1.0; };
   std::vector<std::size_t> idx;
   for (std::size_t i = 0; i < cases.size(); ++i)
     if (use(i) && cases[i].reason.empty()) idx.push_back(i);
@@ -63,12 +70,21 @@ template <class = void>
     return x;
   };
   const auto residuals = [&](const Eigen::VectorXd& y) {
-    const analytic_estimator est(catalog, fitted_constants::unpack(expand(y), start));
+    const analytic_params prm = fitted_constants::unpack(expand(y), start);
+    const analytic_estimator est(catalog, prm);
+    // Rows of another named stack keep the fitted per-op constants and take that stack's overlap flag
+    // (the named stacks differ from the default only there, estimate/software_stack.hpp).
+    analytic_params in_line = prm;
+    in_line.software.async_tp_backward = false;
+    const analytic_estimator est_in_line(catalog, in_line);
     Eigen::VectorXd r(static_cast<Eigen::Index>(idx.size()));
     for (std::size_t j = 0; j < idx.size(); ++j) {
       const auto& c = cases[idx[j]];
+      const software_stack* sw = c.software.empty() ? nullptr : find_software_stack(c.software);
+      const bool async = sw ? sw->async_tp_backward : prm.software.async_tp_backward;
+      const analytic_estimator& e = async == prm.software.async_tp_backward ? est : est_in_line;
       const double measured_s = rows[idx[j]].iter_time_ms * 1e-3;
-      r(static_cast<Eigen::Index>(j)) = est.estimate(c.m, c.c, c.p).iter_time_s / measured_s - 1.0;
+      r(static_cast<Eigen::Index>(j)) = (e.estimate(c.m, c.c, c.p).iter_time_s / measured_s - 1.0) * weight(idx[j]);
     }
     return r;
   };

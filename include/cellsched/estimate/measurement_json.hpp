@@ -21,6 +21,7 @@ namespace cellsched {
                         {"mean_rel_error", s.mean_rel_error},
                         {"groups", s.groups.size()},
                         {"groups_same_best", s.groups_same_best},
+                        {"groups_within_3pct", s.groups_within_3pct},
                         {"groups_within_5pct", s.groups_within_5pct}};
   if (preds) {
     nlohmann::json groups = nlohmann::json::array();

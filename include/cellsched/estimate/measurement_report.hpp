@@ -4,6 +4,7 @@
 // predicted fastest is the measured fastest.
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "cellsched/cell/cell.hpp"
 #include "cellsched/estimate/concepts.hpp"
 #include "cellsched/estimate/measurements.hpp"
+#include "cellsched/estimate/software_stack.hpp"
 #include "cellsched/model/transformer.hpp"
 #include "cellsched/model/zoo.hpp"
 
@@ -31,6 +33,7 @@ struct measurement_setup {
   pipeline_schedule schedule = pipeline_schedule::one_f_one_b;
   bool recompute = true;
   bool zero1 = false;
+  std::string software;  ///< a named software stack (estimate/software_stack.hpp); empty = the estimator's
 };
 
 /// The setup a row runs under: its optional columns (measurements.hpp) replace the table's defaults.
@@ -42,6 +45,7 @@ struct measurement_setup {
   if (r.dtype == "bf16") s.compute_dtype = dtype::bf16;
   if (r.dtype == "fp8") s.compute_dtype = dtype::fp8;
   if (!r.recompute.empty()) s.recompute = r.recompute == "full";
+  if (!r.software.empty()) s.software = r.software;
   return s;
 }
 
@@ -50,7 +54,8 @@ struct measurement_case {
   model m;
   cell c;
   plan p;
-  std::string reason;  ///< non-empty: the row is not representable
+  std::string software;  ///< the software stack the row ran on; empty = the estimator's own
+  std::string reason;    ///< non-empty: the row is not representable
 };
 
 /// A repeated transformer block (dense or mixture-of-experts), as the model builders name them.
@@ -146,6 +151,7 @@ inline constexpr std::int64_t max_measurement_batch = 1'000'000'000;
   out.p.sequence_parallel = r.sequence_parallel == "yes";
   out.p.overlap_grad_reduce = r.overlap_grad_reduce == "yes";
   out.p.virtual_stages = static_cast<int>(chunks);
+  out.software = s.software;
   return out;
 }
 
@@ -160,19 +166,40 @@ struct measurement_prediction {
   [[nodiscard]] bool predicted() const noexcept { return reason.empty(); }
 };
 
+/// An estimator that can answer for another software stack (analytic_estimator::with_software).
+template <class E>
+concept software_aware = requires(const E& e, const software_stack& s) {
+  { e.with_software(s) } -> std::convertible_to<E>;
+  { e.params().software.name } -> std::convertible_to<std::string>;
+};
+
+/// Rows that name a software stack are predicted by `est` switched to it where the estimator supports
+/// that (software_aware); other estimators answer every row as they are.
 template <estimator E>
 [[nodiscard]] std::vector<measurement_prediction> predict_measurements(const E& est,
                                                                        const std::vector<measurement_row>& rows,
                                                                        const measurement_setup& setup = {}) {
   std::vector<measurement_prediction> out;
   out.reserve(rows.size());
+  std::map<std::string, E> switched;  // one estimator per named stack the rows use
+  const auto estimator_for = [&](const std::string& software) -> const E& {
+    if constexpr (software_aware<E>) {
+      const software_stack* s = software.empty() ? nullptr : find_software_stack(software);
+      if (s && s->name != est.params().software.name) {
+        auto it = switched.find(s->name);
+        if (it == switched.end()) it = switched.emplace(s->name, est.with_software(*s)).first;
+        return it->second;
+      }
+    }
+    return est;
+  };
   for (const auto& r : rows) {
     measurement_prediction p;
     p.row = r;
     p.measured_ms = r.iter_time_ms;
     measurement_case mc = make_measurement_case(r, setup);
     if (mc.reason.empty()) {
-      const estimate_result e = est.estimate(mc.m, mc.c, mc.p);
+      const estimate_result e = estimator_for(mc.software).estimate(mc.m, mc.c, mc.p);
       if (!e.infeasible_reason.empty()) {
         p.reason = e.infeasible_reason;
       } else {
@@ -209,7 +236,8 @@ struct measurement_summary {
   double mean_rel_error = 0.0;  ///< signed: > 0 when the estimator over-predicts on average
   std::vector<measurement_group> groups;
   std::size_t groups_same_best = 0;
-  std::size_t groups_within_5pct = 0;  ///< measured time of the predicted best within 5 % of the best
+  std::size_t groups_within_3pct = 0;  ///< measured time of the predicted best within 3 % of the best
+  std::size_t groups_within_5pct = 0;  ///< ... within 5 %
 };
 
 /// The q-quantile (0..1) by linear interpolation between order statistics (numpy's default).
@@ -268,6 +296,7 @@ template <class Use>
     }
     g.slowdown = preds[g.predicted_best].measured_ms / preds[g.measured_best].measured_ms - 1.0;
     s.groups_same_best += g.same_best() ? 1 : 0;
+    s.groups_within_3pct += g.slowdown <= 0.03 ? 1 : 0;
     s.groups_within_5pct += g.slowdown <= 0.05 ? 1 : 0;
     s.groups.push_back(std::move(g));
   }

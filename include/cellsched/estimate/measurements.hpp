@@ -4,7 +4,8 @@
 //   sequence length, tensor parallelism, data parallelism, pipeline parallelism, iteration time (ms)
 // optionally followed by any of these columns, in any order (absent: the table's measurement_setup):
 //   virtual stages, recompute (none|selective|full), sequence parallel (yes|no),
-//   overlap grad reduce (yes|no), gpu type, vocabulary, dtype (fp16|bf16|fp8), gpus per node
+//   overlap grad reduce (yes|no), gpu type, vocabulary, dtype (fp16|bf16|fp8), gpus per node,
+//   software (a named software stack, estimate/software_stack.hpp)
 // The reader is strict: wrong header, an unknown column, wrong column count, non-numbers, non-positive
 // values are errors naming the file, the column and the line.
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "cellsched/error.hpp"
+#include "cellsched/estimate/software_stack.hpp"
 
 namespace cellsched {
 
@@ -44,6 +46,7 @@ struct measurement_row {
   std::int64_t vocab = 0;
   std::string dtype;  ///< "fp16", "bf16" or "fp8"
   std::int64_t gpus_per_node = 0;
+  std::string software;  ///< a named software stack; empty = the setup's
 };
 
 namespace measurement_detail {
@@ -68,7 +71,8 @@ inline const std::string params_column = "Parameters (billion)";
 inline const std::vector<std::string>& optional_columns() {
   static const std::vector<std::string> c = {"virtual stages",      "recompute", "sequence parallel",
                                              "overlap grad reduce", "gpu type",  "vocabulary",
-                                             "dtype",               "gpus per node"};
+                                             "dtype",               "gpus per node",
+                                             "software"};
   return c;
 }
 
@@ -208,6 +212,10 @@ inline const std::vector<std::string>& optional_columns() {
       } else if (name == "vocabulary") r.vocab = parse_count(v, file, name, line_no);
       else if (name == "dtype") r.dtype = one_of(v, {"fp16", "bf16", "fp8"}, file, name, line_no);
       else if (name == "gpus per node") r.gpus_per_node = parse_count(v, file, name, line_no);
+      else if (name == "software") {
+        if (!find_software_stack(v)) throw input_error(file, name, software_stack_names() + ", got '" + v + "'", line_no);
+        r.software = v;
+      }
     }
     rows.push_back(r);
   }
