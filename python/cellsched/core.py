@@ -114,31 +114,34 @@ def model_names() -> List[str]:
 # ------------------------------------------------------------------------------- estimate and plan search
 
 def estimate(model: ModelLike, global_batch: int, cluster: Cluster, gpu_type: str, layout: Sequence[int],
-             stages: int = 1, plan: Optional[Dict[str, Any]] = None, profiles: Sequence[str] = ()) -> Dict[str, Any]:
+             stages: int = 1, plan: Optional[Dict[str, Any]] = None, profiles: Sequence[str] = (),
+             software: str = "megatron-lm") -> Dict[str, Any]:
     """One Cell's iteration time from the analytic estimator.
 
     With ``plan`` (a dict as in a plan's "plan" field of the scheduler-state format) it estimates that
     plan: {"iter_time_s", "breakdown", "stages": per-stage time and memory, "cell", "plan", ...}.
     Without it, it searches the Cell's best plan and returns the search result (feasible, reason,
     plan, estimate, launch). ``layout`` is GPUs per node, largest first; ``profiles`` are probe-profile
-    files that calibrate the estimator."""
+    files that calibrate the estimator; ``software`` names the software stack the job runs on
+    ("megatron-lm", "megatron-lm-2021"; docs/estimator.md)."""
     name, doc = _model_args(model)
     text = _core.estimate(name, doc, int(global_batch), cluster._c, gpu_type, [int(g) for g in layout], int(stages),
-                          json.dumps(plan) if plan is not None else "", [os.fspath(p) for p in profiles])
+                          json.dumps(plan) if plan is not None else "", [os.fspath(p) for p in profiles], software)
     return json.loads(text)
 
 
 def rank_plans(model: ModelLike, global_batch: int, cluster: Cluster, *, gpu_type: Optional[str] = None,
-               top: int = 10, max_stages: int = 0) -> List[Dict[str, Any]]:
+               top: int = 10, max_stages: int = 0, software: str = "megatron-lm") -> List[Dict[str, Any]]:
     """Every Cell of the job on the cluster (GPU type, count, layout, stages), searched and ranked best
     first; the first ``top``. Each entry: cell, feasible, plan, estimate, throughput_samples_per_s, and
     "launch" with the Megatron-LM arguments and the torchrun command line."""
     name, doc = _model_args(model)
-    return json.loads(_core.plan(name, doc, int(global_batch), cluster._c, gpu_type, None, int(top), int(max_stages)))
+    return json.loads(_core.plan(name, doc, int(global_batch), cluster._c, gpu_type, None, int(top), int(max_stages),
+                                 software))
 
 
 def plan(model: ModelLike, global_batch: int, cluster: Cluster, gpu_type: Optional[str] = None,
-         layout: Optional[Sequence[int]] = None, max_stages: int = 0) -> Dict[str, Any]:
+         layout: Optional[Sequence[int]] = None, max_stages: int = 0, software: str = "megatron-lm") -> Dict[str, Any]:
     """The best plan of a job: over every Cell of the cluster, or on exactly ``layout`` (GPUs per node
     of ``gpu_type``, e.g. a launcher handed two nodes of four: ``[4, 4]``) over every stage count.
 
@@ -153,7 +156,7 @@ def plan(model: ModelLike, global_batch: int, cluster: Cluster, gpu_type: Option
     """
     name, doc = _model_args(model)
     lay = None if layout is None else [int(g) for g in layout]
-    found = json.loads(_core.plan(name, doc, int(global_batch), cluster._c, gpu_type, lay, 1, int(max_stages)))
+    found = json.loads(_core.plan(name, doc, int(global_batch), cluster._c, gpu_type, lay, 1, int(max_stages), software))
     if not found:
         return {"feasible": False, "reason": "the cluster has no Cell for this model"}
     return found[0]

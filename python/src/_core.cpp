@@ -370,13 +370,23 @@ std::string simulate(const cluster_ptr& c, const std::string& trace_text, const 
   return doc.dump();
 }
 
+/// The estimator's constants on the named software stack (estimate/software_stack.hpp).
+analytic_params params_for(const std::string& software) {
+  const software_stack* s = find_software_stack(software);
+  if (!s) throw nb::value_error(("software: expected " + software_stack_names() + ", got '" + software + "'").c_str());
+  analytic_params p;
+  p.software = *s;
+  return p;
+}
+
 std::string estimate(const std::string& model_name, const std::string& model_doc, std::int64_t batch,
                      const cluster_ptr& c, const std::string& gpu_type, const std::vector<int>& layout, int stages,
-                     const std::string& plan_text, const std::vector<std::string>& profiles) {
+                     const std::string& plan_text, const std::vector<std::string>& profiles,
+                     const std::string& software) {
   const model m = resolve_model(model_name, model_doc);
   std::vector<probe_profile> loaded;
   for (const auto& p : profiles) loaded.push_back(io::load_profile_file(p));
-  const analytic_estimator est(c->catalog(), analytic_params{}, loaded);
+  const analytic_estimator est(c->catalog(), params_for(software), loaded);
   if (stages < 1) throw nb::value_error("stages must be >= 1");
   const cell where = make_cell(*c, gpu_type, layout, stages);
   if (plan_text.empty()) {
@@ -393,9 +403,10 @@ std::string estimate(const std::string& model_name, const std::string& model_doc
 
 std::string plan_search(const std::string& model_name, const std::string& model_doc, std::int64_t batch,
                         const cluster_ptr& c, const std::optional<std::string>& gpu_type,
-                        const std::optional<std::vector<int>>& layout, std::size_t top, int max_stages) {
+                        const std::optional<std::vector<int>>& layout, std::size_t top, int max_stages,
+                        const std::string& software) {
   const model m = resolve_model(model_name, model_doc);
-  const analytic_estimator est(c->catalog());
+  const analytic_estimator est(c->catalog(), params_for(software));
   json out = json::array();
   nb::gil_scoped_release release;
   if (layout) {

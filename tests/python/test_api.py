@@ -1,4 +1,6 @@
 """The estimator, the plan search and the oracles from Python."""
+import pytest
+
 import cellsched
 
 
@@ -27,6 +29,16 @@ def test_estimate_of_a_plan_matches_the_search(small_cluster):
     b = again["breakdown_s"]
     assert b["compute"] > 0 and len(again["stages"]) == stages
     assert all(s["peak_mem_bytes"] > 0 and s["fits"] for s in again["stages"])
+
+
+def test_software_stack_changes_tensor_parallel_time_and_unknown_names_are_refused(small_cluster):
+    plan = {"stages": [{"first_layer": 0, "end_layer": 26, "dp": 1, "tp": 4}], "micro_batch_samples": 4,
+            "num_micro_batches": 2, "schedule": "1f1b", "recompute": True, "zero1": False}
+    now = cellsched.estimate("gpt3-1.3b", 8, small_cluster, "a100-80gb", [4], plan=plan)
+    then = cellsched.estimate("gpt3-1.3b", 8, small_cluster, "a100-80gb", [4], plan=plan, software="megatron-lm-2021")
+    assert then["breakdown_s"]["tp_comm"] > now["breakdown_s"]["tp_comm"]
+    with pytest.raises(ValueError, match="megatron-lm-2021"):
+        cellsched.estimate("gpt3-1.3b", 8, small_cluster, "a100-80gb", [4], plan=plan, software="deepspeed")
 
 
 def test_python_oracle_drives_the_simulator(small_cluster):
