@@ -9,6 +9,12 @@
 // Megatron-LM launches one (dp, tp) for every stage and no GPipe schedule; a plan outside that (per-stage
 // shapes, unequal stage GPU counts, GPipe, a heterogeneous Cell) is still rendered as far as it goes,
 // with `megatron_compatible` false and the reasons in `notes`.
+//
+// Several nodes: torchrun's static rendezvous (--node-rank $NODE_RANK --master-addr $MASTER_ADDR
+// --master-port $MASTER_PORT), run once per node with that node's rank in the layout's order. The
+// dynamic c10d rendezvous (--rdzv-backend c10d) hands node ranks out in arrival order, so stage s would
+// not be guaranteed the nodes the search placed it on (torchrun documentation,
+// https://docs.pytorch.org/docs/stable/elastic/run.html, "Note on rendezvous backend").
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -27,10 +33,14 @@ struct launch_args {
   bool megatron_compatible = true;
   std::vector<std::string> notes;
 
-  /// torchrun followed by the Megatron flags; with unequal nodes the first node's count (see notes).
+  /// torchrun followed by the Megatron flags; with unequal nodes the first node's count (see notes). More
+  /// than one node adds the static rendezvous: each node runs the line with its own $NODE_RANK (0 for the
+  /// first node of the layout) and the same $MASTER_ADDR:$MASTER_PORT (node 0's address).
   [[nodiscard]] std::string command_line(const std::string& script = "pretrain_gpt.py") const {
     std::string s = "torchrun --nnodes " + std::to_string(nnodes) + " --nproc-per-node " +
-                    std::to_string(nproc_per_node.empty() ? 0 : nproc_per_node.front()) + " " + script;
+                    std::to_string(nproc_per_node.empty() ? 0 : nproc_per_node.front());
+    if (nnodes > 1) s += " --node-rank $NODE_RANK --master-addr $MASTER_ADDR --master-port $MASTER_PORT";
+    s += " " + script;
     for (const auto& a : megatron) s += " " + (a.find_first_of(" |*\"") == std::string::npos ? a : "'" + a + "'");
     return s;
   }
@@ -148,6 +158,12 @@ void moe_flags(const model& m, const stage_plan& s0, Flag&& flag, Note&& note) {
     flag("--num-query-groups", std::to_string(m.num_query_groups));
   }
   if (m.flash_attention) flag("--use-flash-attn", "");
+  if (m.family == "dense_transformer" || m.family == "moe_transformer") {
+    flag("--position-embedding-type", m.rotary ? "rope" : "learned_absolute");
+    if (m.rmsnorm) flag("--normalization", "RMSNorm");
+    if (!m.linear_bias) flag("--disable-bias-linear", "");
+  }
+  if (m.untied_embeddings) flag("--untie-embeddings-and-output-weights", "");
   if (m.seq_len > 0) {
     flag("--seq-length", std::to_string(m.seq_len));
     flag("--max-position-embeddings", std::to_string(m.seq_len));
