@@ -16,7 +16,9 @@
 //     heads % tp == 0; the split respects it);
 //   * m divides G and every dp_s divides the micro-batch's samples G/m (each replica gets a whole share,
 //     so dp_s <= G/m);
-//   * each stage holds at least one layer, so S <= layers.
+//   * each stage holds at least one layer, so S <= layers;
+//   * with search_options::megatron_launchable: a single-type Cell, every stage the same GPU count and
+//     (dp, tp), no GPipe (search/launcher_args.hpp renders exactly these without a note).
 //
 // Estimator requirements the pruning may rely on (stated once here). An estimator declares which of them
 // it meets (estimator_guarantees, estimate/concepts.hpp, with a worked example); the search prunes only
@@ -83,6 +85,11 @@ struct search_options {
   /// measured with recomputation, estimate/stage_calibration.hpp). Overrides try_recompute.
   bool require_recompute = false;
   bool try_zero1 = true;  ///< also consider ZeRO-1 when some stage has dp > 1
+  /// Only plans Megatron-LM launches as they are: one GPU type, the same GPUs and the same (dp, tp) on every
+  /// stage, 1F1B. The layer split stays the time-balanced one (Megatron-Core's
+  /// --pipeline-model-parallel-layout takes any contiguous split). `cellsched plan` sets it unless
+  /// --allow-nonuniform; off by default here, where the scheduler's Cells follow the paper's plan space.
+  bool megatron_launchable = false;
   // Pruning on the estimator's declared guarantees (estimate/concepts.hpp). Each switch can only turn a
   // pruning off, never assume a guarantee the estimator did not declare; all on by default.
   bool prune_memory = true;            ///< P1/P3 on R-mem (search/cell_search.hpp)

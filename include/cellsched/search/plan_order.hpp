@@ -70,7 +70,7 @@ struct plan_variant {
   std::vector<plan_variant> out;
   for (int rc = o.require_recompute ? 1 : 0; rc <= (o.try_recompute || o.require_recompute ? 1 : 0); ++rc)
     for (int z = 0; z <= (o.try_zero1 && any_dp ? 1 : 0); ++z)
-      for (int g = 0; g <= (o.try_gpipe && stages > 1 ? 1 : 0); ++g)
+      for (int g = 0; g <= (o.try_gpipe && !o.megatron_launchable && stages > 1 ? 1 : 0); ++g)
         out.push_back({g ? pipeline_schedule::gpipe : pipeline_schedule::one_f_one_b, rc != 0, z != 0});
   return out;
 }
