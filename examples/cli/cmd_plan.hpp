@@ -38,7 +38,9 @@ inline const char* plan_usage =
     "Enumerates the job's Cells on the cluster - every GPU type, every allowed GPU count the type can hold,\n"
     "the node layouts allowed for it, every stage count up to min(GPUs, layers) - finds the best plan in\n"
     "each (per-stage dp x tp, micro-batching, layer split balanced by estimated time, schedule,\n"
-    "recomputation, ZeRO-1) with the analytic estimator, and ranks the Cells by iteration time (or by\n"
+    "recomputation none/selective/full, ZeRO-1 (distributed optimizer), sequence parallelism, overlapped\n"
+    "gradient reduction, interleaved virtual stages) with the analytic estimator, and ranks the Cells by\n"
+    "iteration time (or by\n"
     "--objective). Prints the top Cells, the fastest, cheapest and most energy-efficient side by side,\n"
     "then the best one's plan stage by stage and its Megatron-LM / torchrun launch line.\n"
     "\n"
@@ -247,7 +249,9 @@ inline int run_plan(const std::vector<std::string>& argv) {
   if (a.has("--profile")) profiles.push_back(io::load_profile_file(a.get("--profile")));
   analytic_estimator est(cl.catalog(), analytic_params{}, profiles);
   apply_stage_measurements(a, est, stage_gpu_type(a));
-  search_options so;  // the pruning follows est.guarantees(): fewer once measured stage scales are set
+  // Every option real runs set is searched; the pruning follows est.guarantees() (fewer once measured
+  // stage scales are set).
+  search_options so = search_options::real_runs();
   if (a.has("--recompute") && a.has("--no-recompute"))
     throw usage_error("give at most one of --recompute and --no-recompute");
   so.require_recompute = a.has("--recompute");

@@ -77,7 +77,8 @@ TEST_CASE("a uniform plan renders as Megatron-LM flags and a torchrun line") {
   CHECK(a.nproc_per_node == std::vector<int>{4, 4});
   const std::string cmd = a.command_line();
   CHECK(cmd.rfind("torchrun --nnodes 2 --nproc-per-node 4 --node-rank $NODE_RANK --master-addr $MASTER_ADDR "
-                                    "--master-port $MASTER_PORT pretrain_gpt.py ", 0) == 0);
+                  "--master-port $MASTER_PORT pretrain_gpt.py ",
+                  0) == 0);
   CHECK(cmd.find("--pipeline-model-parallel-layout 'Et*3|t*3,L'") != std::string::npos);
 }
 
@@ -180,6 +181,14 @@ TEST_CASE("the launch line carries the model's shape flags and the plan's schedu
   CHECK(has(a, "--sequence-parallel"));
   CHECK(has(a, "--overlap-grad-reduce"));
   CHECK(value_of(a, "--num-layers-per-virtual-pipeline-stage") == "2");  // 8 layers / 2 stages / 2 chunks
+  CHECK_FALSE(has(a, "--pipeline-model-parallel-layout"));  // interleaving takes Megatron-LM's even split
+  // An uneven split or a micro-batch count that is not a multiple of the stages cannot be interleaved.
+  plan uneven = p;
+  uneven.stages = {{0, 6, 2, 4}, {6, 10, 2, 4}};
+  uneven.num_micro_batches = 7;
+  const launch_args u = megatron_launch_args(m, c, uneven);
+  CHECK_FALSE(u.megatron_compatible);
+  CHECK(u.notes.size() == 2);
   // Multi-head attention with the standard 4h FFN prints neither flag.
   m.ffn_hidden = 4 * m.hidden;
   m.num_query_groups = m.heads;

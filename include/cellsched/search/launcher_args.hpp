@@ -170,7 +170,8 @@ void moe_flags(const model& m, const stage_plan& s0, Flag&& flag, Note&& note) {
   }
   if (m.compute_dtype == dtype::fp16) flag("--fp16", "");
   if (m.compute_dtype == dtype::bf16) flag("--bf16", "");
-  if (p.stages.size() > 1) flag("--pipeline-model-parallel-layout", megatron_layout_string(m, p));
+  const bool interleaved = p.virtual_stages > 1 && p.stages.size() > 1;
+  if (p.stages.size() > 1 && !interleaved) flag("--pipeline-model-parallel-layout", megatron_layout_string(m, p));
   if (p.recompute) {
     flag("--recompute-granularity", "full");
     flag("--recompute-method", "uniform");
@@ -180,9 +181,26 @@ void moe_flags(const model& m, const stage_plan& s0, Flag&& flag, Note&& note) {
   }
   if (p.sequence_parallel && s0.tp > 1) flag("--sequence-parallel", "");
   if (p.overlap_grad_reduce) flag("--overlap-grad-reduce", "");
-  if (p.virtual_stages > 1 && p.stages.size() > 1) {
-    const int per_chunk = megatron_num_layers(m) / static_cast<int>(p.stages.size()) / p.virtual_stages;
+  if (interleaved) {
+    // Megatron-LM's interleaving splits the transformer layers evenly (embedding with the first stage,
+    // head with the last) into stages x v chunks and wants the micro-batch count a multiple of the stages.
+    const int stages = static_cast<int>(p.stages.size());
+    const int per_chunk = megatron_num_layers(m) / stages / p.virtual_stages;
     flag("--num-layers-per-virtual-pipeline-stage", std::to_string(std::max(per_chunk, 1)));
+    bool even = per_chunk >= 1 && megatron_num_layers(m) == per_chunk * stages * p.virtual_stages;
+    for (int s = 0; s < stages && even; ++s) {
+      int blocks = 0;
+      const stage_plan& st = p.stages[static_cast<std::size_t>(s)];
+      for (int l = st.first_layer; l < st.end_layer; ++l) {
+        const std::string& kind = m.layers[static_cast<std::size_t>(l)].kind;
+        blocks += (kind == "embedding" || kind == "head" || kind == "loss") ? 0 : 1;
+      }
+      even = blocks == per_chunk * p.virtual_stages;
+    }
+    if (!even)
+      note("interleaved stages need the transformer layers split evenly into stages x virtual stages chunks", true);
+    if (p.num_micro_batches % stages != 0)
+      note("interleaved 1F1B needs the micro-batch count a multiple of the pipeline stages", true);
   }
   if (p.zero1) flag("--use-distributed-optimizer", "");
   if (p.schedule == pipeline_schedule::gpipe)
