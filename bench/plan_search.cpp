@@ -10,7 +10,10 @@
 // Single-threaded. Times are the thread's CPU time ("on one core", unaffected by other processes on a
 // shared machine); the JSON also keeps wall-clock medians. Prints a table and writes JSON (default
 // <build dir>/plan_search.json, or --out FILE).
-// Usage: plan_search [--runs N] [--out FILE] [--quick]   (--quick: 4 models, no 1,024-GPU cluster)
+// Usage: plan_search [--runs N] [--out FILE] [--quick] [--real-runs]   (--quick: 4 models, no 1,024-GPU
+// cluster; --real-runs: the plan space `cellsched plan` searches, search_options::real_runs() with only
+// Megatron-launchable plans: selective recomputation, sequence parallelism, overlapped gradient
+// reduction and interleaved virtual stages on top of the default space)
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -74,13 +77,17 @@ struct job_case {
   std::int64_t batch;
 };
 
-search_options analytic_options() {
-  return {};  // the pruning follows analytic_estimator::guarantees() (all of them)
+/// The pruning follows analytic_estimator::guarantees() (all of them).
+search_options analytic_options(bool real_runs) {
+  if (!real_runs) return {};
+  search_options o = search_options::real_runs();
+  o.megatron_launchable = true;
+  return o;
 }
 
-nlohmann::json bench_job(const analytic_estimator& est, const cluster& cl, const job_case& jc, int runs) {
+nlohmann::json bench_job(const analytic_estimator& est, const cluster& cl, const job_case& jc, int runs,
+                         const search_options& o) {
   const model m = builtin_model_zoo().build(jc.model);
-  const search_options o = analytic_options();
   const std::vector<cell> cells = enumerate_cells(m, cl);
 
   // Per-Cell time, median over runs, and the search statistics of one run.
@@ -151,12 +158,12 @@ nlohmann::json bench_job(const analytic_estimator& est, const cluster& cl, const
   return j;
 }
 
-nlohmann::json bench_large(const analytic_estimator& est, const cluster& cl, const job_case& jc, int runs) {
+nlohmann::json bench_large(const analytic_estimator& est, const cluster& cl, const job_case& jc, int runs,
+                           const search_options& o) {
   const model m = builtin_model_zoo().build(jc.model);
   cell_options co;
   co.gpu_counts = powers_of_two_up_to(1024);
   const std::vector<cell> cells = enumerate_cells(m, cl, co);
-  const search_options o = analytic_options();
   std::vector<cell_search_result> results;
   const timing all = measure(runs, [&] {
     results.clear();
@@ -198,7 +205,7 @@ nlohmann::json bench_large(const analytic_estimator& est, const cluster& cl, con
 
 int main(int argc, char** argv) {
   int runs = 5;
-  bool quick = false;
+  bool quick = false, real_runs = false;
   std::string out = std::string(CELLSCHED_BENCH_OUT_DIR) + "/plan_search.json";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -208,8 +215,10 @@ int main(int argc, char** argv) {
       out = argv[++i];
     else if (a == "--quick")
       quick = true;
+    else if (a == "--real-runs")
+      real_runs = true;
     else {
-      std::fprintf(stderr, "usage: plan_search [--runs N] [--out FILE] [--quick]\n");
+      std::fprintf(stderr, "usage: plan_search [--runs N] [--out FILE] [--quick] [--real-runs]\n");
       return 2;
     }
   }
@@ -231,11 +240,13 @@ int main(int argc, char** argv) {
   nlohmann::json doc;
   doc["kind"] = "bench_plan_search";
   doc["runs"] = runs;
+  doc["real_runs"] = real_runs;
+  const search_options o = analytic_options(real_runs);
   doc["cluster"] = arena.name();
   doc["jobs"] = nlohmann::json::array();
   double worst_cell = 0.0, worst_all = 0.0;
   for (const auto& jc : jobs) {
-    nlohmann::json j = bench_job(est, arena, jc, runs);
+    nlohmann::json j = bench_job(est, arena, jc, runs, o);
     worst_cell = std::max(worst_cell, j["cell_ms_max"].get<double>());
     worst_all = std::max(worst_all, j["all_cells_ms"].get<double>());
     doc["jobs"].push_back(std::move(j));
@@ -249,11 +260,11 @@ int main(int argc, char** argv) {
 
   doc["gpt3_175b"] = nlohmann::json::array();
   const job_case gpt3{"gpt3-175b", 1536};
-  doc["gpt3_175b"].push_back(bench_large(est, arena, gpt3, std::max(1, runs / 2)));
+  doc["gpt3_175b"].push_back(bench_large(est, arena, gpt3, std::max(1, runs / 2), o));
   if (!quick) {
     cluster big("a100x1024", builtin_catalog());
     big.add_nodes("a100-80gb", 128, 8);
-    doc["gpt3_175b"].push_back(bench_large(analytic_estimator(big.catalog()), big, gpt3, 1));
+    doc["gpt3_175b"].push_back(bench_large(analytic_estimator(big.catalog()), big, gpt3, 1, o));
   }
   io::save_json_file(doc, out);
   std::printf("wrote %s\n", out.c_str());

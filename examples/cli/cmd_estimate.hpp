@@ -60,6 +60,21 @@ inline const char* estimate_usage =
     "limit, communication and bubble at idle power; --power-limit-w W caps the GPUs (compute slows with\n"
     "the clock the cap allows), --prices FILE (docs/formats/prices.md) adds the cost per iteration.\n";
 
+/// Why tensor parallelism `tp` cannot run `m` (empty when it can). Megatron-LM splits the attention heads
+/// and the K/V query groups over the tensor-parallel ranks, so tp must divide both (layer::max_tp records
+/// the limit of every layer; a CNN's is a power of two of its channels).
+[[nodiscard]] inline std::string tp_problem(const model& m, int tp) {
+  if (m.heads > 0 && (m.heads % tp != 0 || m.num_query_groups % tp != 0))
+    return "--tp " + std::to_string(tp) + " must divide the attention heads (" + std::to_string(m.heads) +
+           ") and query groups (" + std::to_string(m.num_query_groups) + ") of " + m.name +
+           ": Megatron-LM splits both over the tensor-parallel ranks";
+  for (const auto& l : m.layers)
+    if (tp > 1 && (l.max_tp < 1 || l.max_tp % tp != 0))
+      return "--tp " + std::to_string(tp) + " must divide layer " + l.name + "'s largest tensor-parallel degree (" +
+             std::to_string(l.max_tp) + ") of " + m.name;
+  return {};
+}
+
 /// GPUs per node of a Cell of `gpus` GPUs of `type` on the cluster: `nodes` nodes of equal share, or
 /// the fewest nodes (largest first). Throws usage_error when the cluster cannot hold it.
 [[nodiscard]] inline node_layout choose_layout(const cluster& c, const std::string& type, int gpus, int nodes) {
@@ -200,6 +215,7 @@ inline int run_estimate(const std::vector<std::string>& argv) {
   const int dp = static_cast<int>(a.get_int("--dp", 1, 1, 1 << 20));
   if (tp * pp * dp != gpus)
     throw usage_error("--tp x --pp x --dp must equal the GPU count (" + std::to_string(gpus) + ")");
+  if (const std::string why = tp_problem(m, tp); !why.empty()) throw usage_error(why);
   const std::int64_t micro = a.get_int("--micro-batch", 1);
   const std::int64_t global = jb ? jb->global_batch : a.get_int("--global-batch", 1);
   if (global % (micro * dp) != 0) throw usage_error("the global batch must be a multiple of --micro-batch x --dp");

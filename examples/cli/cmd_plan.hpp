@@ -38,7 +38,9 @@ inline const char* plan_usage =
     "Enumerates the job's Cells on the cluster - every GPU type, every allowed GPU count the type can hold,\n"
     "the node layouts allowed for it, every stage count up to min(GPUs, layers) - finds the best plan in\n"
     "each (per-stage dp x tp, micro-batching, layer split balanced by estimated time, schedule,\n"
-    "recomputation, ZeRO-1) with the analytic estimator, and ranks the Cells by iteration time (or by\n"
+    "recomputation none/selective/full, ZeRO-1 (distributed optimizer), sequence parallelism, overlapped\n"
+    "gradient reduction, interleaved virtual stages) with the analytic estimator, and ranks the Cells by\n"
+    "iteration time (or by\n"
     "--objective). Prints the top Cells, the fastest, cheapest and most energy-efficient side by side,\n"
     "then the best one's plan stage by stage and its Megatron-LM / torchrun launch line.\n"
     "\n"
@@ -46,14 +48,18 @@ inline const char* plan_usage =
     "  --top K              Cells to print and write (default 10)\n"
     "  --json OUT           write the ranking, the chosen plan and its launch arguments as JSON\n"
     "  --per-allocation     list only the best Cell (stage count) of each allocation (types, GPUs, layout)\n"
-    "  --hetero             also two-type Cells (stages on different GPU types)\n"
+    "  --hetero             also two-type Cells (stages on different GPU types); implies --allow-nonuniform\n"
     "  --gpu-counts LIST    allowed GPU counts, comma-separated (default 1,2,4,8,16)\n"
     "  --layouts fewest|uniform   fewest nodes (default) or every uniform layout\n"
     "  --max-stages S       cap on pipeline stages\n"
     "  --gpu-type TYPE      only Cells of this type\n"
+    "  --allow-nonuniform   also plans Megatron-LM cannot launch as they are: stages of different GPU counts\n"
+    "                       or (dp, tp), GPipe, two GPU types (need a custom launcher; the output says so).\n"
+    "                       Default: one GPU type, the same GPUs and (dp, tp) on every stage, 1F1B\n"
     "  --recompute          only plans with activation recomputation; --no-recompute: only without\n"
     "                       (default: both searched)\n"
     "  --profile FILE       a probe profile calibrating its GPU type\n"
+    "  --software NAME      the software stack the job runs on (below)\n"
     "  --stage-measurements FILE.csv [--stage-gpu-type TYPE]   measured stage scales (below); the search\n"
     "                       then assumes nothing of recomputation or micro-batch size (slower, still exact)\n"
     "  --objective throughput|cost|energy   rank by samples/s (default), samples per USD or samples per\n"
@@ -189,7 +195,7 @@ inline int run_plan(const std::vector<std::string>& argv) {
                {"--cluster", "--model", "--model-file", "--batch", "--job", "--json", "--top", "--gpu-counts",
                 "--layouts", "--max-stages", "--gpu-type", "--profile", "--stage-measurements", "--stage-gpu-type",
                 "--software", "--objective", "--prices"},
-               {"--hetero", "--per-allocation", "--recompute", "--no-recompute", "--help"});
+               {"--hetero", "--per-allocation", "--recompute", "--no-recompute", "--allow-nonuniform", "--help"});
   if (a.has("--help")) {
     std::cout << plan_usage << software_help << stage_measurements_help;
     return 0;
@@ -224,6 +230,8 @@ inline int run_plan(const std::vector<std::string>& argv) {
   co.layouts = layouts == "uniform" ? layout_policy::all_uniform : layout_policy::fewest_nodes;
   co.max_stages = static_cast<int>(a.get_int("--max-stages", 0, 1, 1 << 20));
   co.heterogeneous = a.has("--hetero");
+  // Two-type Cells are never uniform: --hetero implies --allow-nonuniform.
+  const bool allow_nonuniform = a.has("--allow-nonuniform") || co.heterogeneous;
   const std::size_t top = static_cast<std::size_t>(a.get_int("--top", 10, 1, 1 << 20));
 
   std::vector<cell> cells = enumerate_cells(m, cl, co);
@@ -242,11 +250,14 @@ inline int run_plan(const std::vector<std::string>& argv) {
   if (a.has("--profile")) profiles.push_back(io::load_profile_file(a.get("--profile")));
   analytic_estimator est(cl.catalog(), params_from_args(a), profiles);
   apply_stage_measurements(a, est, stage_gpu_type(a));
-  search_options so;  // the pruning follows est.guarantees(): fewer once measured stage scales are set
+  // Every option real runs set is searched; the pruning follows est.guarantees() (fewer once measured
+  // stage scales are set).
+  search_options so = search_options::real_runs();
   if (a.has("--recompute") && a.has("--no-recompute"))
     throw usage_error("give at most one of --recompute and --no-recompute");
   so.require_recompute = a.has("--recompute");
   so.try_recompute = !a.has("--no-recompute");
+  so.megatron_launchable = !allow_nonuniform;
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<cell_search_result> ranked = rank_cells(est, m, batch, cells, so);
@@ -296,6 +307,7 @@ inline int run_plan(const std::vector<std::string>& argv) {
   doc["feasible_cells"] = feasible;
   doc["search_ms"] = search_ms;
   doc["search"] = search_stats_to_json(total);
+  doc["allow_nonuniform"] = allow_nonuniform;
   doc["ranking"] = nlohmann::json::array();
   for (std::size_t i = 0; i < ranked.size() && i < top; ++i)
     doc["ranking"].push_back(search_result_to_json(m, ranked[i]));
@@ -316,9 +328,12 @@ inline int run_plan(const std::vector<std::string>& argv) {
   std::printf("  %s\n", plan_summary(best.best_plan).c_str());
   for (const auto& line : stage_lines(best.where, best.best_plan, &best.best_estimate))
     std::printf("  %s\n", line.c_str());
-  std::printf("launch:\n  %s\n", launch.command_line().c_str());
+  std::printf("launch%s:\n  %s\n",
+              launch.megatron_compatible ? "" : " (needs a custom launcher: Megatron-LM cannot run this plan as is)",
+              launch.command_line().c_str());
   for (const auto& n : launch.notes) std::printf("  note: %s\n", n.c_str());
   doc["chosen"] = search_result_to_json(m, best);
+  doc["chosen"]["needs_custom_launcher"] = !launch.megatron_compatible;
   if (a.has("--json")) io::save_json_file(doc, a.get("--json"));
   return 0;
 }

@@ -146,6 +146,21 @@ TEST_CASE("estimate rejects bad input with exit status 2", "[estimate][cli]") {
   REQUIRE(run_cli("--help").status == 0);
 }
 
+TEST_CASE("estimate rejects a tensor-parallel size that does not divide the heads or query groups",
+          "[estimate][cli]") {
+  const std::string cluster = data_dir + "/clusters/dgx-a100-vtrain.json";
+  // gpt3-125m has 12 heads: tp 8 cannot split them (Megatron-LM refuses it too); tp 4 can.
+  const run_result heads = run_cli("--cluster " + cluster + " --model gpt3-125m --gpus 8 --tp 8 --global-batch 8");
+  CHECK(heads.status == 2);
+  CHECK_THAT(heads.output, Catch::Contains("--tp 8 must divide the attention heads (12) and query groups (12)"));
+  CHECK(run_cli("--cluster " + cluster + " --model gpt3-125m --gpus 8 --tp 4 --dp 2 --global-batch 8").status == 0);
+  // llama2-70b: 64 heads but 8 K/V groups, so tp 16 divides the heads and still fails.
+  const run_result groups =
+      run_cli("--cluster " + cluster + " --model llama2-70b --gpus 16 --tp 16 --global-batch 16");
+  CHECK(groups.status == 2);
+  CHECK_THAT(groups.output, Catch::Contains("and query groups (8) of llama2-70b"));
+}
+
 TEST_CASE("estimate with --stage-measurements: scaled rows say so, runs that fit nothing are an error",
           "[estimate][cli][stage_scales]") {
   // Single-stage runs of h1024/l12 (tp 2, micro-batch 2 and 4) scale the two-stage rows of h1024/l24.
@@ -259,8 +274,10 @@ TEST_CASE("estimate --model-file: a model described in a file", "[estimate][cli]
   INFO(r.output);
   REQUIRE(r.status == 0);
   REQUIRE(read_json(out)["model"] == "llama-style");
-  // Tensor parallelism beyond the 4 query groups is not a plan; both model sources at once are an error.
+  // Tensor parallelism beyond the 4 query groups is refused as bad input, naming --tp; both model sources
+  // at once are an error.
   const run_result wide = run_cli(base.substr(0, base.find("--dp 2")) + "--dp 1 --micro-batch 2 --global-batch 16 --tp 8");
-  REQUIRE(wide.output.find("not feasible") != std::string::npos);
+  REQUIRE(wide.status == 2);
+  REQUIRE(wide.output.find("--tp 8 must divide the attention heads (16) and query groups (4)") != std::string::npos);
   REQUIRE(run_cli(base + "--tp 4 --model gpt3-1.3b").status == 2);
 }

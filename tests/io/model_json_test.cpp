@@ -174,3 +174,33 @@ TEST_CASE("model json: a Llama-style model (grouped-query attention, SwiGLU, fla
   bad["swiglu"] = "yes";
   check_bad(bad, "swiglu", "");
 }
+
+TEST_CASE("model json: positions, output layer, normalization and biases as Megatron-LM names them") {
+  io::json doc = dense_doc();
+  doc["position_embedding"] = "rope";
+  doc["untie_embeddings"] = true;
+  doc["normalization"] = "RMSNorm";
+  doc["linear_bias"] = false;
+  doc["dtype"] = "bf16";
+  const model_spec spec = io::parse_model_document(doc, "m.json");
+  CHECK(io::to_json(spec) == doc);
+  const model m = build_model(spec);
+  CHECK((m.rotary && m.untied_embeddings && m.rmsnorm && !m.linear_bias));
+  // Defaults: learned positions, tied embeddings, LayerNorm, biases; the defaults are not written.
+  const model_spec plain = io::parse_model_document(dense_doc(), "m.json");
+  const model d = build_model(plain);
+  CHECK((!d.rotary && !d.untied_embeddings && !d.rmsnorm && d.linear_bias));
+  CHECK_FALSE(io::to_json(plain).contains("position_embedding"));
+  io::json bad = doc;
+  bad["position_embedding"] = "alibi";
+  check_bad(bad, "position_embedding", "\"learned_absolute\" or \"rope\"");
+  bad = doc;
+  bad["normalization"] = "rmsnorm";
+  check_bad(bad, "normalization", "\"LayerNorm\" or \"RMSNorm\"");
+  bad = doc;
+  bad["untie_embeddings"] = 1;
+  check_bad(bad, "untie_embeddings", "");
+  bad = doc;
+  bad["linear_bias"] = "no";
+  check_bad(bad, "linear_bias", "");
+}

@@ -79,3 +79,37 @@ TEST_CASE("query groups must divide the heads", "[model]") {
   c.num_query_groups = 0;  // multi-head: 3h QKV
   REQUIRE(build_dense_transformer(c).layers[1].gemms[0].n == 192);
 }
+
+TEST_CASE("rotary positions, an untied output layer, RMSNorm and no biases: parameters and traffic", "[model]") {
+  transformer_config c = small();  // fp16 (e = 2), s = 16, h = 64, a = 8 (d = 8), g = 2, f = 96, V = 128
+  const model base = build_dense_transformer(c);
+  c.rotary = true;
+  const model rope = build_dense_transformer(c);
+  // No 16 x 64 position table; the embedding streams one gather and a dropout (3e + 1)·sh instead of two
+  // gathers, the add and the dropout (5e + 1)·sh: 2e·sh = 4,096 bytes less.
+  CHECK(base.layers[0].params - rope.layers[0].params == 16.0 * 64);
+  CHECK(close(base.layers[0].mem_bound_bytes_per_sample - rope.layers[0].mem_bound_bytes_per_sample, 4096.0));
+  // Each layer rotates q (s·h) and k (s·g·d), read and written once: 2e·s·(64 + 16) = 5,120 bytes more.
+  CHECK(close(rope.layers[1].mem_bound_bytes_per_sample - base.layers[1].mem_bound_bytes_per_sample, 5120.0));
+  CHECK(rope.fwd_flops_per_sample() == base.fwd_flops_per_sample());
+  CHECK(rope.layers[1].params == base.layers[1].params);
+
+  c = small();
+  c.untied_embeddings = true;
+  const model untied = build_dense_transformer(c);
+  // The head gains the 128 x 64 output weight; the logits GEMM is the same.
+  CHECK(untied.layers.back().params - base.layers.back().params == 128.0 * 64);
+  CHECK(untied.fwd_flops_per_sample() == base.fwd_flops_per_sample());
+  CHECK(untied.params() - base.params() == 128.0 * 64);
+
+  c = small();
+  c.rmsnorm = true;
+  c.linear_bias = false;
+  const model llama = build_dense_transformer(c);
+  // Per layer: two norms of h instead of 2h (-128), no biases on QKV (96), projection (64), SwiGLU FC1
+  // (192) and FC2 (64): -544. The final norm loses its shift (-64).
+  CHECK(base.layers[1].params - llama.layers[1].params == 128.0 + 96 + 64 + 192 + 64);
+  CHECK(base.layers.back().params - llama.layers.back().params == 64.0);
+  CHECK(llama.layers[1].mem_bound_bytes_per_sample == base.layers[1].mem_bound_bytes_per_sample);
+  CHECK((llama.rmsnorm && !llama.linear_bias && !llama.rotary && !llama.untied_embeddings));
+}

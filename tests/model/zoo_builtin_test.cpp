@@ -55,7 +55,7 @@ TEST_CASE("zoo: GPT-3 family (Brown et al. 2020) within 3 % of its names") {
     CHECK(std::fabs(m.params() - size_in_name(n)) / size_in_name(n) < 0.03);
   }
   CHECK(std::fabs(zoo.build("gpt3-175b").params() - 175e9) / 175e9 < 0.02);
-  CHECK(zoo.size() == 27);
+  CHECK(zoo.size() == 32);
 }
 
 TEST_CASE("zoo: unknown names fail with the list of known ones") {
@@ -83,4 +83,34 @@ TEST_CASE("zoo: make_gpt builds the vTrain-style shapes") {
   CHECK(m.num_layers() == 26);
   const double h = 2048;
   CHECK(m.params() == 24 * (12 * h * h + 13 * h) + 50257 * h + 2048 * h + 2 * h);
+}
+
+TEST_CASE("zoo: Llama 2 and Llama 3 have their published parameter counts exactly") {
+  const auto& zoo = builtin_model_zoo();
+  // Per layer (no biases, RMSNorm): attention h·(h + 2·g·d) + h², SwiGLU 3·h·f, two norms 2h; plus the
+  // token embedding V·h, the untied output layer V·h and the final norm h; rotary: no position table.
+  // llama2-7b: 32 x (4·4096² + 3·4096·11008 + 8192) + 2·32000·4096 + 4096 = 6,738,415,616.
+  const struct {
+    const char* name;
+    double params;
+  } expected[] = {{"llama2-7b", 6738415616.0},
+                  {"llama2-13b", 13015864320.0},   // 40 x (4·5120² + 3·5120·13824 + 10240) + 2·32000·5120 + 5120
+                  {"llama2-70b", 68976648192.0},   // 80 x (8192·10240 + 8192² + 3·8192·28672 + 16384) + ...
+                  {"llama3-8b", 8030261248.0},     // 32 x (4096·6144 + 4096² + 3·4096·14336 + 8192) + ...
+                  {"llama3-70b", 70553706496.0}};  // as llama2-70b with V = 128,256
+  for (const auto& e : expected) {
+    INFO(e.name);
+    const model m = zoo.build(e.name);
+    CHECK(m.params() == e.params);
+    CHECK(m.compute_dtype == dtype::bf16);
+    CHECK((m.rotary && m.untied_embeddings && m.rmsnorm && !m.linear_bias && m.swiglu && m.flash_attention));
+  }
+  const model m = zoo.build("llama2-7b");
+  // Forward FLOPs per sample: per layer 2·s·3h·h (QKV) + 4·s²·h (scores, context) + 2·s·h² (projection)
+  // + 2·s·2f·h (SwiGLU FC1) + 2·s·f·h (FC2) = 8sh² + 4s²h + 6sfh; plus the logits 2·s·V·h. s = h = 4096,
+  // f = 11008, V = 32000: 32 x 1,932,735,283,200 + 1,073,741,824,000.
+  CHECK(m.fwd_flops_per_sample() == 62921270886400.0);
+  CHECK(zoo.build("llama2-70b").num_query_groups == 8);
+  CHECK(zoo.build("llama3-8b").vocab == 128256);
+  CHECK(zoo.build("llama3-70b").seq_len == 8192);
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <cellsched/model/zoo.hpp>
 #include <cellsched/search/launcher_args.hpp>
 #include <cellsched/search/plan_json.hpp>
 
@@ -75,7 +76,9 @@ TEST_CASE("a uniform plan renders as Megatron-LM flags and a torchrun line") {
   CHECK(a.nnodes == 2);
   CHECK(a.nproc_per_node == std::vector<int>{4, 4});
   const std::string cmd = a.command_line();
-  CHECK(cmd.rfind("torchrun --nnodes 2 --nproc-per-node 4 pretrain_gpt.py ", 0) == 0);
+  CHECK(cmd.rfind("torchrun --nnodes 2 --nproc-per-node 4 --node-rank $NODE_RANK --master-addr $MASTER_ADDR "
+                  "--master-port $MASTER_PORT pretrain_gpt.py ",
+                  0) == 0);
   CHECK(cmd.find("--pipeline-model-parallel-layout 'Et*3|t*3,L'") != std::string::npos);
 }
 
@@ -178,6 +181,14 @@ TEST_CASE("the launch line carries the model's shape flags and the plan's schedu
   CHECK(has(a, "--sequence-parallel"));
   CHECK(has(a, "--overlap-grad-reduce"));
   CHECK(value_of(a, "--num-layers-per-virtual-pipeline-stage") == "2");  // 8 layers / 2 stages / 2 chunks
+  CHECK_FALSE(has(a, "--pipeline-model-parallel-layout"));  // interleaving takes Megatron-LM's even split
+  // An uneven split or a micro-batch count that is not a multiple of the stages cannot be interleaved.
+  plan uneven = p;
+  uneven.stages = {{0, 6, 2, 4}, {6, 10, 2, 4}};
+  uneven.num_micro_batches = 7;
+  const launch_args u = megatron_launch_args(m, c, uneven);
+  CHECK_FALSE(u.megatron_compatible);
+  CHECK(u.notes.size() == 2);
   // Multi-head attention with the standard 4h FFN prints neither flag.
   m.ffn_hidden = 4 * m.hidden;
   m.num_query_groups = m.heads;
@@ -220,4 +231,40 @@ TEST_CASE("a mixture-of-experts model gets Megatron-Core's expert flags") {
   CHECK(!a.megatron_compatible);
   // A dense model has none of them.
   CHECK(!has(megatron_launch_args(gpt_like(6), c, p), "--num-experts"));
+}
+
+TEST_CASE("a Llama model's launch line names every architecture flag in Megatron-LM's spelling") {
+  const model m = builtin_model_zoo().build("llama2-70b");
+  cell c;
+  c.gpu_type = "h100-sxm";
+  c.num_gpus = 8;
+  c.layout = {8};
+  c.stages = 1;
+  plan p;
+  p.stages = {{0, m.num_layers(), 1, 8}};
+  p.micro_batch_samples = 1;
+  p.num_micro_batches = 8;
+  const launch_args a = megatron_launch_args(m, c, p);
+  CHECK(a.megatron_compatible);
+  CHECK(value_of(a, "--position-embedding-type") == "rope");
+  CHECK(value_of(a, "--normalization") == "RMSNorm");
+  CHECK(has(a, "--disable-bias-linear"));
+  CHECK(has(a, "--untie-embeddings-and-output-weights"));
+  CHECK(has(a, "--swiglu"));
+  CHECK(has(a, "--bf16"));
+  CHECK(value_of(a, "--ffn-hidden-size") == "28672");
+  CHECK(value_of(a, "--num-query-groups") == "8");
+  CHECK(value_of(a, "--num-layers") == "80");
+  CHECK(value_of(a, "--seq-length") == "4096");
+  // One node: no rendezvous arguments.
+  CHECK(a.command_line().rfind("torchrun --nnodes 1 --nproc-per-node 8 pretrain_gpt.py ", 0) == 0);
+
+  // GPT-3: learned positions, LayerNorm, biases, tied embeddings.
+  const model g = builtin_model_zoo().build("gpt3-1.3b");
+  p.stages = {{0, g.num_layers(), 8, 1}};
+  const launch_args b = megatron_launch_args(g, c, p);
+  CHECK(value_of(b, "--position-embedding-type") == "learned_absolute");
+  CHECK_FALSE(has(b, "--normalization"));
+  CHECK_FALSE(has(b, "--disable-bias-linear"));
+  CHECK_FALSE(has(b, "--untie-embeddings-and-output-weights"));
 }

@@ -135,3 +135,76 @@ TEST_CASE("plan --recompute / --no-recompute fix recomputation; --stage-measurem
   CHECK(plan(base + " --stage-gpu-type v100").status == 2);
   CHECK(plan(base + " --stage-measurements " + runs + " --stage-gpu-type no-such-gpu").status == 2);
 }
+
+TEST_CASE("plan proposes only plans Megatron-LM launches; --allow-nonuniform opens the rest and says so",
+          "[search][cli]") {
+  // 8 H100: 3 stages cannot share 8 GPUs evenly, so by default those Cells have no plan and every
+  // feasible one has the same GPUs and (dp, tp) on all stages.
+  const std::string json = (scratch_dir / "uniform.json").string();
+  const std::string base = "--cluster " + small + " --model llama2-13b --batch 64 --gpu-type h100-sxm --gpu-counts 8";
+  const auto r = plan(base + " --top 100 --json " + json);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const auto doc = nlohmann::json::parse(slurp(json));
+  CHECK(doc["allow_nonuniform"] == false);
+  bool three_stages_refused = false;
+  for (const auto& c : doc["ranking"]) {
+    if (!c["feasible"]) {
+      if (c["cell"]["stages"] == 3) {
+        three_stages_refused = true;
+        CHECK_THAT(c["reason"].get<std::string>(), Catch::Contains("do not split evenly into 3 stages"));
+      }
+      continue;
+    }
+    CHECK(c["launch"]["megatron_compatible"] == true);
+    const auto& st = c["plan"]["stages"];
+    for (const auto& s : st) CHECK((s["dp"] == st[0]["dp"] && s["tp"] == st[0]["tp"]));
+    // tp divides the 40 heads (and query groups).
+    CHECK(40 % st[0]["tp"].get<int>() == 0);
+  }
+  CHECK(three_stages_refused);
+  CHECK(doc["chosen"]["needs_custom_launcher"] == false);
+
+  // --allow-nonuniform: the 3-stage Cell gets a plan, unequal stages, flagged as needing a custom launcher.
+  const std::string open = (scratch_dir / "nonuniform.json").string();
+  const auto o = plan(base + " --allow-nonuniform --max-stages 3 --top 100 --json " + open);
+  INFO(o.err);
+  REQUIRE(o.status == 0);
+  const auto all = nlohmann::json::parse(slurp(open));
+  CHECK(all["allow_nonuniform"] == true);
+  bool flagged = false;
+  for (const auto& c : all["ranking"])
+    if (c["feasible"] && c["cell"]["stages"] == 3) {
+      CHECK(c["launch"]["megatron_compatible"] == false);
+      flagged = true;
+    }
+  CHECK(flagged);
+}
+
+TEST_CASE("llama2-13b on 2 x 8 H100: a launchable plan with Megatron-LM's argument names", "[search][cli]") {
+  const std::string json = (scratch_dir / "llama2-13b.json").string();
+  const auto r = plan("--cluster " + small +
+                      " --model llama2-13b --batch 128 --gpu-type h100-sxm --gpu-counts 16 --json " + json);
+  INFO(r.out);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, !Catch::Contains("needs a custom launcher"));
+  const auto doc = nlohmann::json::parse(slurp(json));
+  const auto& chosen = doc["chosen"];
+  CHECK(chosen["cell"]["num_gpus"] == 16);
+  CHECK(chosen["launch"]["megatron_compatible"] == true);
+  CHECK(chosen["needs_custom_launcher"] == false);
+  const auto& st = chosen["plan"]["stages"];
+  for (const auto& s : st) CHECK((s["dp"] == st[0]["dp"] && s["tp"] == st[0]["tp"] && s["tp"].get<int>() <= 8));
+  const std::string line = chosen["launch"]["command_line"];
+  for (const char* flag :
+       {"torchrun --nnodes 2 --nproc-per-node 8 --node-rank $NODE_RANK --master-addr $MASTER_ADDR "
+        "--master-port $MASTER_PORT pretrain_gpt.py",
+        "--tensor-model-parallel-size ", "--pipeline-model-parallel-size ", "--num-layers 40", "--hidden-size 5120",
+        "--num-attention-heads 40", "--ffn-hidden-size 13824", "--swiglu", "--use-flash-attn",
+        "--position-embedding-type rope", "--normalization RMSNorm", "--disable-bias-linear",
+        "--untie-embeddings-and-output-weights", "--seq-length 4096", "--bf16", "--global-batch-size 128"}) {
+    INFO(flag);
+    CHECK_THAT(line, Catch::Contains(flag));
+  }
+}

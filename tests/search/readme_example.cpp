@@ -68,7 +68,8 @@ TEST_CASE("the README's C++ example runs and prints a plan and a launch line") {
   REQUIRE(best.feasible);
   CHECK(best.where.num_gpus == 8);
   CHECK_THAT(out.str(), Catch::Contains("s/iteration"));
-  CHECK_THAT(out.str(), Catch::Contains("torchrun --nnodes 2 --nproc-per-node 4 pretrain_gpt.py"));
+  CHECK_THAT(out.str(), Catch::Contains("torchrun --nnodes 2 --nproc-per-node 4 --node-rank $NODE_RANK "
+                                        "--master-addr $MASTER_ADDR --master-port $MASTER_PORT pretrain_gpt.py"));
 }
 
 TEST_CASE("the README shows exactly the code this test compiles") {

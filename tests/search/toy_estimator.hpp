@@ -2,7 +2,11 @@
 // A small, fully specified estimator for the search tests. Its structure mirrors an analytic estimator
 // (per-layer compute with a micro-batch efficiency curve, TP all-reduces on the link the group crosses,
 // DP gradient sync, optimizer step, 1F1B/GPipe pipeline formula, memory with in-flight micro-batches) and
-// its constants are drawn at random per test case. It meets every requirement of search/options.hpp by
+// its constants are drawn at random per test case. The real-run options trade time for memory as in the
+// analytic estimator: selective recomputation, sequence parallelism (an extra collective start-up per
+// all-reduce, less element-wise time and the shared activations divided by tp), overlapped gradient reduction (hidden behind the
+// last backward but a minimum share) and interleaved 1F1B (fill and drain divided by v, v times the
+// transfers, more activations in flight). It meets every requirement of search/options.hpp by
 // construction (R-gp only without the extra 1F1B cost) and declares so; tests/search checks it.
 #include <algorithm>
 #include <cstdint>
@@ -69,9 +73,14 @@ struct toy_estimator {
       for (int l = st.first_layer; l < st.end_layer; ++l) {
         const layer& ly = m.layers[static_cast<std::size_t>(l)];
         if (!cellsched::layer_allows_tp(ly, st.tp)) r.infeasible_reason = "tp not allowed by a layer";
-        fwd += ly.fwd_flops_per_sample() * b / (g.flops_per_s * st.tp * eff) + overhead_per_layer_s;
+        const bool sp = p.sequence_parallel && st.tp > 1;
+        // Sequence parallelism splits the element-wise work (here: part of the per-layer overhead) over tp.
+        fwd += ly.fwd_flops_per_sample() * b / (g.flops_per_s * st.tp * eff) +
+               overhead_per_layer_s * (sp ? 0.6 : 1.0);
         params += ly.params;
-        const double act_l = ly.activation_bytes_per_sample + ly.activation_bytes_per_sample_tp_split / st.tp;
+        const bool selective = p.selective_recompute && !p.recompute;
+        const double act_l = ly.activation_bytes_per_sample / (sp ? st.tp : 1) +
+                             ly.activation_bytes_per_sample_tp_split / st.tp * (selective ? 0.7 : 1.0);
         act += act_l;
         // Recomputation keeps each layer's input (a part of its activations) and rebuilds the rest one
         // layer at a time, so it never needs more than keeping everything.
@@ -80,10 +89,14 @@ struct toy_estimator {
         tp_bytes += ly.tp_allreduce_bytes_per_sample * ly.tp_allreduces_fwd;
       }
       const double tp_bw = pl.tp_spans_nodes ? g.inter_bw : g.intra_bw;
-      const double tp_comm = st.tp > 1 ? tp_bytes * b * 2.0 * (st.tp - 1) / st.tp / tp_bw + comm_latency_s : 0.0;
+      const double tp_comm =
+          st.tp > 1 ? tp_bytes * b * 2.0 * (st.tp - 1) / st.tp / tp_bw +
+                          comm_latency_s * (p.sequence_parallel ? 2.0 : 1.0)
+                    : 0.0;
       stage_estimate se;
       se.fwd_s = fwd + tp_comm;
-      se.bwd_s = 2.0 * fwd + tp_comm + (p.recompute ? fwd + tp_comm : 0.0);
+      se.bwd_s = 2.0 * fwd + tp_comm + (p.recompute ? fwd + tp_comm : 0.0) +
+                 (p.selective_recompute && !p.recompute ? 0.3 * fwd : 0.0);
       const double dp_bw = pl.dp_spans_nodes ? g.inter_bw : g.intra_bw;
       se.dp_sync_s = st.dp > 1 ? 2.0 * params / st.tp * 2.0 * (st.dp - 1) / st.dp / dp_bw + comm_latency_s +
                                      (p.zero1 ? zero1_extra_s : 0.0)
@@ -92,7 +105,10 @@ struct toy_estimator {
       const double boundary =
           st.end_layer > 0 ? m.layers[static_cast<std::size_t>(st.end_layer - 1)].boundary_bytes_per_sample : 0.0;
       se.p2p_s = s + 1 < stages ? boundary * b / (pl.p2p_crosses_nodes ? g.inter_bw : g.intra_bw) + p2p_latency_s : 0.0;
-      const double in_flight = p.schedule == pipeline_schedule::gpipe ? nmb : std::min<double>(stages - s, nmb);
+      const double v = static_cast<double>(std::max(p.virtual_stages, 1));
+      const double in_flight = p.schedule == pipeline_schedule::gpipe
+                                   ? nmb
+                                   : std::min<double>(stages - s, nmb) * (1.0 + (v - 1.0) / (v * stages));
       se.weights_bytes = params / st.tp * 2.0;
       se.grads_bytes = params / st.tp * 2.0;
       se.optimizer_bytes = params / st.tp * (bytes_per_param_state - 4.0) / (p.zero1 ? st.dp : 1);
@@ -105,19 +121,23 @@ struct toy_estimator {
       max_f = std::max(max_f, se.fwd_s);
       max_b = std::max(max_b, se.bwd_s);
       sum_stage += t;
-      sum_p2p += 2.0 * se.p2p_s;
-      max_sync = std::max(max_sync, se.dp_sync_s);
+      sum_p2p += 2.0 * se.p2p_s * v;
+      // Overlapped: the reduction runs during the last backward; a tenth of it (the last bucket) stays exposed.
+      max_sync = std::max(max_sync, p.overlap_grad_reduce ? std::max(0.1 * se.dp_sync_s, se.dp_sync_s - se.bwd_s)
+                                                          : se.dp_sync_s);
       max_opt = std::max(max_opt, opt);
       r.stages.push_back(se);
     }
     // GPipe paces forwards and backwards separately (>= the 1F1B steady state, as in estimate/pipeline.hpp).
     if (p.schedule == pipeline_schedule::gpipe) max_stage = max_f + max_b;
-    r.breakdown.compute_s = (nmb - 1) * max_stage;
-    r.breakdown.bubble_s = sum_stage;
+    // Interleaved 1F1B: (m - 1/v) steady steps, the fill and drain divided by v.
+    const double v = p.schedule == pipeline_schedule::gpipe ? 1.0 : static_cast<double>(std::max(p.virtual_stages, 1));
+    r.breakdown.compute_s = (nmb - 1.0 / v) * max_stage;
+    r.breakdown.bubble_s = sum_stage / v;
     r.breakdown.pp_comm_s = sum_p2p;
     r.breakdown.dp_comm_s = max_sync;
     r.breakdown.optimizer_s = max_opt;
-    r.iter_time_s = (nmb - 1) * max_stage + sum_stage + sum_p2p + max_sync + max_opt;
+    r.iter_time_s = (nmb - 1.0 / v) * max_stage + sum_stage / v + sum_p2p + max_sync + max_opt;
     return r;
   }
 };

@@ -51,6 +51,16 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   c.num_query_groups = r.integer_or("num_query_groups", 0, 0, max_hidden);
   c.swiglu = r.boolean_or("swiglu", false);
   c.flash_attention = r.boolean_or("flash_attention", false);
+  const std::string positions = r.string_or("position_embedding", "learned_absolute");
+  if (positions != "learned_absolute" && positions != "rope")
+    r.fail("position_embedding", "\"learned_absolute\" or \"rope\", got \"" + positions + "\"");
+  c.rotary = positions == "rope";
+  c.untied_embeddings = r.boolean_or("untie_embeddings", false);
+  const std::string norm = r.string_or("normalization", "LayerNorm");
+  if (norm != "LayerNorm" && norm != "RMSNorm")
+    r.fail("normalization", "\"LayerNorm\" or \"RMSNorm\", got \"" + norm + "\"");
+  c.rmsnorm = norm == "RMSNorm";
+  c.linear_bias = r.boolean_or("linear_bias", true);
   c.compute_dtype = r.has("dtype") ? read_dtype(r, "dtype") : dtype::fp16;
   if (moe) {
     c.experts = static_cast<int>(r.integer("experts", 2, max_experts));
@@ -162,6 +172,10 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   if (c.num_query_groups != 0) j["num_query_groups"] = c.num_query_groups;
   if (c.swiglu) j["swiglu"] = true;
   if (c.flash_attention) j["flash_attention"] = true;
+  if (c.rotary) j["position_embedding"] = "rope";
+  if (c.untied_embeddings) j["untie_embeddings"] = true;
+  if (c.rmsnorm) j["normalization"] = "RMSNorm";
+  if (!c.linear_bias) j["linear_bias"] = false;
   j["dtype"] = std::string(to_string(c.compute_dtype));
   if (c.is_moe()) {
     j["experts"] = c.experts;

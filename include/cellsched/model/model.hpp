@@ -78,6 +78,10 @@ struct model {
   std::int64_t num_query_groups = 0;  ///< K/V heads (= heads without grouped-query attention)
   bool swiglu = false;
   bool flash_attention = false;
+  bool rotary = false;             ///< rotary position embedding (RoPE) instead of a learned position table
+  bool untied_embeddings = false;  ///< the output layer has its own vocab x hidden weight
+  bool rmsnorm = false;            ///< RMSNorm instead of LayerNorm
+  bool linear_bias = true;         ///< the linear layers (QKV, projection, FFN) have biases
   int experts = 0;               ///< mixture of experts: experts per expert layer (0: dense)
   bool moe_every_layer = true;   ///< with experts: every layer an expert layer, else the odd layers (GShard)
   std::vector<layer> layers;

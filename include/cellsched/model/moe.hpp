@@ -66,7 +66,7 @@ namespace detail {
   l.tp_allreduces_fwd = 2;
   l.tp_allreduce_bytes_per_sample = 1.5 * e * s * h;
   l.alltoall_bytes_per_sample = 2.0 * e * routed_rows * h;
-  l.max_tp = static_cast<int>(c.heads);
+  l.max_tp = static_cast<int>(c.kv_heads());  // Megatron-LM needs tp | heads and tp | query groups
   set_attention_core(l, c);
   return l;
 }

@@ -10,7 +10,10 @@
 //   residual adds) is memory-bound and is given as bytes, not FLOPs, so other_fwd_flops_per_sample = 0.
 // * Parameters: per layer 12h² + 13h (QKV 3h²+3h, projection h²+h, FC1 4h²+4h, FC2 4h²+h, two layernorms
 //   4h); embedding vocab·h + seq·h (learned positions); head 2h (final layernorm). The logits GEMM uses the
-//   tied embedding: its FLOPs are counted, its parameters are not counted twice.
+//   tied embedding: its FLOPs are counted, its parameters are not counted twice. Today's models (Llama:
+//   Touvron et al. 2023, "Llama 2", sec. 2.2; Dubey et al. 2024, "The Llama 3 Herd of Models", sec. 3.1.1)
+//   change the counts: rotary positions (no seq·h table), an untied output layer (+vocab·h in the head),
+//   RMSNorm (h per norm instead of 2h) and linear layers without biases.
 // * Activations saved for backward follow Korthikanti et al. 2022 ("Reducing activation recomputation in
 //   large transformer models", section 4.1): per layer s·h·(10 + 24/t + 5·a·s/(h·t)) bytes for fp16 and
 //   ffn_hidden = 4h, generalised below to other element sizes and FFN widths.
@@ -41,6 +44,17 @@ struct transformer_config {
   /// Fused attention (FlashAttention; Dao et al. 2022): the a·s² scores are neither stored nor streamed
   /// through memory; the kernel keeps only the per-row softmax statistics (fp32, a·s) for the backward.
   bool flash_attention = false;
+  /// Rotary position embedding (RoPE; Su et al. 2021, "RoFormer"): no learned seq x hidden position table;
+  /// q and k are rotated element-wise in every layer (memory traffic, no GEMM).
+  bool rotary = false;
+  /// The output (logits) layer has its own vocab x hidden weight instead of reusing the input embedding:
+  /// vocab·h more parameters, gradients and optimizer state; the logits GEMM's FLOPs are the same.
+  bool untied_embeddings = false;
+  /// RMSNorm (Zhang & Sennrich 2019): a scale but no shift, so h parameters per norm instead of 2h; the
+  /// same one read and one write of its input as LayerNorm.
+  bool rmsnorm = false;
+  /// Biases on the linear layers (QKV, projection, FC1, FC2). Llama has none.
+  bool linear_bias = true;
   dtype compute_dtype = dtype::fp16;
   int experts = 0;                     ///< 0 = dense; > 0 = mixture of experts (model/moe.hpp)
   std::int64_t expert_group_size = 0;  ///< tokens per routing group (GShard); MoE only
@@ -90,12 +104,18 @@ inline void add_attention_gemms(layer& l, const transformer_config& c) {
   l.gemms.push_back({"attention_proj", s, h, h, 1.0, tp_split::row});
 }
 
-/// Parameters of the attention half plus both layernorms: QKV h·q + q with q = h + 2·g·d (g K/V heads of
-/// d = h/a; 3h for multi-head attention), projection h²+h, layernorms 4h.
+/// Parameters of one norm: LayerNorm's scale and shift 2h, RMSNorm's scale h.
+[[nodiscard]] inline double norm_params(const transformer_config& c) noexcept {
+  return (c.rmsnorm ? 1.0 : 2.0) * as_double(c.hidden);
+}
+
+/// Parameters of the attention half plus both norms: QKV h·q + q with q = h + 2·g·d (g K/V heads of
+/// d = h/a; 3h for multi-head attention), projection h²+h (biases only with linear_bias), two norms.
 [[nodiscard]] inline double attention_and_norm_params(const transformer_config& c) noexcept {
   const double h = as_double(c.hidden);
   const double q = h + 2.0 * as_double(c.kv_heads()) * as_double(c.hidden / c.heads);
-  return h * q + q + h * h + h + 4.0 * h;
+  const double bias = c.linear_bias ? q + h : 0.0;
+  return h * q + h * h + bias + 2.0 * norm_params(c);
 }
 
 /// Parameters of one FFN: FC1 h·f + f, FC2 f·h + h; SwiGLU's FC1 is twice as wide (gate and up).
@@ -103,7 +123,7 @@ inline void add_attention_gemms(layer& l, const transformer_config& c) {
   const double h = as_double(c.hidden);
   const double f = as_double(c.ffn());
   const double fc1 = c.swiglu ? 2.0 * f : f;
-  return h * fc1 + fc1 + f * h + h;
+  return h * fc1 + f * h + (c.linear_bias ? fc1 + h : 0.0);
 }
 
 /// Activation bytes of the attention half and the layernorms per sample (Korthikanti et al. 2022 §4.1,
@@ -124,14 +144,24 @@ struct activation_split {
   return {(3.0 * e + 1.0) * s * h, (2.0 + 2.0 * kv) * e * s * h + scores};
 }
 
-/// Forward memory traffic of the attention half's element-wise work: two layernorms (read + write),
+/// Rotary embedding's forward traffic: q (s·h) and k (s·g·d) read and written once each; the cos/sin
+/// tables (s·d) are negligible. Zero with learned positions.
+[[nodiscard]] inline double rope_mem_bound_bytes(const transformer_config& c) noexcept {
+  if (!c.rotary) return 0.0;
+  const double s = as_double(c.seq_len), h = as_double(c.hidden);
+  const double k = as_double(c.kv_heads()) * as_double(c.hidden / c.heads);
+  return 2.0 * bytes_per_element(c.compute_dtype) * s * (h + k);
+}
+
+/// Forward memory traffic of the attention half's element-wise work (plus RoPE when rotary): two
+/// layernorms (read + write),
 /// fused scale-mask-softmax (read + write a·s²), attention dropout (read, write, mask), and
 /// bias-dropout-residual after the projection (read 2, write 1, mask).
 [[nodiscard]] inline double attention_mem_bound_bytes(const transformer_config& c) noexcept {
   const double s = as_double(c.seq_len), h = as_double(c.hidden), a = as_double(c.heads);
   const double e = bytes_per_element(c.compute_dtype);
   const double scores = c.flash_attention ? 0.0 : 2.0 * e * a * s * s + (2.0 * e + 1.0) * a * s * s;
-  return 4.0 * e * s * h + scores + (3.0 * e + 1.0) * s * h;
+  return 4.0 * e * s * h + scores + (3.0 * e + 1.0) * s * h + rope_mem_bound_bytes(c);
 }
 
 /// Marks the attention core of a layer (selective recomputation): the softmax (read + write a·s²) and the
@@ -175,25 +205,28 @@ inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
 }
 
 /// Token + learned position embedding. The lookup is a gather, not a GEMM: no FLOPs, its traffic is
-/// memory-bound (write the s·h output, add positions, dropout). Megatron's vocab-parallel embedding
-/// all-reduces its output once when tp > 1.
+/// memory-bound: the token and position gathers 2e·sh, then add and dropout (read 2, write 1, mask). With
+/// rotary positions there is no position table: one gather e·sh, dropout alone (read 1, write 1, mask).
+/// Megatron's vocab-parallel embedding all-reduces its output once when tp > 1.
 [[nodiscard]] inline layer embedding_layer(const transformer_config& c) {
   const double s = as_double(c.seq_len), h = as_double(c.hidden);
   const double e = bytes_per_element(c.compute_dtype);
   layer l;
   l.name = "embedding";
   l.kind = "embedding";
-  l.params = as_double(c.vocab) * h + s * h;
-  l.mem_bound_bytes_per_sample = 2.0 * e * s * h + (3.0 * e + 1.0) * s * h;  // gathers, position add, dropout
+  l.params = as_double(c.vocab) * h + (c.rotary ? 0.0 : s * h);
+  l.mem_bound_bytes_per_sample =
+      c.rotary ? e * s * h + (2.0 * e + 1.0) * s * h : 2.0 * e * s * h + (3.0 * e + 1.0) * s * h;
   l.activation_bytes_per_sample = s * h;  // dropout mask
   l.boundary_bytes_per_sample = e * s * h;
   l.tp_allreduces_fwd = 1;
   l.tp_allreduce_bytes_per_sample = e * s * h;
-  l.max_tp = static_cast<int>(c.heads);
+  l.max_tp = static_cast<int>(c.kv_heads());  // Megatron-LM needs tp | heads and tp | query groups
   return l;
 }
 
-/// Final layernorm and the logits GEMM against the tied input embedding (vocab-parallel: column split),
+/// Final norm and the logits GEMM against the tied input embedding, or the output layer's own weight when
+/// untied (vocab-parallel: column split),
 /// followed by the softmax cross-entropy. Megatron's vocab-parallel cross-entropy all-reduces the per-token
 /// max and sum (two fp32 vectors of s) when tp > 1.
 [[nodiscard]] inline layer head_layer(const transformer_config& c) {
@@ -202,7 +235,7 @@ inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
   layer l;
   l.name = "head";
   l.kind = "head";
-  l.params = 2.0 * h;  // final layernorm; the logits weight is the embedding's
+  l.params = norm_params(c) + (c.untied_embeddings ? v * h : 0.0);  // tied: the logits weight is the embedding's
   l.gemms.push_back({"logits", s, c.vocab, c.hidden, 1.0, tp_split::column});
   // Layernorm read + write; logits read once in fp16 and the fp32 softmax written and read once.
   l.mem_bound_bytes_per_sample = 2.0 * e * s * h + e * s * v + 2.0 * 4.0 * s * v;
@@ -211,7 +244,7 @@ inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
   l.boundary_bytes_per_sample = 4.0 * s;                 // per-token fp32 loss
   l.tp_allreduces_fwd = 2;
   l.tp_allreduce_bytes_per_sample = 4.0 * s;
-  l.max_tp = static_cast<int>(c.heads);
+  l.max_tp = static_cast<int>(c.kv_heads());  // Megatron-LM needs tp | heads and tp | query groups
   return l;
 }
 
@@ -228,6 +261,10 @@ inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
   m.num_query_groups = c.kv_heads();
   m.swiglu = c.swiglu;
   m.flash_attention = c.flash_attention;
+  m.rotary = c.rotary;
+  m.untied_embeddings = c.untied_embeddings;
+  m.rmsnorm = c.rmsnorm;
+  m.linear_bias = c.linear_bias;
   m.experts = c.experts;
   m.moe_every_layer = c.moe_every_layer;
   return m;

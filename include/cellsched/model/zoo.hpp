@@ -1,7 +1,8 @@
 #pragma once
 // A model zoo: model name -> how to build it (a builder configuration, or a custom layer list). The
-// built-in zoo holds every model the reference traces name (docs/formats/model.md, built-in zoo) and the GPT-3
-// family (Brown et al. 2020, table 2.1). Files in the same form: data/models/zoo.json (io/model_json.hpp).
+// built-in zoo holds every model the reference traces name (docs/formats/model.md, built-in zoo), the GPT-3
+// family (Brown et al. 2020, table 2.1) and Llama 2 / Llama 3 (Touvron et al. 2023; Dubey et al. 2024).
+// Files in the same form: data/models/zoo.json (io/model_json.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -164,6 +165,32 @@ namespace detail {
   return c;
 }
 
+/// Llama 2 (Touvron et al. 2023, "Llama 2: Open Foundation and Fine-Tuned Chat Models", table 1 and
+/// sec. 2.2; shapes from the released configurations) and Llama 3 (Dubey et al. 2024, "The Llama 3 Herd
+/// of Models", table 3; Meta's Llama 3 model card): pre-norm RMSNorm, SwiGLU, rotary positions, no linear
+/// biases, untied output layer; trained in bf16, here with flash attention. 0 groups = multi-head.
+[[nodiscard]] inline transformer_config llama(const char* name, std::int64_t h, std::int64_t l, std::int64_t a,
+                                              std::int64_t groups, std::int64_t ffn, std::int64_t vocab,
+                                              std::int64_t seq) {
+  transformer_config c;
+  c.name = name;
+  c.hidden = h;
+  c.num_layers = l;
+  c.heads = a;
+  c.num_query_groups = groups;
+  c.ffn_hidden = ffn;
+  c.vocab = vocab;
+  c.seq_len = seq;
+  c.swiglu = true;
+  c.flash_attention = true;
+  c.rotary = true;
+  c.untied_embeddings = true;
+  c.rmsnorm = true;
+  c.linear_bias = false;
+  c.compute_dtype = dtype::bf16;
+  return c;
+}
+
 [[nodiscard]] inline model_zoo make_builtin_model_zoo() {
   model_zoo z;
   z.add(arena_bert("bert__350M", 1024, 24, 16));
@@ -193,6 +220,11 @@ namespace detail {
   z.add(gpt3("gpt3-6.7b", 4096, 32, 32));
   z.add(gpt3("gpt3-13b", 5120, 40, 40));
   z.add(gpt3("gpt3-175b", 12288, 96, 96));
+  z.add(llama("llama2-7b", 4096, 32, 32, 0, 11008, 32000, 4096));
+  z.add(llama("llama2-13b", 5120, 40, 40, 0, 13824, 32000, 4096));
+  z.add(llama("llama2-70b", 8192, 80, 64, 8, 28672, 32000, 4096));
+  z.add(llama("llama3-8b", 4096, 32, 32, 8, 14336, 128256, 8192));
+  z.add(llama("llama3-70b", 8192, 80, 64, 8, 28672, 128256, 8192));
   return z;
 }
 

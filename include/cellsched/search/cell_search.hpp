@@ -2,8 +2,8 @@
 // The best plan inside one Cell, with pruning that provably returns the same plan as the exhaustive
 // search (search/exhaustive.hpp) over the plan space of search/options.hpp.
 //
-// Why the answer equals the exhaustive one. Both searches visit the same classes and give each the same
-// layer split (search/shape_start.hpp); the answer is the minimum of the total order better_candidate()
+// Why the answer equals the exhaustive one. Both searches visit the same classes and modes and give each
+// the same layer split (search/shape_start.hpp); the answer is the minimum of the total order better_candidate()
 // (time, then a key over every plan field) over the feasible plans, so it does not depend on visiting
 // order. Removing a candidate cannot change the minimum if the candidate is infeasible, or if some
 // retained feasible candidate precedes it in the order. Each prune removes only such candidates, and runs
@@ -12,6 +12,8 @@
 //
 //   Structural filters (tp allowed by some layer, TP groups inside a node, dp dividing the
 //   micro-batch): rules of the space, applied identically by both searches.
+//
+// Every prune below compares plans of one mode (sequence parallelism, overlap, virtual stages) only.
 //
 //   P1 memory (R-mem). For a fixed micro-batch count the split, shapes and micro-batching are fixed; if a
 //   variant u was evaluated and does not fit, every variant v with at_most_as_hungry(u, v) does not fit
@@ -29,7 +31,9 @@
 //   one where it fits. So "some lean variant fits" is monotone in m, and a binary search over the counts
 //   finds the first m* where it holds; every plan with m < m* is infeasible and skipped.
 //
-//   P4 time bound. Take a count m <= m' at which a variant u without recomputation was evaluated, with
+//   P4 time bound (within a mode; with v virtual stages the sums over s < b carry a factor 1/v and with
+//   overlapped gradient reduction dpmin_b is taken as 0, search/options.hpp).
+//   Take a count m <= m' at which a variant u without recomputation was evaluated, with
 //   stage times f_s, b_s (by R-st every recomputation-off variant at m has these), and for each stage b
 //   the smaller of its dp_sync_b with ZeRO-1 off and on (both must have been seen at some count; by R-dp
 //   they do not depend on the count; 0 while one is unknown). For any variant v at m', with r = m/m':
@@ -41,6 +45,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -69,10 +74,13 @@ template <estimator E>
   typename shape_search<E>::context ctx{est, m, c, global_batch, o, prune, best};
   std::vector<shape_search<E>> shapes;
   const std::string error = for_each_shape_class(m, c, global_batch, o, [&](const shape_class& sc) {
-    shape_search<E> s(ctx, sc);
-    if (!s.splittable()) return;  // counted as unsplittable by start_shape
-    if (prune.micro_batch_bounds && prune.memory_monotone) s.probe();
-    shapes.push_back(std::move(s));
+    auto start = std::make_shared<const shape_start>(
+        start_shape(est, m, c, sc, global_batch, o, best.stats, &ctx.splits));  // unsplittable: no modes
+    for (std::size_t mode = 0; mode < start->modes.size(); ++mode) {
+      shape_search<E> s(ctx, sc, start, mode);
+      if (prune.micro_batch_bounds && prune.memory_monotone) s.probe();
+      shapes.push_back(std::move(s));
+    }
   });
   std::vector<std::size_t> order(shapes.size());
   std::vector<std::pair<double, double>> promise(shapes.size());

@@ -1,5 +1,6 @@
 #pragma once
-// The reference search: every plan of a Cell's space (search/options.hpp) is estimated, nothing pruned.
+// The reference search: every plan of a Cell's space (search/options.hpp), every mode of every shape
+// class, is estimated, nothing pruned.
 // It is the oracle the pruned search (search/cell_search.hpp) is tested against, and the baseline the
 // benchmark compares it with.
 #include <cstdint>
@@ -26,17 +27,16 @@ template <estimator E>
   bool any_fit = false;
   const std::string error = for_each_shape_class(m, c, global_batch, o, [&](const shape_class& sc) {
     const shape_start start = start_shape(est, m, c, sc, global_batch, o, best.stats);
-    if (start.split.end_layer.empty()) return;
-    for (const std::int64_t mb : sc.micro_batch_counts)
-      for (const plan_variant& v : start.variants) {
-        plan p = plan_for(sc, global_batch, mb, start.split.end_layer);
-        apply_variant(p, v);
-        estimate_result r = est.estimate(m, c, p);
-        ++best.stats.estimator_calls;
-        ++best.stats.evaluated;
-        any_fit = any_fit || r.fits;
-        search_detail::offer(best, p, std::move(r));
-      }
+    for (const mode_space& ms : start.modes)  // none when the class is unsplittable
+      for (const std::int64_t mb : ms.micro_batch_counts)
+        for (const plan_variant& v : ms.variants) {
+          const plan p = mode_plan(sc, ms, global_batch, mb, v);
+          estimate_result r = est.estimate(m, c, p);
+          ++best.stats.estimator_calls;
+          ++best.stats.evaluated;
+          any_fit = any_fit || r.fits;
+          search_detail::offer(best, p, std::move(r));
+        }
   });
   if (!best.feasible) best.reason = error.empty() ? search_detail::no_plan_reason(best.stats, any_fit) : error;
   return best;

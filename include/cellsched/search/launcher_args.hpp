@@ -9,6 +9,12 @@
 // Megatron-LM launches one (dp, tp) for every stage and no GPipe schedule; a plan outside that (per-stage
 // shapes, unequal stage GPU counts, GPipe, a heterogeneous Cell) is still rendered as far as it goes,
 // with `megatron_compatible` false and the reasons in `notes`.
+//
+// Several nodes: torchrun's static rendezvous (--node-rank $NODE_RANK --master-addr $MASTER_ADDR
+// --master-port $MASTER_PORT), run once per node with that node's rank in the layout's order. The
+// dynamic c10d rendezvous (--rdzv-backend c10d) hands node ranks out in arrival order, so stage s would
+// not be guaranteed the nodes the search placed it on (torchrun documentation,
+// https://docs.pytorch.org/docs/stable/elastic/run.html, "Note on rendezvous backend").
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -27,10 +33,14 @@ struct launch_args {
   bool megatron_compatible = true;
   std::vector<std::string> notes;
 
-  /// torchrun followed by the Megatron flags; with unequal nodes the first node's count (see notes).
+  /// torchrun followed by the Megatron flags; with unequal nodes the first node's count (see notes). More
+  /// than one node adds the static rendezvous: each node runs the line with its own $NODE_RANK (0 for the
+  /// first node of the layout) and the same $MASTER_ADDR:$MASTER_PORT (node 0's address).
   [[nodiscard]] std::string command_line(const std::string& script = "pretrain_gpt.py") const {
     std::string s = "torchrun --nnodes " + std::to_string(nnodes) + " --nproc-per-node " +
-                    std::to_string(nproc_per_node.empty() ? 0 : nproc_per_node.front()) + " " + script;
+                    std::to_string(nproc_per_node.empty() ? 0 : nproc_per_node.front());
+    if (nnodes > 1) s += " --node-rank $NODE_RANK --master-addr $MASTER_ADDR --master-port $MASTER_PORT";
+    s += " " + script;
     for (const auto& a : megatron) s += " " + (a.find_first_of(" |*\"") == std::string::npos ? a : "'" + a + "'");
     return s;
   }
@@ -148,13 +158,20 @@ void moe_flags(const model& m, const stage_plan& s0, Flag&& flag, Note&& note) {
     flag("--num-query-groups", std::to_string(m.num_query_groups));
   }
   if (m.flash_attention) flag("--use-flash-attn", "");
+  if (m.family == "dense_transformer" || m.family == "moe_transformer") {
+    flag("--position-embedding-type", m.rotary ? "rope" : "learned_absolute");
+    if (m.rmsnorm) flag("--normalization", "RMSNorm");
+    if (!m.linear_bias) flag("--disable-bias-linear", "");
+  }
+  if (m.untied_embeddings) flag("--untie-embeddings-and-output-weights", "");
   if (m.seq_len > 0) {
     flag("--seq-length", std::to_string(m.seq_len));
     flag("--max-position-embeddings", std::to_string(m.seq_len));
   }
   if (m.compute_dtype == dtype::fp16) flag("--fp16", "");
   if (m.compute_dtype == dtype::bf16) flag("--bf16", "");
-  if (p.stages.size() > 1) flag("--pipeline-model-parallel-layout", megatron_layout_string(m, p));
+  const bool interleaved = p.virtual_stages > 1 && p.stages.size() > 1;
+  if (p.stages.size() > 1 && !interleaved) flag("--pipeline-model-parallel-layout", megatron_layout_string(m, p));
   if (p.recompute) {
     flag("--recompute-granularity", "full");
     flag("--recompute-method", "uniform");
@@ -164,9 +181,26 @@ void moe_flags(const model& m, const stage_plan& s0, Flag&& flag, Note&& note) {
   }
   if (p.sequence_parallel && s0.tp > 1) flag("--sequence-parallel", "");
   if (p.overlap_grad_reduce) flag("--overlap-grad-reduce", "");
-  if (p.virtual_stages > 1 && p.stages.size() > 1) {
-    const int per_chunk = megatron_num_layers(m) / static_cast<int>(p.stages.size()) / p.virtual_stages;
+  if (interleaved) {
+    // Megatron-LM's interleaving splits the transformer layers evenly (embedding with the first stage,
+    // head with the last) into stages x v chunks and wants the micro-batch count a multiple of the stages.
+    const int stages = static_cast<int>(p.stages.size());
+    const int per_chunk = megatron_num_layers(m) / stages / p.virtual_stages;
     flag("--num-layers-per-virtual-pipeline-stage", std::to_string(std::max(per_chunk, 1)));
+    bool even = per_chunk >= 1 && megatron_num_layers(m) == per_chunk * stages * p.virtual_stages;
+    for (int s = 0; s < stages && even; ++s) {
+      int blocks = 0;
+      const stage_plan& st = p.stages[static_cast<std::size_t>(s)];
+      for (int l = st.first_layer; l < st.end_layer; ++l) {
+        const std::string& kind = m.layers[static_cast<std::size_t>(l)].kind;
+        blocks += (kind == "embedding" || kind == "head" || kind == "loss") ? 0 : 1;
+      }
+      even = blocks == per_chunk * p.virtual_stages;
+    }
+    if (!even)
+      note("interleaved stages need the transformer layers split evenly into stages x virtual stages chunks", true);
+    if (p.num_micro_batches % stages != 0)
+      note("interleaved 1F1B needs the micro-batch count a multiple of the pipeline stages", true);
   }
   if (p.zero1) flag("--use-distributed-optimizer", "");
   if (p.schedule == pipeline_schedule::gpipe)

@@ -16,7 +16,9 @@
 //     heads % tp == 0; the split respects it);
 //   * m divides G and every dp_s divides the micro-batch's samples G/m (each replica gets a whole share,
 //     so dp_s <= G/m);
-//   * each stage holds at least one layer, so S <= layers.
+//   * each stage holds at least one layer, so S <= layers;
+//   * with search_options::megatron_launchable: a single-type Cell, every stage the same GPU count and
+//     (dp, tp), no GPipe (search/launcher_args.hpp renders exactly these without a note).
 //
 // Estimator requirements the pruning may rely on (stated once here). An estimator declares which of them
 // it meets (estimator_guarantees, estimate/concepts.hpp, with a worked example); the search prunes only
@@ -29,8 +31,8 @@
 //          not assumed to save memory: an estimator may charge one layer's full activations plus the
 //          checkpoints, which exceeds keeping everything for a one-layer stage.)
 //          [estimator_guarantees::memory_monotone]
-//   R-rc   For the same everything else, recomputation on never gives a lower iteration time than off (it
-//          only adds a forward pass).  [recompute_never_faster]
+//   R-rc   For the same everything else, full recomputation on never gives a lower iteration time than
+//          off (it only adds a forward pass).  [recompute_never_faster]
 //   R-gp   For the same everything else, GPipe never gives a lower iteration time than 1F1B (true of the
 //          formulas in estimate/pipeline.hpp).  [gpipe_never_faster]
 // Across the micro-batch counts m of one shape class (same Cell, layer split, shapes and variant), together
@@ -44,12 +46,17 @@
 //          backward the gradient still crosses them back, while b synchronises its gradients (not
 //          overlapped with the backward). True of any non-interleaved schedule (GPipe, 1F1B).
 //   R-st   fwd_s and bwd_s do not depend on ZeRO-1 or the schedule, and neither drops when recomputation
-//          is turned on (they are per-micro-batch compute and TP communication times).
+//          (full or selective) is turned on (they are per-micro-batch compute and TP communication times).
 //   R-dp   dp_sync_s does not depend on the micro-batch count, recomputation or the schedule (it moves the
 //          stage's gradients once per iteration).
 //   R-mt   m x fwd_s and m x bwd_s never drop as m grows: cutting the batch into smaller micro-batches
 //          never does a stage's whole-batch work faster (GEMM efficiency does not fall with size; fixed
 //          costs are paid per micro-batch).
+// The modes (sequence parallelism, overlapped gradient reduction, v virtual stages) are searched one at
+// a time: every requirement above is read with the mode fixed, and for v > 1 R-lb with the stages before
+// b counted 1/v (the interleaved fill: iter_time_s >= sum_{s<b} fwd_s / v + m (fwd_b + bwd_b)
+// + max(sum_{s<b} bwd_s / v, dp_sync_b)); with overlapped reduction the dp_sync_b term and R-rc are not
+// assumed (a longer backward hides more of the sync, so recomputation costs time only up to rounding).
 // Nothing else is assumed of the estimator: iteration times are compared as returned.
 #include <cstdint>
 
@@ -83,6 +90,28 @@ struct search_options {
   /// measured with recomputation, estimate/stage_calibration.hpp). Overrides try_recompute.
   bool require_recompute = false;
   bool try_zero1 = true;  ///< also consider ZeRO-1 when some stage has dp > 1
+  // The options real runs set (Megatron-LM's flags), searched as plan dimensions when on. Off by default
+  // so the scheduler's best-plan tables keep the paper's plan space; `cellsched plan` turns them on.
+  bool try_selective_recompute = false;  ///< recomputation none / selective / full (with try_recompute)
+  bool try_sequence_parallel = false;    ///< with and without sequence parallelism where some tp > 1
+  bool try_overlap_grad_reduce = false;  ///< with and without --overlap-grad-reduce where some dp > 1
+  /// Interleaved 1F1B with v > 1 model chunks per GPU, Megatron-LM's rules: every stage the same GPUs and
+  /// tp, the transformer layers split evenly (embedding first, head last), layers per stage divisible by
+  /// v, micro-batch count a multiple of the stage count; v runs over the divisors of layers per stage, at
+  /// most max_virtual_stages (0: no cap).
+  bool try_virtual_stages = false;
+  int max_virtual_stages = 0;
+  /// Every option above on: what `cellsched plan` searches.
+  [[nodiscard]] static search_options real_runs() noexcept {
+    search_options o;
+    o.try_selective_recompute = o.try_sequence_parallel = o.try_overlap_grad_reduce = o.try_virtual_stages = true;
+    return o;
+  }
+  /// Only plans Megatron-LM launches as they are: one GPU type, the same GPUs and the same (dp, tp) on every
+  /// stage, 1F1B. The layer split stays the time-balanced one (Megatron-Core's
+  /// --pipeline-model-parallel-layout takes any contiguous split). `cellsched plan` sets it unless
+  /// --allow-nonuniform; off by default here, where the scheduler's Cells follow the paper's plan space.
+  bool megatron_launchable = false;
   // Pruning on the estimator's declared guarantees (estimate/concepts.hpp). Each switch can only turn a
   // pruning off, never assume a guarantee the estimator did not declare; all on by default.
   bool prune_memory = true;            ///< P1/P3 on R-mem (search/cell_search.hpp)

@@ -5,8 +5,9 @@
 // recomputation / ZeRO-1 "variants" are searched. Both the exhaustive and the pruned search enumerate
 // shape classes through for_each_shape_class, in the same fixed order.
 #include <algorithm>
-#include <iterator>
 #include <cstddef>
+#include <functional>
+#include <iterator>
 #include <cstdint>
 #include <numeric>
 #include <string>
@@ -224,10 +225,20 @@ std::string for_each_shape_class(const model& m, const cell& c, std::int64_t glo
   if (!error.empty()) return error;
   if (c.stages < 1 || c.stages > m.num_layers()) return "stage count outside 1..layers";
   if (global_batch < 1) return "global batch below 1";
+  search_options shape_opts = o;
+  if (o.megatron_launchable) {
+    if (c.heterogeneous()) return "stages on two GPU types: Megatron-LM launches one (allow non-uniform plans)";
+    if (c.num_gpus % c.stages != 0)
+      return std::to_string(c.num_gpus) + " GPUs do not split evenly into " + std::to_string(c.stages) +
+             " stages: Megatron-LM runs the same GPUs on every stage (allow non-uniform plans)";
+    shape_opts.shapes = stage_shape_policy::uniform;  // equal stages of one type: one (dp, tp) for all
+  }
   shape_class sc;
   for_each_gpu_split(parts, o.gpu_split, [&](const std::vector<int>& gpus) {
+    if (o.megatron_launchable && std::adjacent_find(gpus.begin(), gpus.end(), std::not_equal_to<>()) != gpus.end())
+      return;
     sc.stage_gpus = gpus;
-    for_each_shape(m, c, gpus, o, [&](const std::vector<int>& tp) {
+    for_each_shape(m, c, gpus, shape_opts, [&](const std::vector<int>& tp) {
       sc.stage_tp = tp;
       std::int64_t dp_lcm = 1;
       for (std::size_t s = 0; s < gpus.size(); ++s) dp_lcm = std::lcm(dp_lcm, std::int64_t{gpus[s] / tp[s]});
