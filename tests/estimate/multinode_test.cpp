@@ -104,10 +104,13 @@ TEST_CASE("exposed gradient sync: after the stage's last backward, or hidden und
   const std::vector<stage_time> st = {{1.0, 2.0}, {1.0, 3.0}};
   // Not overlapped: stage 0 ends last (5 exposed); stage 1 ends B_0 = 2 earlier (4 - 2 = 2).
   REQUIRE(close(exposed_gradient_sync({5.0, 4.0}, {0.5, 0.5}, st, false), 5.0));
-  // Overlapped: stage 0 hides 2 of 5 under its last backward: 3; stage 1: max(0.5, 4 - 3 - 2) = 0.5.
+  // Overlapped: stage 0 hides 2 of 5 under its last backward: 3; stage 1: max(0.5, 4 - 3) - 2 = -1.
   REQUIRE(close(exposed_gradient_sync({5.0, 4.0}, {0.5, 0.5}, st, true), 3.0));
-  // A reduction shorter than the backward leaves only its last bucket.
-  REQUIRE(close(exposed_gradient_sync({1.0, 1.0}, {0.25, 0.5}, st, true), 0.5));
+  // A reduction shorter than the backward leaves only its last bucket: stage 0's 0.25; stage 1's 0.5
+  // ends B_0 = 2 before the pipeline does (its slack), so it is hidden.
+  REQUIRE(close(exposed_gradient_sync({1.0, 1.0}, {0.25, 0.5}, st, true), 0.25));
+  // A last bucket longer than its stage's slack shows the rest: stage 1's 2.5 - 2 = 0.5.
+  REQUIRE(close(exposed_gradient_sync({1.0, 2.5}, {0.25, 2.5}, st, true), 0.5));
   // A bucket larger than the whole reduction is the whole reduction.
   REQUIRE(close(exposed_gradient_sync({0.1}, {0.5}, {{1.0, 2.0}}, true), 0.1));
   // Megatron-LM's bucket: max(40M, 1M x dp) parameters.

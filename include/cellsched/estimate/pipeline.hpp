@@ -83,7 +83,8 @@ struct pipeline_time {
 ///    Accelerating Data Parallel Training", VLDB; Megatron-LM `--overlap-grad-reduce`): gradients are
 ///    accumulated over the micro-batches, so buckets are reduced while the *last* micro-batch's
 ///    backward produces them; that backward (B_s) hides the reduction except the last bucket, which is
-///    ready only when the backward ends: exposed = max_s max(last_bucket_s, sync_s - B_s - slack_s).
+///    ready only when the backward ends, and both end slack_s early:
+///    exposed = max_s (max(last_bucket_s, sync_s - B_s) - slack_s).
 /// Never below 0.
 [[nodiscard]] inline double exposed_gradient_sync(const std::vector<double>& sync_s,
                                                   const std::vector<double>& last_bucket_s,
@@ -96,7 +97,7 @@ struct pipeline_time {
     double e = sync_s[s] - slack;
     if (overlapped) {
       const double last = s < last_bucket_s.size() ? last_bucket_s[s] : 0.0;
-      e = std::max(std::min(last, sync_s[s]), sync_s[s] - bwd - slack);
+      e = std::max(std::min(last, sync_s[s]), sync_s[s] - bwd) - slack;
     }
     exposed = std::max(exposed, e);
     slack += bwd / v;
