@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "cellsched/estimate/analytic_estimator.hpp"
+#include "cellsched/hardware/builtin_catalog.hpp"
+#include "cellsched/model/zoo.hpp"
 
 using namespace cellsched;
 
@@ -262,4 +264,37 @@ TEST_CASE("a profile for a GPU type the catalog lacks calibrates nothing", "[est
   const analytic_estimator est(toy_catalog(), std::vector<probe_profile>{prof});
   const estimate_result r = est.estimate(one_gemm_model(), toy_cell(1), simple_plan(1, 1, 1, 1));
   REQUIRE(r.calibration == "analytic");
+}
+
+TEST_CASE("fp8: GEMMs at the fp8 rate where the GPU has one, everything stored and moved in bf16",
+          "[estimate][analytic]") {
+  transformer_config c = gpt_config(4096, 4, 32, 2048, 51200);
+  c.compute_dtype = dtype::bf16;
+  const model bf16 = build_dense_transformer(c);
+  c.compute_dtype = dtype::fp8;
+  const model fp8 = build_dense_transformer(c);
+  for (std::size_t i = 0; i < bf16.layers.size(); ++i) {
+    REQUIRE(fp8.layers[i].activation_bytes_per_sample == bf16.layers[i].activation_bytes_per_sample);
+    REQUIRE(fp8.layers[i].mem_bound_bytes_per_sample == bf16.layers[i].mem_bound_bytes_per_sample);
+    REQUIRE(fp8.layers[i].tp_allreduce_bytes_per_sample == bf16.layers[i].tp_allreduce_bytes_per_sample);
+  }
+  const analytic_estimator est(builtin_catalog());
+  cell h100;
+  h100.gpu_type = "h100-sxm";
+  h100.num_gpus = 1;
+  h100.layout = {1};
+  plan p;
+  p.stages = {stage_plan{0, static_cast<int>(fp8.layers.size()), 1, 1}};
+  p.micro_batch_samples = 1;
+  p.num_micro_batches = 1;
+  const estimate_result rb = est.estimate(bf16, h100, p), r8 = est.estimate(fp8, h100, p);
+  REQUIRE((rb.infeasible_reason.empty() && r8.infeasible_reason.empty()));
+  // H100 SXM: 1,979 fp8 against 989 bf16 dense TFLOP/s, so the GEMM-bound compute about halves; the
+  // memory (bf16 weights, gradients, activations) is the same.
+  REQUIRE(r8.breakdown.compute_s < 0.7 * rb.breakdown.compute_s);
+  REQUIRE(r8.stages[0].peak_mem_bytes == rb.stages[0].peak_mem_bytes);
+  // A100 has no fp8 rate: the GEMMs run at its 16-bit rate, the same time.
+  cell a100 = h100;
+  a100.gpu_type = "a100-80gb";
+  REQUIRE(est.estimate(fp8, a100, p).breakdown.compute_s == Approx(est.estimate(bf16, a100, p).breakdown.compute_s));
 }

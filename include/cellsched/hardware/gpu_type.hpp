@@ -31,6 +31,14 @@ enum class dtype { fp32, tf32, fp16, bf16, fp8 };
   return 4.0;
 }
 
+/// Bytes per element of what a training step keeps and moves outside the GEMMs' inputs: activations,
+/// weights, gradients, communicated tensors. FP8 training (NVIDIA Transformer Engine; Micikevicius et al.
+/// 2022, "FP8 Formats for Deep Learning", arXiv:2209.05433) casts the inputs of each GEMM to fp8 and runs
+/// it at the fp8 rate, but keeps those tensors in bf16; every other dtype stores what it computes in.
+[[nodiscard]] constexpr double storage_bytes_per_element(dtype d) noexcept {
+  return d == dtype::fp8 ? 2.0 : bytes_per_element(d);
+}
+
 struct gpu_type {
   std::string name;                  ///< canonical lower-case name, e.g. "a100-40gb"
   std::vector<std::string> aliases;  ///< other names that resolve to it (case-insensitive)

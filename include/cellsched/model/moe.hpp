@@ -35,7 +35,7 @@ namespace detail {
 [[nodiscard]] inline layer moe_transformer_layer(const transformer_config& c, std::int64_t index) {
   const double s = as_double(c.seq_len), h = as_double(c.hidden), f = as_double(c.ffn());
   const double g = as_double(c.expert_group_size), n_exp = static_cast<double>(c.experts);
-  const double e = bytes_per_element(c.compute_dtype);
+  const double e = storage_bytes_per_element(c.compute_dtype);
   const double routed_rows = 2.0 * s;  // top-2: E·C = 2G slots per group of G tokens
   layer l;
   l.name = "layer_" + std::to_string(index);

@@ -138,7 +138,7 @@ struct activation_split {
 /// tensor, only the fp32 softmax statistics 4·a·s (and applies dropout inside the kernel).
 [[nodiscard]] inline activation_split attention_activations(const transformer_config& c) noexcept {
   const double s = as_double(c.seq_len), h = as_double(c.hidden), a = as_double(c.heads);
-  const double e = bytes_per_element(c.compute_dtype);
+  const double e = storage_bytes_per_element(c.compute_dtype);
   const double kv = as_double(c.kv_heads()) / a;
   const double scores = c.flash_attention ? 4.0 * a * s : (2.0 * e + 1.0) * a * s * s;
   return {(3.0 * e + 1.0) * s * h, (2.0 + 2.0 * kv) * e * s * h + scores};
@@ -150,7 +150,7 @@ struct activation_split {
   if (!c.rotary) return 0.0;
   const double s = as_double(c.seq_len), h = as_double(c.hidden);
   const double k = as_double(c.kv_heads()) * as_double(c.hidden / c.heads);
-  return 2.0 * bytes_per_element(c.compute_dtype) * s * (h + k);
+  return 2.0 * storage_bytes_per_element(c.compute_dtype) * s * (h + k);
 }
 
 /// Forward memory traffic of the attention half's element-wise work (plus RoPE when rotary): two
@@ -159,7 +159,7 @@ struct activation_split {
 /// bias-dropout-residual after the projection (read 2, write 1, mask).
 [[nodiscard]] inline double attention_mem_bound_bytes(const transformer_config& c) noexcept {
   const double s = as_double(c.seq_len), h = as_double(c.hidden), a = as_double(c.heads);
-  const double e = bytes_per_element(c.compute_dtype);
+  const double e = storage_bytes_per_element(c.compute_dtype);
   const double scores = c.flash_attention ? 0.0 : 2.0 * e * a * s * s + (2.0 * e + 1.0) * a * s * s;
   return 4.0 * e * s * h + scores + (3.0 * e + 1.0) * s * h + rope_mem_bound_bytes(c);
 }
@@ -170,7 +170,7 @@ struct activation_split {
 inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
   if (c.flash_attention) return;  // nothing materialised: nothing for selective recomputation to drop
   const double s = as_double(c.seq_len), a = as_double(c.heads);
-  const double e = bytes_per_element(c.compute_dtype);
+  const double e = storage_bytes_per_element(c.compute_dtype);
   l.attention_core_mem_bytes_per_sample = 2.0 * e * a * s * s + (2.0 * e + 1.0) * a * s * s;
   l.attention_core_activation_bytes_per_sample = (2.0 * e + 1.0) * a * s * s;
 }
@@ -178,7 +178,7 @@ inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
 /// One dense transformer layer.
 [[nodiscard]] inline layer dense_transformer_layer(const transformer_config& c, std::int64_t index) {
   const double s = as_double(c.seq_len), h = as_double(c.hidden), f = as_double(c.ffn());
-  const double e = bytes_per_element(c.compute_dtype);
+  const double e = storage_bytes_per_element(c.compute_dtype);
   layer l;
   l.name = "layer_" + std::to_string(index);
   l.kind = "transformer";
@@ -210,7 +210,7 @@ inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
 /// Megatron's vocab-parallel embedding all-reduces its output once when tp > 1.
 [[nodiscard]] inline layer embedding_layer(const transformer_config& c) {
   const double s = as_double(c.seq_len), h = as_double(c.hidden);
-  const double e = bytes_per_element(c.compute_dtype);
+  const double e = storage_bytes_per_element(c.compute_dtype);
   layer l;
   l.name = "embedding";
   l.kind = "embedding";
@@ -231,7 +231,7 @@ inline void set_attention_core(layer& l, const transformer_config& c) noexcept {
 /// max and sum (two fp32 vectors of s) when tp > 1.
 [[nodiscard]] inline layer head_layer(const transformer_config& c) {
   const double s = as_double(c.seq_len), h = as_double(c.hidden), v = as_double(c.vocab);
-  const double e = bytes_per_element(c.compute_dtype);
+  const double e = storage_bytes_per_element(c.compute_dtype);
   layer l;
   l.name = "head";
   l.kind = "head";
