@@ -4,13 +4,15 @@
 // Levenberg-Marquardt solver for fitting global estimator constants to measured iteration times.
 //
 // Eigen's decompositions take seconds to compile. The functions that use them are function templates
-// (with a defaulted parameter nobody passes), so a translation unit compiles them only when it calls them;
+// (on the scalar type, which nobody passes), so a translation unit compiles them only when it calls them;
 // including this header, or the analytic estimator, without fitting a profile stays cheap
-// (bench/compile_times.sh).
+// (bench/compile_times.sh). Their Eigen types are spelled with that parameter: GCC instantiates the
+// classes behind non-dependent types (MatrixXd, its QR, the products) where the template is defined.
 #include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -42,14 +44,14 @@ struct collective_fit {
 /// Least squares time_i = a + b * v_i over the points (v = ring factor x size): latency a, bandwidth 1/b.
 /// Needs two distinct sizes; a negative intercept (measurement noise at tiny sizes) is clamped to zero
 /// and the slope refitted through the origin, so the result is always physical.
-template <class = void>
+template <class Scalar = double>
 [[nodiscard]] std::optional<collective_fit> fit_collective(const collective_series& s) {
   const auto kind = collective_kind_from_name(s.op);
   if (!kind || s.points.size() < 2) return std::nullopt;
   const double factor = ring_volume_factor(*kind, s.group_size);
   const auto n = static_cast<Eigen::Index>(s.points.size());
-  Eigen::MatrixXd a(n, 2);
-  Eigen::VectorXd y(n);
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 2> a(n, 2);
+  Eigen::Matrix<Scalar, Eigen::Dynamic, 1> y(n);
   for (Eigen::Index i = 0; i < n; ++i) {
     const auto& p = s.points[static_cast<std::size_t>(i)];
     // Relative weighting: divide each row by the measured time so small messages count as much as
@@ -59,7 +61,7 @@ template <class = void>
     a(i, 1) = w * factor * p.bytes;
     y(i) = w * p.time_s;
   }
-  Eigen::Vector2d x = a.colPivHouseholderQr().solve(y);
+  Eigen::Matrix<Scalar, 2, 1> x = a.colPivHouseholderQr().solve(y);
   if (x(0) < 0.0) {
     x(0) = 0.0;
     const double denom = a.col(1).squaredNorm();
@@ -79,7 +81,7 @@ template <class = void>
 ///   time x peak / flops = (1 + m_half/m + n_half/n + k_half/k) / max_efficiency
 /// is linear in (1, 1/m, 1/n, 1/k); negative coefficients are dropped (set to zero, refit) so that every
 /// term stays a cost. Needs at least four points; returns nullopt otherwise.
-template <class = void>
+template <class Scalar = double>
 [[nodiscard]] std::optional<gemm_curve> fit_gemm_curve(const std::vector<gemm_point>& points, dtype type,
                                                        double peak_tflops) {
   std::vector<const gemm_point*> use;
@@ -87,14 +89,14 @@ template <class = void>
     if (p.type == type && p.time_s > 0.0 && p.m > 0 && p.n > 0 && p.k > 0) use.push_back(&p);
   if (use.size() < 4 || peak_tflops <= 0.0) return std::nullopt;
   std::vector<bool> active(4, true);
-  Eigen::Vector4d coef = Eigen::Vector4d::Zero();
+  Eigen::Matrix<Scalar, 4, 1> coef = Eigen::Matrix<Scalar, 4, 1>::Zero();
   for (int round = 0; round < 4; ++round) {
     std::vector<int> cols;
     for (int c = 0; c < 4; ++c)
       if (active[static_cast<std::size_t>(c)]) cols.push_back(c);
     const auto n = static_cast<Eigen::Index>(use.size());
-    Eigen::MatrixXd a(n, static_cast<Eigen::Index>(cols.size()));
-    Eigen::VectorXd y(n);
+    Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> a(n, static_cast<Eigen::Index>(cols.size()));
+    Eigen::Matrix<Scalar, Eigen::Dynamic, 1> y(n);
     for (Eigen::Index i = 0; i < n; ++i) {
       const gemm_point& p = *use[static_cast<std::size_t>(i)];
       const double feats[4] = {1.0, 1.0 / static_cast<double>(p.m), 1.0 / static_cast<double>(p.n),
@@ -103,7 +105,7 @@ template <class = void>
       const double flops = 2.0 * static_cast<double>(p.m) * static_cast<double>(p.n) * static_cast<double>(p.k);
       y(i) = p.time_s * peak_tflops * 1e12 / flops;
     }
-    const Eigen::VectorXd x = a.colPivHouseholderQr().solve(y);
+    const Eigen::Matrix<Scalar, Eigen::Dynamic, 1> x = a.colPivHouseholderQr().solve(y);
     coef.setZero();
     bool negative = false;
     for (std::size_t c = 0; c < cols.size(); ++c) {
@@ -170,30 +172,34 @@ template <class = void>
 
 /// Levenberg-Marquardt for a few global constants: minimises sum_i r_i(x)^2 with a forward-difference
 /// Jacobian. Deterministic (no randomness); stops after `max_iterations` or when no step improves.
-/// `residuals` maps an Eigen::VectorXd of constants to the Eigen::VectorXd of residuals.
-template <class Residuals>
-[[nodiscard]] Eigen::VectorXd levenberg_marquardt(const Residuals& residuals, Eigen::VectorXd x,
-                                                  int max_iterations = 100) {
-  Eigen::VectorXd r = residuals(x);
+/// `residuals` maps an Eigen::VectorXd of constants to the Eigen::VectorXd of residuals. (`Scalar` is
+/// not deduced: any expression convertible to a VectorXd is accepted for `x`.)
+template <class Residuals, class Scalar = double>
+[[nodiscard]] Eigen::Matrix<Scalar, Eigen::Dynamic, 1> levenberg_marquardt(
+    const Residuals& residuals, std::type_identity_t<Eigen::Matrix<Scalar, Eigen::Dynamic, 1>> x,
+    int max_iterations = 100) {
+  using vec = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+  using mat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+  vec r = residuals(x);
   double cost = r.squaredNorm();
   double lambda = 1e-3;
   for (int it = 0; it < max_iterations; ++it) {
-    Eigen::MatrixXd j(r.size(), x.size());
+    mat j(r.size(), x.size());
     for (Eigen::Index k = 0; k < x.size(); ++k) {
-      Eigen::VectorXd xs = x;
+      vec xs = x;
       const double h = 1e-6 * std::max(1.0, std::abs(x(k)));
       xs(k) += h;
       j.col(k) = (residuals(xs) - r) / h;
     }
-    const Eigen::MatrixXd jtj = j.transpose() * j;
-    const Eigen::VectorXd g = j.transpose() * r;
+    const mat jtj = j.transpose() * j;
+    const vec g = j.transpose() * r;
     bool improved = false;
     while (lambda < 1e10) {
-      Eigen::MatrixXd a = jtj;
-      a.diagonal() += lambda * jtj.diagonal() + Eigen::VectorXd::Constant(x.size(), 1e-12);
-      const Eigen::VectorXd step = a.ldlt().solve(-g);
-      const Eigen::VectorXd xn = x + step;
-      const Eigen::VectorXd rn = residuals(xn);
+      mat a = jtj;
+      a.diagonal() += lambda * jtj.diagonal() + vec::Constant(x.size(), 1e-12);
+      const vec step = a.ldlt().solve(-g);
+      const vec xn = x + step;
+      const vec rn = residuals(xn);
       const double cn = rn.squaredNorm();
       if (std::isfinite(cn) && cn < cost) {
         const double gain = cost - cn;

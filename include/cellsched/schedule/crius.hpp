@@ -15,6 +15,7 @@
 // The policy keeps its decision queue and the jobs' quotas between calls; the snapshot is the truth
 // about allocations. Decisions name exact GPU ids. Deterministic: no randomness is used.
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -54,8 +55,9 @@ class crius_policy {
   /// Restart hooks (schedule/policy_state.hpp): the running / pending / decision queues and every
   /// remembered job's quota and blocker / opportunism flags. Memoised oracle answers are a cache and
   /// are not saved; the topology view is rebuilt from the cluster.
-  [[nodiscard]] nlohmann::json save_state() const {
-    nlohmann::json jobs = nlohmann::json::object();
+  template <std::same_as<nlohmann::json> Json = nlohmann::json>  // a template: see policy_state.hpp
+  [[nodiscard]] Json save_state() const {
+    Json jobs = Json::object();
     for (const auto& [id, k] : known_)  // nlohmann::json objects keep keys sorted: the text is deterministic
       jobs[id] = {{"quota", {k.q.type, k.q.num, k.q.nodes, k.q.per_node}},
                   {"blocker", k.blocker},
@@ -66,12 +68,13 @@ class crius_policy {
             {"pending", pending_},
             {"decision_queue", decision_queue_}};
   }
-  void load_state(const nlohmann::json& j, const cluster& c) {
+  template <std::same_as<nlohmann::json> Json>
+  void load_state(const Json& j, const cluster& c) {
     using policy_state_detail::get;
     policy_state_detail::expect_policy(j, name());
     crius_policy fresh(opts_);
     fresh.build_topology(c);
-    const auto jobs = get<nlohmann::json>(j, "jobs", name());
+    const auto jobs = get<Json>(j, "jobs", name());
     if (!jobs.is_object()) throw policy_state_error(name() + " state: 'jobs' must be an object");
     for (const auto& [id, k] : jobs.items()) {
       const auto q = get<std::vector<int>>(k, "quota", name());

@@ -7,6 +7,11 @@
 // calls. A policy that keeps nothing between calls (FCFS, ElasticFlow-LS) needs neither: the
 // host restarts it as a fresh copy. Caches whose answers do not change with time (memoised oracle
 // answers) are not state; load_state drops them.
+//
+// The library's policies write both hooks as templates of the one JSON type
+// (`template <std::same_as<nlohmann::json> Json>`): GCC instantiates every nlohmann::json conversion an
+// inline function names, called or not, so as plain members they cost every translation unit that
+// includes a policy; as templates only one that saves or restores a policy (bench/compile_times.sh).
 #include <concepts>
 #include <cstddef>
 #include <stdexcept>

@@ -16,6 +16,7 @@
 // Data rule: admission uses best-plan time with no data-parallel memory check; growth uses the
 // data-parallel check (the artifact's _get_delta_thr without force_opt).
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <map>
 #include <string>
@@ -44,8 +45,12 @@ class gandiva_policy {
   [[nodiscard]] std::string name() const { return "gandiva"; }
 
   /// Restart hooks (schedule/policy_state.hpp): the growth records are all Gandiva keeps between calls.
-  [[nodiscard]] nlohmann::json save_state() const { return {{"policy", name()}, {"grown", grown_}}; }
-  void load_state(const nlohmann::json& j, const cluster&) {
+  template <std::same_as<nlohmann::json> Json = nlohmann::json>  // a template: see policy_state.hpp
+  [[nodiscard]] Json save_state() const {
+    return {{"policy", name()}, {"grown", grown_}};
+  }
+  template <std::same_as<nlohmann::json> Json>
+  void load_state(const Json& j, const cluster&) {
     policy_state_detail::expect_policy(j, name());
     grown_ = policy_state_detail::get<std::map<std::string, std::vector<gpu_id>>>(j, "grown", name());
   }

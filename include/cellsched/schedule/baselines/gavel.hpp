@@ -24,6 +24,7 @@
 // entry without the 1.8x-per-step factor its best-plan lookup applies (393 of the 1,938 Philly jobs).
 // Without COIN-OR CBC the policy is unavailable: available() is false and decide() starts nothing.
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <map>
 #include <string>
@@ -56,8 +57,12 @@ class gavel_policy {
   [[nodiscard]] std::string name() const { return "gavel"; }
 
   /// Restart hooks (schedule/policy_state.hpp): the recorded types are all Gavel keeps between calls.
-  [[nodiscard]] nlohmann::json save_state() const { return {{"policy", name()}, {"recorded_types", recorded_}}; }
-  void load_state(const nlohmann::json& j, const cluster&) {
+  template <std::same_as<nlohmann::json> Json = nlohmann::json>  // a template: see policy_state.hpp
+  [[nodiscard]] Json save_state() const {
+    return {{"policy", name()}, {"recorded_types", recorded_}};
+  }
+  template <std::same_as<nlohmann::json> Json>
+  void load_state(const Json& j, const cluster&) {
     policy_state_detail::expect_policy(j, name());
     recorded_ = policy_state_detail::get<std::map<std::string, std::string>>(j, "recorded_types", name());
   }

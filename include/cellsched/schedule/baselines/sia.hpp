@@ -37,6 +37,7 @@
 // with the published penalty and rescaling) no DP memory check is applied anywhere.
 // Without COIN-OR CBC the policy is unavailable: available() is false and decide() starts nothing.
 #include <algorithm>
+#include <concepts>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -100,8 +101,12 @@ class sia_policy {
   [[nodiscard]] static cost_options default_costs() noexcept { return baselines::baseline_costs(); }
 
   /// Restart hooks (schedule/policy_state.hpp): the restart counts are all Sia keeps between calls.
-  [[nodiscard]] nlohmann::json save_state() const { return {{"policy", name()}, {"restarts", restarts_}}; }
-  void load_state(const nlohmann::json& j, const cluster&) {
+  template <std::same_as<nlohmann::json> Json = nlohmann::json>  // a template: see policy_state.hpp
+  [[nodiscard]] Json save_state() const {
+    return {{"policy", name()}, {"restarts", restarts_}};
+  }
+  template <std::same_as<nlohmann::json> Json>
+  void load_state(const Json& j, const cluster&) {
     policy_state_detail::expect_policy(j, name());
     restarts_ = policy_state_detail::get<std::map<std::string, int>>(j, "restarts", name());
   }
