@@ -311,7 +311,7 @@ class analytic_estimator {
   [[nodiscard]] stage_parts stage_micro_batch(const model& m, const stage_plan& st, double samples, const plan& p,
                                               const stage_env& env, const stage_groups& groups) const {
     double gemm_f = 0, gemm_b = 0, mem_f = 0, mem_b = 0, other_f = 0, ops = 0, colls_f = 0, comm_f = 0;
-    double comm_b = 0;  // the backward's exposed collectives (their conjugates of the forward ones)
+    double comm_b = 0;                // the backward's exposed collectives (their conjugates of the forward ones)
     double core_f = 0, core_ops = 0;  // selective recomputation: the attention core's forward
     const bool selective = !p.recompute && p.selective_recompute;
     const bool seq_par = p.sequence_parallel && st.tp > 1;
@@ -349,12 +349,15 @@ class analytic_estimator {
         const double bytes = l.tp_allreduce_bytes_per_sample * samples;
         colls_f += l.tp_allreduces_fwd * (seq_par ? 2 : 1);
         const double layer_comm =
-            l.tp_allreduces_fwd *
-            (seq_par ? collective_time_s(collective_kind::all_gather, bytes, st.tp, tp_link) +
-                           collective_time_s(collective_kind::reduce_scatter, bytes, st.tp, tp_link)
-                     : collective_time_s(collective_kind::all_reduce, bytes, st.tp, tp_link));
+            l.tp_allreduces_fwd * (seq_par
+                                       ? collective_time_s(collective_kind::all_gather, bytes, st.tp, tp_link) +
+                                             collective_time_s(collective_kind::reduce_scatter, bytes, st.tp, tp_link)
+                                       : collective_time_s(collective_kind::all_reduce, bytes, st.tp, tp_link));
         comm_f += layer_comm;
-        comm_b += exposed_backward_tp_comm(l, layer_comm, samples, st.tp, env);
+        // With the asynchronous all-reduce each column-parallel GEMM's input-gradient all-reduce runs
+        // while its weight-gradient GEMM computes: a layer hides at most the time of those GEMMs. Without
+        // it all of them run in line.
+        comm_b += params_.software.async_tp_backward ? std::max(0.0, layer_comm - w.column_weight_grad_s) : layer_comm;
       }
       // Expert-parallel all-to-all (MoE): dispatch and combine, over the tensor-parallel group, and their
       // conjugates in the backward (nothing to hide them under).
@@ -388,21 +391,6 @@ class analytic_estimator {
     out.tp_comm_s = comm_f + bwd_comm;
     out.overhead_s = out.time.fwd_s + out.time.bwd_s - out.compute_s - out.tp_comm_s;
     return out;
-  }
-
-  /// The part of a layer's backward tensor-parallel collectives (`fwd_comm_s`, the time of its forward
-  /// ones: one conjugate each) the software leaves exposed. With the asynchronous all-reduce each
-  /// column-parallel GEMM's input-gradient all-reduce runs while its weight-gradient GEMM computes, so a
-  /// layer hides at most the time of those GEMMs; without it all of them run in line.
-  [[nodiscard]] double exposed_backward_tp_comm(const layer& l, double fwd_comm_s, double samples, int tp,
-                                                const stage_env& env) const {
-    if (!params_.software.async_tp_backward) return fwd_comm_s;
-    double window = 0.0;
-    for (const auto& g : l.gemms)
-      if (g.split == tp_split::column && g.count <= 1.0)
-        window += gemm_time_s(weight_grad_dims(forward_dims(g, samples, tp)), env.peak_tflops, env.mem_bw_gb_per_s,
-                              env.element_bytes, env.curve);
-    return std::max(0.0, fwd_comm_s - window);
   }
 
   hardware_catalog catalog_;

@@ -105,6 +105,9 @@ struct layer_work {
   double mem_fwd_s = 0.0;    ///< forward memory-bound kernels
   double mem_bwd_s = 0.0;    ///< backward memory-bound kernels
   double other_fwd_s = 0.0;  ///< FLOPs outside GEMMs at the curve's large-shape efficiency
+  /// The weight-gradient GEMMs of the column-parallel (unbatched) GEMMs, part of gemm_bwd_s: what an
+  /// asynchronous tensor-parallel all-reduce of their input gradients can hide under.
+  double column_weight_grad_s = 0.0;
 };
 
 /// Backward element-wise kernels read the saved input and the incoming gradient and write the outgoing
@@ -120,7 +123,10 @@ inline constexpr double memory_bound_backward_factor = 1.5;
     const gemm_dims f = forward_dims(s, samples, tp);
     w.gemm_fwd_s += gemm_time_s(f, peak_tflops, achieved_mem_bw_gb_per_s, element_bytes, curve);
     w.gemm_bwd_s += gemm_time_s(input_grad_dims(f), peak_tflops, achieved_mem_bw_gb_per_s, element_bytes, curve);
-    w.gemm_bwd_s += gemm_time_s(weight_grad_dims(f), peak_tflops, achieved_mem_bw_gb_per_s, element_bytes, curve);
+    const double weight_grad =
+        gemm_time_s(weight_grad_dims(f), peak_tflops, achieved_mem_bw_gb_per_s, element_bytes, curve);
+    w.gemm_bwd_s += weight_grad;
+    if (s.split == tp_split::column && s.count <= 1.0) w.column_weight_grad_s += weight_grad;
   }
   w.mem_fwd_s = memory_bound_time_s(memory_bound_bytes(l, samples, tp), achieved_mem_bw_gb_per_s);
   w.mem_bwd_s = memory_bound_backward_factor * w.mem_fwd_s;
