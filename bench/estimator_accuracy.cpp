@@ -2,11 +2,11 @@
 //  1. Every table in data/measurements/ (vTrain CSV layout): median / p90 / max absolute relative error
 //     and ranking quality per (model, GPUs, global batch) group, on all rows and on the even- and
 //     odd-line halves. With --refit, the fit behind the defaults is redone (joint_refit below: the
-//     sustained GEMM share and the software stack's six overhead constants, on the even lines of all
-//     tables at once, each table weighted alike) and every table's held-out odd lines are reported.
-//     Then the same with measured stage scales (stage_fit.hpp) fitted on single-stage runs and held out by
-//     model: every row is predicted with scales from the single-stage runs of the other models only
-//     (folds: the model's layer count; and, separately, its GPU count).
+//     sustained GEMM share and six constants of the software stack (fit_params.hpp, default_fit), on the even lines of
+//     all tables at once, each table weighted alike) and every table's held-out odd lines are reported. Then the same
+//     with measured stage scales (stage_fit.hpp) fitted on single-stage runs and held out by model: every row is
+//     predicted with scales from the single-stage runs of the other models only (folds: the model's layer count; and,
+//     separately, its GPU count).
 //  2. Best-plan predictions against the Arena artifact's best-plan times (data/perf/arena-profile-db.json,
 //     another framework on other GPUs): the distribution of predicted / reference.
 // Prints the figures and writes them as JSON (default <build dir>/estimator_accuracy.json, or --out).
@@ -45,8 +45,9 @@ void print_summary(const char* label, const measurement_summary& s) {
       "  %-26s rows %4zu  |err| median %5.2f %%  mean %5.2f %%  p90 %5.2f %%  max %6.2f %%  bias %+6.2f %%  "
       "groups %3zu: same best %5.1f %%, within 3 %% %5.1f %%, within 5 %% %5.1f %%\n",
       label, s.predicted_rows, 100 * s.median_abs_rel_error, 100 * s.mean_abs_rel_error, 100 * s.p90_abs_rel_error,
-      100 * s.max_abs_rel_error, 100 * s.mean_rel_error, s.groups.size(), 100.0 * static_cast<double>(s.groups_same_best) / g,
-      100.0 * static_cast<double>(s.groups_within_3pct) / g, 100.0 * static_cast<double>(s.groups_within_5pct) / g);
+      100 * s.max_abs_rel_error, 100 * s.mean_rel_error, s.groups.size(),
+      100.0 * static_cast<double>(s.groups_same_best) / g, 100.0 * static_cast<double>(s.groups_within_3pct) / g,
+      100.0 * static_cast<double>(s.groups_within_5pct) / g);
 }
 
 json constants_json(const analytic_params& p) {
@@ -61,7 +62,8 @@ json constants_json(const analytic_params& p) {
           {"device_sync_s", sw.device_sync_s},
           {"host_device_overlap", sw.host_device_overlap},
           {"optimizer_bytes_per_param", p.optimizer_bytes_per_param},
-          {"iteration_overhead_s", sw.iteration_overhead_s}};
+          {"iteration_overhead_s", sw.iteration_overhead_s},
+          {"unfused_softmax_ops", sw.unfused_softmax_ops}};
 }
 
 json evaluate_table(const std::string& path, const hardware_catalog& catalog) {
@@ -93,12 +95,13 @@ json evaluate_table(const std::string& path, const hardware_catalog& catalog) {
         std::printf("   line %2zu: not represented: %s\n", r.line, p.reason.c_str());
         continue;
       }
-      std::printf("   line %2zu: %5lld GPUs tp %lld pp %2lld dp %3lld v %lld mb %2lld %-9s measured %9.0f ms  predicted %9.0f "
-                  "ms  %+6.1f %%%s\n",
-                  r.line, static_cast<long long>(r.gpus), static_cast<long long>(r.tp), static_cast<long long>(r.pp),
-                  static_cast<long long>(r.dp), static_cast<long long>(std::max<std::int64_t>(r.virtual_stages, 1)),
-                  static_cast<long long>(r.micro_batch), r.recompute.empty() ? "full" : r.recompute.c_str(),
-                  p.measured_ms, p.predicted_ms, 100 * p.rel_error, p.fits_in_memory ? "" : "  (does not fit)");
+      std::printf(
+          "   line %2zu: %5lld GPUs tp %lld pp %2lld dp %3lld v %lld mb %2lld %-9s measured %9.0f ms  predicted %9.0f "
+          "ms  %+6.1f %%%s\n",
+          r.line, static_cast<long long>(r.gpus), static_cast<long long>(r.tp), static_cast<long long>(r.pp),
+          static_cast<long long>(r.dp), static_cast<long long>(std::max<std::int64_t>(r.virtual_stages, 1)),
+          static_cast<long long>(r.micro_batch), r.recompute.empty() ? "full" : r.recompute.c_str(), p.measured_ms,
+          p.predicted_ms, 100 * p.rel_error, p.fits_in_memory ? "" : "  (does not fit)");
     }
     out["rows_detail"] = measurement_rows_json(preds);
   }
@@ -134,10 +137,10 @@ json evaluate_table(const std::string& path, const hardware_catalog& catalog) {
   return out;
 }
 
-/// The fit behind the defaults (analytic_params.hpp): the sustained share of GEMM throughput and the six
-/// overhead constants of the default software stack, by least squares on the even lines of every table at
-/// once, each table weighted alike (every error times 1/sqrt(its table's fitted rows)); every table's
-/// odd lines are held out. Rows of another named stack share the fitted constants (fit_params.hpp).
+/// The fit behind the defaults (analytic_params.hpp): the sustained share of GEMM throughput and six
+/// constants of the default software stack (fit_params.hpp, default_fit), by least squares on the even lines of every
+/// table at once, each table weighted alike (every error times 1/sqrt(its table's fitted rows)); every table's odd
+/// lines are held out. Rows of another named stack share the fitted constants (fit_params.hpp).
 json joint_refit(const std::vector<std::string>& paths, const hardware_catalog& catalog) {
   std::vector<measurement_row> rows;
   std::vector<measurement_case> cases;
@@ -157,9 +160,9 @@ json joint_refit(const std::vector<std::string>& paths, const hardware_catalog& 
   std::vector<double> fitted_rows(paths.size(), 0.0);
   for (std::size_t i = 0; i < rows.size(); ++i)
     if (fitted_half(i) && cases[i].reason.empty()) fitted_rows[table_of[i]] += 1.0;
-  const analytic_params fitted = fit_analytic_params(
-      catalog, analytic_params{}, cases, rows, fitted_half, fitted_constants::default_fit(), 60,
-      [&](std::size_t i) { return 1.0 / std::sqrt(std::max(fitted_rows[table_of[i]], 1.0)); });
+  const analytic_params fitted =
+      fit_analytic_params(catalog, analytic_params{}, cases, rows, fitted_half, fitted_constants::default_fit(), 60,
+                          [&](std::size_t i) { return 1.0 / std::sqrt(std::max(fitted_rows[table_of[i]], 1.0)); });
   const analytic_estimator est(catalog, fitted);
   std::printf("refit: the defaults' fit, on the even lines of all %zu tables at once (each table weighted alike):\n",
               paths.size());

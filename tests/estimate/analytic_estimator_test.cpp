@@ -298,3 +298,46 @@ TEST_CASE("fp8: GEMMs at the fp8 rate where the GPU has one, everything stored a
   a100.gpu_type = "a100-80gb";
   REQUIRE(est.estimate(fp8, a100, p).breakdown.compute_s == Approx(est.estimate(bf16, a100, p).breakdown.compute_s));
 }
+
+TEST_CASE("Megatron's fused softmax: the kernel's shape rule, worked by hand", "[estimate][analytic]") {
+  // FusedScaleMaskSoftmax.is_kernel_available (causal): 16 < sk <= 4096, sq and sk multiples of 4,
+  // micro-batch x heads per rank a multiple of 4 and of the batches per 128-thread block (4 above 128
+  // columns, 8 up to 128).
+  REQUIRE(megatron_fused_softmax_available(4, 1024, 1024));
+  REQUIRE_FALSE(megatron_fused_softmax_available(2, 1024, 1024));  // e.g. 16 heads on tp 8, micro-batch 1
+  REQUIRE(megatron_fused_softmax_available(8, 128, 128));
+  REQUIRE_FALSE(megatron_fused_softmax_available(4, 128, 128));  // 8 batches per block at 128 columns
+  REQUIRE(megatron_fused_softmax_available(12, 4096, 4096));
+  REQUIRE_FALSE(megatron_fused_softmax_available(12, 8192, 8192));  // longer than the kernel takes
+  REQUIRE_FALSE(megatron_fused_softmax_available(4, 16, 16));
+  REQUIRE_FALSE(megatron_fused_softmax_available(4, 1022, 1022));
+}
+
+TEST_CASE("an unfused softmax adds the PyTorch fallback's traffic and ops", "[estimate][analytic]") {
+  model m = one_gemm_model(tp_split::column);
+  m.heads = 4;
+  m.seq_len = 64;
+  m.layers[0].attention_core_mem_bytes_per_sample = 1.0;  // materialised scores (no flash attention)
+  analytic_params on = plain_params();
+  on.software.gpu_per_op_s = 1e-3;
+  on.software.unfused_softmax_ops = 3.0;
+  analytic_params off = on;
+  off.software.megatron_fused_softmax = false;  // the stack never uses the kernel's rule
+  const auto stage = [&](const analytic_params& prm, std::int64_t mb) {
+    return analytic_estimator(toy_catalog(), prm).estimate(m, toy_cell(2), simple_plan(1, 2, mb, 1)).stages[0];
+  };
+  // tp 2: 2 heads per rank. Micro-batch 1 or 2 (2 or 4 score batches at 64 columns, 8 per block): unfused.
+  // Scores per rank: mb x 2 x 64 x 64 = mb x 8,192. Forward: 33 B each at 1,000 GB/s plus 3 ops of 1 ms;
+  // backward (no recomputation): 35 B each plus 2 x 3 ops.
+  for (const std::int64_t mb : {1, 2}) {
+    const double scores = static_cast<double>(mb) * 8192.0;
+    REQUIRE(close(stage(on, mb).fwd_s - stage(off, mb).fwd_s, 33.0 * scores / 1e12 + 3e-3));
+    REQUIRE(close(stage(on, mb).bwd_s - stage(off, mb).bwd_s, 35.0 * scores / 1e12 + 6e-3));
+  }
+  // Micro-batch 4: 8 score batches, the fused kernel runs: nothing added.
+  REQUIRE(close(stage(on, 4).fwd_s, stage(off, 4).fwd_s));
+  REQUIRE(close(stage(on, 4).bwd_s, stage(off, 4).bwd_s));
+  // Flash attention materialises no scores.
+  m.flash_attention = true;
+  REQUIRE(close(stage(on, 1).fwd_s, stage(off, 1).fwd_s));
+}

@@ -316,6 +316,11 @@ class analytic_estimator {
     const bool selective = !p.recompute && p.selective_recompute;
     const bool seq_par = p.sequence_parallel && st.tp > 1;
     const link_params tp_link = env.link_for(groups.tp, "all_reduce", st.tp);
+    // Megatron's fused softmax takes 16-bit scores of some shapes only; micro-batches are whole samples.
+    const bool unfused_softmax =
+        params_.software.megatron_fused_softmax && !m.flash_attention && m.heads > 0 && m.seq_len > 0 &&
+        m.compute_dtype != dtype::fp32 && m.compute_dtype != dtype::tf32 &&
+        !megatron_fused_softmax_available(std::llround(samples) * (m.heads / std::max(st.tp, 1)), m.seq_len, m.seq_len);
     for (int i = st.first_layer; i < st.end_layer; ++i) {
       const layer& l = m.layers[static_cast<std::size_t>(i)];
       layer_work w =
@@ -331,6 +336,18 @@ class analytic_estimator {
       mem_b += w.mem_bwd_s;
       other_f += w.other_fwd_s;
       ops += static_cast<double>(l.gemms.size()) + 1.0;
+      // Materialised attention scores whose shape Megatron's fused softmax kernel does not take: the
+      // PyTorch fallback's extra traffic and ops (estimate/software_stack.hpp).
+      double unfused_f = 0.0, unfused_ops = 0.0;
+      if (unfused_softmax && l.attention_core_mem_bytes_per_sample > 0.0) {
+        const double scores = samples * static_cast<double>(m.heads) / st.tp * static_cast<double>(m.seq_len) *
+                              static_cast<double>(m.seq_len);
+        unfused_f = memory_bound_time_s(unfused_softmax_extra_fwd_bytes * scores, env.mem_bw_gb_per_s);
+        unfused_ops = params_.software.unfused_softmax_ops;
+        mem_f += unfused_f;
+        mem_b += memory_bound_time_s(unfused_softmax_extra_bwd_bytes * scores, env.mem_bw_gb_per_s);
+        ops += unfused_ops;
+      }
       if (selective) {
         for (const auto& g : l.gemms)
           if (is_attention_core(g)) {
@@ -339,8 +356,9 @@ class analytic_estimator {
             core_ops += 1.0;
           }
         if (l.attention_core_mem_bytes_per_sample > 0.0) {
-          core_f += memory_bound_time_s(l.attention_core_mem_bytes_per_sample * samples / st.tp, env.mem_bw_gb_per_s);
-          core_ops += 1.0;
+          core_f += memory_bound_time_s(l.attention_core_mem_bytes_per_sample * samples / st.tp, env.mem_bw_gb_per_s) +
+                    unfused_f;
+          core_ops += 1.0 + unfused_ops;
         }
       }
       if (st.tp > 1 && l.tp_allreduces_fwd > 0) {

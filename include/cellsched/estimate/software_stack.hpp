@@ -32,22 +32,53 @@ struct software_stack {
   /// exposed. Without it (earlier releases, plain PyTorch tensor parallelism) the backward all-reduces
   /// run in line.
   bool async_tp_backward = true;
+  /// Megatron-LM's fused scale-mask-softmax kernel for materialised attention scores (no flash
+  /// attention): used only where its shape conditions hold (megatron_fused_softmax_available); elsewhere
+  /// Megatron falls back to PyTorch operators (cast to fp32, scale, mask, softmax, cast back), which move
+  /// more bytes (unfused_softmax_extra_fwd_bytes, _bwd_bytes) and cost `unfused_softmax_ops` more ops per pass.
+  bool megatron_fused_softmax = true;
+  double unfused_softmax_ops = 0.0;
 };
 
+/// Whether Megatron-LM runs its fused causal softmax kernel on scores of `batches` = micro-batch x
+/// attention heads per rank, of sq x sk, in a 16-bit type: the conditions of
+/// FusedScaleMaskSoftmax.is_kernel_available (megatron/model/fused_softmax.py, GitHub NVIDIA/Megatron-LM,
+/// 2021-2023): 16 < sk <= 4096, sq and sk multiples of 4, batches a multiple of 4 and of the kernel's
+/// batches per 128-thread block (4 for sk above 128, 8 up to 128: warps of min(next power of two, 32)
+/// threads, two rows per warp up to 128 columns).
+[[nodiscard]] inline bool megatron_fused_softmax_available(long long batches, long long sq, long long sk) noexcept {
+  if (!(sk > 16 && sk <= 4096 && sq % 4 == 0 && sk % 4 == 0 && batches % 4 == 0)) return false;
+  long long pow2 = 1;
+  while (pow2 < sk) pow2 *= 2;
+  const long long warp = pow2 < 32 ? pow2 : 32;
+  const long long per_block = (128 / warp) * (pow2 <= 128 ? 2 : 1);
+  return batches % per_block == 0;
+}
+
+/// Bytes per score element that Megatron-LM's unfused softmax moves beyond the fused kernel (which
+/// reads and writes each 16-bit score once forward, reads two and writes one backward), counted from
+/// its PyTorch fallback with the softmax in fp32: forward cast (2 + 4), scale (4 + 4), mask (4 + 1 + 4),
+/// softmax (4 + 4), cast back (4 + 2) = 37 against 4; backward their conjugates (2 + 4, 4 + 4 + 4,
+/// 4 + 1 + 4, 4 + 4, 4 + 2) = 41 against 6.
+inline constexpr double unfused_softmax_extra_fwd_bytes = 33.0;
+inline constexpr double unfused_softmax_extra_bwd_bytes = 35.0;
+
 /// Megatron-LM on PyTorch as of 2022-2024 (eager mode, apex/TE fused kernels, asynchronous TP backward
-/// all-reduce): the default. The six constants are fitted, see analytic_params.hpp for how and on what.
+/// all-reduce): the default. Its constants are fitted, see analytic_params.hpp for how and on what.
 [[nodiscard]] inline software_stack megatron_lm_stack() {
   software_stack s;
   s.name = "megatron-lm";
-  s.description = "Megatron-LM on PyTorch, 2022 or later: eager mode, fused kernels, asynchronous tensor-parallel "
-                  "backward all-reduce (constants fitted on A100 hosts)";
-  s.cpu_per_op_s = 116.6e-6;
-  s.gpu_per_op_s = 14.0e-6;
+  s.description =
+      "Megatron-LM on PyTorch, 2022 or later: eager mode, fused kernels, asynchronous tensor-parallel "
+      "backward all-reduce (constants fitted on A100 hosts)";
+  s.cpu_per_op_s = 113.0e-6;
+  s.gpu_per_op_s = 10.2e-6;
   s.host_sync_s = 7.95e-6;
-  s.device_sync_s = 44.4e-6;
-  s.host_device_overlap = 0.912;
-  s.iteration_overhead_s = 3.46e-3;
+  s.device_sync_s = 42.1e-6;
+  s.host_device_overlap = 0.873;
+  s.iteration_overhead_s = 3.52e-3;
   s.async_tp_backward = true;
+  s.unfused_softmax_ops = 2.92;
   return s;
 }
 
@@ -58,8 +89,9 @@ struct software_stack {
 [[nodiscard]] inline software_stack megatron_lm_2021_stack() {
   software_stack s = megatron_lm_stack();
   s.name = "megatron-lm-2021";
-  s.description = "Megatron-LM 2020 to mid-2021: as megatron-lm, but the tensor-parallel backward all-reduces run "
-                  "in line (no asynchronous all-reduce yet)";
+  s.description =
+      "Megatron-LM 2020 to mid-2021: as megatron-lm, but the tensor-parallel backward all-reduces run "
+      "in line (no asynchronous all-reduce yet)";
   s.async_tp_backward = false;
   return s;
 }
