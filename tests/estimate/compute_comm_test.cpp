@@ -94,3 +94,19 @@ TEST_CASE("stage groups are placed tp-innermost on the node layout", "[estimate]
   const stage_groups s = place_stage_groups(nodes, 4, 2, 2);  // second stage: positions 4..7, one node
   REQUIRE((s.tp.nodes == 1 && s.dp.nodes == 1));
 }
+
+TEST_CASE("fp8: the attention core's GEMMs run at the 16-bit rate, the linear layers at the fp8 rate",
+          "[estimate][compute]") {
+  layer l;
+  l.gemms.push_back({"qkv", 1024.0, 1024, 1024, 1.0, tp_split::column});
+  l.gemms.push_back({"attention_scores", 1024.0, 1024, 64, 16.0, tp_split::column});
+  const gemm_curve c{1.0, 0.0, 0.0, 0.0};  // flat: time = FLOPs / peak
+  // Forward FLOPs: qkv 2 x 1024^3 = 2.147483648e9; scores 2 x 1024 x 1024 x 64 x 16 = 2.147483648e9.
+  // At 200 TFLOP/s for both: 2 x 1.073741824e-5 s; with the core at 100: 1.073741824e-5 + 2.147483648e-5.
+  const layer_work same = compute_layer_work(l, 1.0, 1, 200.0, 0.0, 1.0, c);
+  const layer_work split = compute_layer_work(l, 1.0, 1, 200.0, 0.0, 1.0, c, 100.0);
+  REQUIRE(same.gemm_fwd_s == Approx(2.147483648e-5).epsilon(1e-12));
+  REQUIRE(split.gemm_fwd_s == Approx(1.073741824e-5 + 2.147483648e-5).epsilon(1e-12));
+  // Backward: two GEMMs of each forward's size, the same rates.
+  REQUIRE(split.gemm_bwd_s == Approx(2.0 * split.gemm_fwd_s).epsilon(1e-12));
+}

@@ -266,6 +266,7 @@ class analytic_estimator {
   /// What a stage's GPU type offers after calibration.
   struct stage_env {
     double peak_tflops = 0.0;
+    double core_peak_tflops = 0.0;  ///< the attention core's GEMMs: 16-bit in fp8 training
     double element_bytes = 2.0;
     double mem_bw_gb_per_s = 0.0;
     gemm_curve curve;
@@ -284,6 +285,7 @@ class analytic_estimator {
   [[nodiscard]] stage_env environment(const gpu_type& gpu, const cell& c, dtype type) const {
     stage_env e;
     e.peak_tflops = gpu.peak_tflops(type);
+    e.core_peak_tflops = type == dtype::fp8 ? gpu.peak_tflops(dtype::bf16) : e.peak_tflops;
     e.element_bytes = bytes_per_element(type);
     e.mem_bw_gb_per_s = gpu.mem_bw_gb_per_s * params_.mem_bw_efficiency;
     e.curve = params_.gemm;
@@ -323,8 +325,8 @@ class analytic_estimator {
         !megatron_fused_softmax_available(std::llround(samples) * (m.heads / std::max(st.tp, 1)), m.seq_len, m.seq_len);
     for (int i = st.first_layer; i < st.end_layer; ++i) {
       const layer& l = m.layers[static_cast<std::size_t>(i)];
-      layer_work w =
-          compute_layer_work(l, samples, st.tp, env.peak_tflops, env.mem_bw_gb_per_s, env.element_bytes, env.curve);
+      layer_work w = compute_layer_work(l, samples, st.tp, env.peak_tflops, env.mem_bw_gb_per_s, env.element_bytes,
+                                        env.curve, env.core_peak_tflops);
       if (seq_par) {
         // Sequence parallelism splits the remaining element-wise work (layer norms, dropouts) too.
         w.mem_fwd_s = memory_bound_time_s(l.mem_bound_bytes_per_sample * samples / st.tp, env.mem_bw_gb_per_s);
@@ -351,7 +353,7 @@ class analytic_estimator {
       if (selective) {
         for (const auto& g : l.gemms)
           if (is_attention_core(g)) {
-            core_f += gemm_time_s(forward_dims(g, samples, st.tp), env.peak_tflops, env.mem_bw_gb_per_s,
+            core_f += gemm_time_s(forward_dims(g, samples, st.tp), env.core_peak_tflops, env.mem_bw_gb_per_s,
                                   env.element_bytes, env.curve);
             core_ops += 1.0;
           }

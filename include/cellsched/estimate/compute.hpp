@@ -115,16 +115,19 @@ struct layer_work {
 /// about 1.5x their forward bytes, softmax backward 1.5x (reads output and gradient, writes gradient).
 inline constexpr double memory_bound_backward_factor = 1.5;
 
+/// `core_peak_tflops` (0: `peak_tflops`) is the rate of the attention core's batched GEMMs
+/// (is_attention_core): in fp8 training only the linear layers run in fp8 (Transformer Engine's recipe),
+/// the attention core stays in 16 bits.
 [[nodiscard]] inline layer_work compute_layer_work(const layer& l, double samples, int tp, double peak_tflops,
                                                    double achieved_mem_bw_gb_per_s, double element_bytes,
-                                                   const gemm_curve& curve) {
+                                                   const gemm_curve& curve, double core_peak_tflops = 0.0) {
   layer_work w;
   for (const auto& s : l.gemms) {
     const gemm_dims f = forward_dims(s, samples, tp);
-    w.gemm_fwd_s += gemm_time_s(f, peak_tflops, achieved_mem_bw_gb_per_s, element_bytes, curve);
-    w.gemm_bwd_s += gemm_time_s(input_grad_dims(f), peak_tflops, achieved_mem_bw_gb_per_s, element_bytes, curve);
-    const double weight_grad =
-        gemm_time_s(weight_grad_dims(f), peak_tflops, achieved_mem_bw_gb_per_s, element_bytes, curve);
+    const double peak = core_peak_tflops > 0.0 && is_attention_core(s) ? core_peak_tflops : peak_tflops;
+    w.gemm_fwd_s += gemm_time_s(f, peak, achieved_mem_bw_gb_per_s, element_bytes, curve);
+    w.gemm_bwd_s += gemm_time_s(input_grad_dims(f), peak, achieved_mem_bw_gb_per_s, element_bytes, curve);
+    const double weight_grad = gemm_time_s(weight_grad_dims(f), peak, achieved_mem_bw_gb_per_s, element_bytes, curve);
     w.gemm_bwd_s += weight_grad;
     if (s.split == tp_split::column && s.count <= 1.0) w.column_weight_grad_s += weight_grad;
   }
