@@ -120,8 +120,8 @@ def estimate(model: ModelLike, global_batch: int, cluster: Cluster, gpu_type: st
 
     With ``plan`` (a dict as in a plan's "plan" field of the scheduler-state format) it estimates that
     plan: {"iter_time_s", "breakdown", "stages": per-stage time and memory, "cell", "plan", ...}.
-    Without it, it searches the Cell's best plan and returns the search result (feasible, reason,
-    plan, estimate, launch). ``layout`` is GPUs per node, largest first; ``profiles`` are probe-profile
+    Without it, it searches the Cell's best plan (the plan space of ``plan``: plans Megatron-LM launches
+    as they are) and returns the search result (feasible, reason, plan, estimate, launch). ``layout`` is GPUs per node, largest first; ``profiles`` are probe-profile
     files that calibrate the estimator; ``software`` names the software stack the job runs on
     ("megatron-lm", "megatron-lm-2021"; docs/estimator.md)."""
     name, doc = _model_args(model)
@@ -131,17 +131,20 @@ def estimate(model: ModelLike, global_batch: int, cluster: Cluster, gpu_type: st
 
 
 def rank_plans(model: ModelLike, global_batch: int, cluster: Cluster, *, gpu_type: Optional[str] = None,
-               top: int = 10, max_stages: int = 0, software: str = "megatron-lm") -> List[Dict[str, Any]]:
+               top: int = 10, max_stages: int = 0, software: str = "megatron-lm",
+               allow_nonuniform: bool = False) -> List[Dict[str, Any]]:
     """Every Cell of the job on the cluster (GPU type, count, layout, stages), searched and ranked best
     first; the first ``top``. Each entry: cell, feasible, plan, estimate, throughput_samples_per_s, and
-    "launch" with the Megatron-LM arguments and the torchrun command line."""
+    "launch" with the Megatron-LM arguments and the torchrun command line. The plan space is that of
+    ``plan``."""
     name, doc = _model_args(model)
     return json.loads(_core.plan(name, doc, int(global_batch), cluster._c, gpu_type, None, int(top), int(max_stages),
-                                 software))
+                                 software, bool(allow_nonuniform)))
 
 
 def plan(model: ModelLike, global_batch: int, cluster: Cluster, gpu_type: Optional[str] = None,
-         layout: Optional[Sequence[int]] = None, max_stages: int = 0, software: str = "megatron-lm") -> Dict[str, Any]:
+         layout: Optional[Sequence[int]] = None, max_stages: int = 0, software: str = "megatron-lm",
+         allow_nonuniform: bool = False) -> Dict[str, Any]:
     """The best plan of a job: over every Cell of the cluster, or on exactly ``layout`` (GPUs per node
     of ``gpu_type``, e.g. a launcher handed two nodes of four: ``[4, 4]``) over every stage count.
 
@@ -150,13 +153,19 @@ def plan(model: ModelLike, global_batch: int, cluster: Cluster, gpu_type: Option
     "throughput_samples_per_s", "launch" ({"megatron_args", "nnodes", "nproc_per_node",
     "megatron_compatible", "notes", "command_line": the torchrun line})}.
 
+    The plan space is that of ``cellsched plan``: recomputation none/selective/full, sequence
+    parallelism, overlapped gradient reduction, interleaved stages, ZeRO-1, and only plans Megatron-LM
+    launches as they are (one stage shape, a layer split it accepts, 1F1B). ``allow_nonuniform=True``
+    opens stages of different shapes; such a plan's "launch" says "megatron_compatible": false.
+
     >>> c = cellsched.load_cluster(cellsched.data_path("clusters", "small-2type.json"))
     >>> best = cellsched.plan("bert__760M", 128, c)
     >>> best["estimate"]["iter_time_s"], best["launch"]["command_line"]
     """
     name, doc = _model_args(model)
     lay = None if layout is None else [int(g) for g in layout]
-    found = json.loads(_core.plan(name, doc, int(global_batch), cluster._c, gpu_type, lay, 1, int(max_stages), software))
+    found = json.loads(_core.plan(name, doc, int(global_batch), cluster._c, gpu_type, lay, 1, int(max_stages), software,
+                                  bool(allow_nonuniform)))
     if not found:
         return {"feasible": False, "reason": "the cluster has no Cell for this model"}
     return found[0]

@@ -379,6 +379,14 @@ analytic_params params_for(const std::string& software) {
   return p;
 }
 
+/// The plan space `cellsched plan` searches: every option real runs set (search_options::real_runs), and
+/// only plans Megatron-LM launches as they are unless `allow_nonuniform`.
+search_options python_search_options(bool allow_nonuniform) {
+  search_options so = search_options::real_runs();
+  so.megatron_launchable = !allow_nonuniform;
+  return so;
+}
+
 std::string estimate(const std::string& model_name, const std::string& model_doc, std::int64_t batch,
                      const cluster_ptr& c, const std::string& gpu_type, const std::vector<int>& layout, int stages,
                      const std::string& plan_text, const std::vector<std::string>& profiles,
@@ -391,7 +399,7 @@ std::string estimate(const std::string& model_name, const std::string& model_doc
   const cell where = make_cell(*c, gpu_type, layout, stages);
   if (plan_text.empty()) {
     nb::gil_scoped_release release;
-    return search_result_to_json(m, search_cell(est, m, where, batch)).dump();
+    return search_result_to_json(m, search_cell(est, m, where, batch, python_search_options(false))).dump();
   }
   const json doc = io::parse_json_text(plan_text, "<plan>");
   const plan p = io::state_json_detail::parse_plan(io::json_reader(doc, "<plan>", ""));
@@ -404,21 +412,22 @@ std::string estimate(const std::string& model_name, const std::string& model_doc
 std::string plan_search(const std::string& model_name, const std::string& model_doc, std::int64_t batch,
                         const cluster_ptr& c, const std::optional<std::string>& gpu_type,
                         const std::optional<std::vector<int>>& layout, std::size_t top, int max_stages,
-                        const std::string& software) {
+                        const std::string& software, bool allow_nonuniform) {
   const model m = resolve_model(model_name, model_doc);
   const analytic_estimator est(c->catalog(), params_for(software));
+  const search_options so = python_search_options(allow_nonuniform);
   json out = json::array();
   nb::gil_scoped_release release;
   if (layout) {
     if (!gpu_type) throw std::invalid_argument("a layout needs its gpu_type");
-    out.push_back(search_result_to_json(m, search_allocation(est, m, *c, *gpu_type, *layout, batch, {}, max_stages)));
+    out.push_back(search_result_to_json(m, search_allocation(est, m, *c, *gpu_type, *layout, batch, so, max_stages)));
     return out.dump();
   }
   cell_options co;
   co.max_stages = max_stages;
   std::vector<cell> cells = enumerate_cells(m, *c, co);
   if (gpu_type) std::erase_if(cells, [&](const cell& x) { return x.gpu_type != *gpu_type; });
-  const std::vector<cell_search_result> ranked = rank_cells(est, m, batch, cells);
+  const std::vector<cell_search_result> ranked = rank_cells(est, m, batch, cells, so);
   for (std::size_t i = 0; i < ranked.size() && i < top; ++i) out.push_back(search_result_to_json(m, ranked[i]));
   return out.dump();
 }

@@ -69,3 +69,18 @@ def test_a_trace_from_a_file_or_a_list_simulates_the_same():
         assert a["policies"][0]["jobs"] == b["policies"][0]["jobs"]
     halved = {j["id"]: j["iterations"] for j in b["policies"][0]["jobs"]}
     assert halved == {j.id: j.iterations // 2 for j in jobs}
+
+
+def test_plans_are_launchable_unless_nonuniform_is_allowed(small_cluster):
+    # The plan space of `cellsched plan`: by default one stage shape that Megatron-LM launches as it is.
+    for r in cellsched.rank_plans("gpt3-1.3b", 64, small_cluster, top=20):
+        if not r["feasible"]:
+            continue
+        shapes = {(s["dp"], s["tp"]) for s in r["plan"]["stages"]}
+        assert len(shapes) == 1, r["plan"]
+        assert r["launch"]["megatron_compatible"], r["launch"]
+    opened = cellsched.rank_plans("gpt3-1.3b", 64, small_cluster, top=200, allow_nonuniform=True)
+    mixed = [r for r in opened if r["feasible"] and len({(s["dp"], s["tp"]) for s in r["plan"]["stages"]}) > 1]
+    assert mixed and not any(r["launch"]["megatron_compatible"] for r in mixed)
+    best = cellsched.plan("gpt3-1.3b", 64, small_cluster)
+    assert opened[0]["estimate"]["iter_time_s"] <= best["estimate"]["iter_time_s"] + 1e-12
