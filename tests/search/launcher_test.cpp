@@ -181,7 +181,16 @@ TEST_CASE("the launch line carries the model's shape flags and the plan's schedu
   CHECK(has(a, "--sequence-parallel"));
   CHECK(has(a, "--overlap-grad-reduce"));
   CHECK(value_of(a, "--num-layers-per-virtual-pipeline-stage") == "2");  // 8 layers / 2 stages / 2 chunks
-  CHECK_FALSE(has(a, "--pipeline-model-parallel-layout"));  // interleaving takes Megatron-LM's even split
+  CHECK_FALSE(has(a, "--pipeline-model-parallel-layout"));               // interleaving takes Megatron-LM's even split
+  CHECK_FALSE(has(a, "--fp8-format"));
+  // FP8: Transformer Engine's linear layers in fp8 (hybrid recipe), the rest in bf16.
+  model f = m;
+  f.compute_dtype = dtype::fp8;
+  const launch_args fa = megatron_launch_args(f, c, p);
+  CHECK(has(fa, "--bf16"));
+  CHECK(value_of(fa, "--fp8-format") == "hybrid");
+  CHECK(value_of(fa, "--transformer-impl") == "transformer_engine");
+  CHECK_FALSE(has(fa, "--fp16"));
   // An uneven split or a micro-batch count that is not a multiple of the stages cannot be interleaved.
   plan uneven = p;
   uneven.stages = {{0, 6, 2, 4}, {6, 10, 2, 4}};

@@ -111,9 +111,10 @@ void moe_flags(const model& m, const stage_plan& s0, Flag&& flag, Note&& note) {
     flag("--expert-model-parallel-size", std::to_string(s0.tp));
     flag("--expert-tensor-parallel-size", "1");
   }
-  note("mixture of experts: Megatron-LM routes each token on its own (capacity factor 1.0); the model's "
-       "GShard group routing over groups of tokens has no Megatron-LM flag",
-       false);
+  note(
+      "mixture of experts: Megatron-LM routes each token on its own (capacity factor 1.0); the model's "
+      "GShard group routing over groups of tokens has no Megatron-LM flag",
+      false);
 }
 
 [[nodiscard]] inline launch_args megatron_launch_args(const model& m, const cell& c, const plan& p) {
@@ -170,6 +171,13 @@ void moe_flags(const model& m, const stage_plan& s0, Flag&& flag, Note&& note) {
   }
   if (m.compute_dtype == dtype::fp16) flag("--fp16", "");
   if (m.compute_dtype == dtype::bf16) flag("--bf16", "");
+  if (m.compute_dtype == dtype::fp8) {
+    // FP8 as the estimator models it (docs/estimator.md): Transformer Engine's linear layers in fp8 with the
+    // hybrid recipe (E4M3 forward, E5M2 gradients), everything else in bf16.
+    flag("--bf16", "");
+    flag("--fp8-format", "hybrid");
+    flag("--transformer-impl", "transformer_engine");
+  }
   const bool interleaved = p.virtual_stages > 1 && p.stages.size() > 1;
   if (p.stages.size() > 1 && !interleaved) flag("--pipeline-model-parallel-layout", megatron_layout_string(m, p));
   if (p.recompute) {
