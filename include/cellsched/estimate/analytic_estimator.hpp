@@ -319,10 +319,13 @@ class analytic_estimator {
     const bool seq_par = p.sequence_parallel && st.tp > 1;
     const link_params tp_link = env.link_for(groups.tp, "all_reduce", st.tp);
     // Megatron's fused softmax takes 16-bit scores of some shapes only; micro-batches are whole samples.
+    // (Score batches counted in double: absurd sizes from a file must not overflow; beyond 2^50 the kernel's
+    // rule is moot.)
+    const double score_batches = std::round(samples) * static_cast<double>(m.heads / std::max(st.tp, 1));
     const bool unfused_softmax =
         params_.software.megatron_fused_softmax && !m.flash_attention && m.heads > 0 && m.seq_len > 0 &&
-        m.compute_dtype != dtype::fp32 && m.compute_dtype != dtype::tf32 &&
-        !megatron_fused_softmax_available(std::llround(samples) * (m.heads / std::max(st.tp, 1)), m.seq_len, m.seq_len);
+        m.compute_dtype != dtype::fp32 && m.compute_dtype != dtype::tf32 && score_batches < 0x1p50 &&
+        !megatron_fused_softmax_available(static_cast<long long>(score_batches), m.seq_len, m.seq_len);
     for (int i = st.first_layer; i < st.end_layer; ++i) {
       const layer& l = m.layers[static_cast<std::size_t>(i)];
       layer_work w = compute_layer_work(l, samples, st.tp, env.peak_tflops, env.mem_bw_gb_per_s, env.element_bytes,
