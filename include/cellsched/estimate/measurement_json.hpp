@@ -1,6 +1,7 @@
 #pragma once
 // JSON for measurement-table predictions and their accuracy summary (cellsched estimate --measurements
 // --json, and the accuracy benchmark).
+#include <concepts>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -10,21 +11,22 @@
 namespace cellsched {
 
 /// The summary; with `preds` given, also one object per (model, GPUs, global batch) group.
-[[nodiscard]] inline nlohmann::json measurement_summary_json(
-    const measurement_summary& s, const std::vector<measurement_prediction>* preds = nullptr) {
-  nlohmann::json out = {{"rows", s.rows},
-                        {"predicted_rows", s.predicted_rows},
-                        {"median_abs_rel_error", s.median_abs_rel_error},
-                        {"p90_abs_rel_error", s.p90_abs_rel_error},
-                        {"max_abs_rel_error", s.max_abs_rel_error},
-                        {"mean_abs_rel_error", s.mean_abs_rel_error},
-                        {"mean_rel_error", s.mean_rel_error},
-                        {"groups", s.groups.size()},
-                        {"groups_same_best", s.groups_same_best},
-                        {"groups_within_3pct", s.groups_within_3pct},
-                        {"groups_within_5pct", s.groups_within_5pct}};
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json measurement_summary_json(const measurement_summary& s,
+                                            const std::vector<measurement_prediction>* preds = nullptr) {
+  Json out = {{"rows", s.rows},
+              {"predicted_rows", s.predicted_rows},
+              {"median_abs_rel_error", s.median_abs_rel_error},
+              {"p90_abs_rel_error", s.p90_abs_rel_error},
+              {"max_abs_rel_error", s.max_abs_rel_error},
+              {"mean_abs_rel_error", s.mean_abs_rel_error},
+              {"mean_rel_error", s.mean_rel_error},
+              {"groups", s.groups.size()},
+              {"groups_same_best", s.groups_same_best},
+              {"groups_within_3pct", s.groups_within_3pct},
+              {"groups_within_5pct", s.groups_within_5pct}};
   if (preds) {
-    nlohmann::json groups = nlohmann::json::array();
+    Json groups = Json::array();
     for (const auto& g : s.groups)
       groups.push_back({{"group", g.key},
                         {"rows", g.rows},
@@ -38,22 +40,23 @@ namespace cellsched {
 }
 
 /// One object per row, in input order. Rows that could not be estimated carry `reason` and nulls.
-[[nodiscard]] inline nlohmann::json measurement_rows_json(const std::vector<measurement_prediction>& preds) {
-  nlohmann::json rows = nlohmann::json::array();
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json measurement_rows_json(const std::vector<measurement_prediction>& preds) {
+  Json rows = Json::array();
   for (const auto& p : preds) {
     const auto& r = p.row;
-    nlohmann::json j = {{"line", r.line},
-                        {"gpus", r.gpus},
-                        {"global_batch", r.global_batch},
-                        {"micro_batch", r.micro_batch},
-                        {"hidden", r.hidden},
-                        {"heads", r.heads},
-                        {"layers", r.layers},
-                        {"seq_len", r.seq_len},
-                        {"tp", r.tp},
-                        {"dp", r.dp},
-                        {"pp", r.pp},
-                        {"measured_iter_time_ms", p.measured_ms}};
+    Json j = {{"line", r.line},
+              {"gpus", r.gpus},
+              {"global_batch", r.global_batch},
+              {"micro_batch", r.micro_batch},
+              {"hidden", r.hidden},
+              {"heads", r.heads},
+              {"layers", r.layers},
+              {"seq_len", r.seq_len},
+              {"tp", r.tp},
+              {"dp", r.dp},
+              {"pp", r.pp},
+              {"measured_iter_time_ms", p.measured_ms}};
     if (p.predicted()) {
       j["predicted_iter_time_ms"] = p.predicted_ms;
       j["rel_error"] = p.rel_error;

@@ -2,6 +2,7 @@
 // GPU types as JSON (docs/formats/cluster.md): user-defined types read strictly and written back.
 // A "gpu_types" document, or the "gpu_types" array of a cluster file, adds types to a catalog or
 // replaces same-named ones; a user type also takes over any alias it claims from another type.
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -21,7 +22,8 @@ inline constexpr std::int64_t max_gpus_per_node = 1024;
 
 namespace detail {
 
-[[nodiscard]] inline std::string read_type_name(json_reader& r, const std::string& key, const json& v) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] std::string read_type_name(basic_json_reader<Json>& r, const std::string& key, const Json& v) {
   std::string s = r.as_string(key, v);
   if (s.empty() || trim_ascii(s) != s)
     r.fail(key, "a non-empty name without leading or trailing spaces, got \"" + s + "\"");
@@ -30,7 +32,8 @@ namespace detail {
 
 /// The optional power figures of a type (docs/energy-cost.md): each > 0 when given; idle_w below tdp_w,
 /// min_power_limit_w above idle_w and at most tdp_w; neither without tdp_w.
-inline void read_power(json_reader& r, gpu_type& t) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void read_power(basic_json_reader<Json>& r, gpu_type& t) {
   t.tdp_w = r.has("tdp_w") ? r.positive("tdp_w") : 0.0;
   t.idle_w = r.has("idle_w") ? r.positive("idle_w") : 0.0;
   t.min_power_limit_w = r.has("min_power_limit_w") ? r.positive("min_power_limit_w") : 0.0;
@@ -38,30 +41,32 @@ inline void read_power(json_reader& r, gpu_type& t) {
     if (r.has(key) && t.tdp_w <= 0.0) r.fail(key, "a \"tdp_w\" beside it (board power, W)");
   if (t.idle_w > 0.0 && t.idle_w >= t.tdp_w)
     r.fail("idle_w", std::string("idle power below tdp_w (")
-                         .append(json_reader::format_number(t.tdp_w))
+                         .append(basic_json_reader<Json>::format_number(t.tdp_w))
                          .append(" W), got ")
-                         .append(json_reader::format_number(t.idle_w)));
+                         .append(basic_json_reader<Json>::format_number(t.idle_w)));
   if (t.min_power_limit_w > t.tdp_w)
     r.fail("min_power_limit_w", std::string("a lowest power limit at most tdp_w (")
-                                    .append(json_reader::format_number(t.tdp_w))
+                                    .append(basic_json_reader<Json>::format_number(t.tdp_w))
                                     .append(" W), got ")
-                                    .append(json_reader::format_number(t.min_power_limit_w)));
+                                    .append(basic_json_reader<Json>::format_number(t.min_power_limit_w)));
   if (t.min_power_limit_w > 0.0 && t.idle_w > 0.0 && t.min_power_limit_w <= t.idle_w)
     r.fail("min_power_limit_w", std::string("a lowest power limit above idle_w (")
-                                    .append(json_reader::format_number(t.idle_w))
+                                    .append(basic_json_reader<Json>::format_number(t.idle_w))
                                     .append(" W), got ")
-                                    .append(json_reader::format_number(t.min_power_limit_w)));
+                                    .append(basic_json_reader<Json>::format_number(t.min_power_limit_w)));
 }
 
 }  // namespace detail
 
 /// One GPU type object. `path` is its field path, e.g. "gpu_types[0]".
-[[nodiscard]] inline gpu_type parse_gpu_type(const json& j, const std::string& file, const std::string& path) {
-  json_reader r(j, file, path);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] gpu_type parse_gpu_type(const Json& j, const std::string& file, const std::string& path) {
+  basic_json_reader<Json> r(j, file, path);
   gpu_type t;
   t.name = detail::read_type_name(r, "name", r.raw("name"));
-  if (const json* aliases = r.raw_optional("aliases")) {
-    if (!aliases->is_array()) r.fail("aliases", std::string("an array of strings, got ") + json_type_name(*aliases));
+  if (const Json* aliases = r.raw_optional("aliases")) {
+    if (!aliases->is_array())
+      r.fail("aliases", std::string("an array of strings, got ") + json_type_name<Json>(*aliases));
     for (std::size_t i = 0; i < aliases->size(); ++i)
       t.aliases.push_back(detail::read_type_name(r, "aliases[" + std::to_string(i) + "]", (*aliases)[i]));
   }
@@ -84,21 +89,22 @@ inline void read_power(json_reader& r, gpu_type& t) {
   return t;
 }
 
-[[nodiscard]] inline json to_json(const gpu_type& t) {
-  json j{{"name", t.name},
-              {"aliases", t.aliases},
-              {"peak_fp32_tflops", t.peak_fp32_tflops},
-              {"peak_tf32_tflops", t.peak_tf32_tflops},
-              {"peak_fp16_tflops", t.peak_fp16_tflops},
-              {"peak_bf16_tflops", t.peak_bf16_tflops},
-              {"peak_fp8_tflops", t.peak_fp8_tflops},
-              {"mem_gb", t.mem_gb},
-              {"mem_bw_gb_per_s", t.mem_bw_gb_per_s},
-              {"intra_link", t.intra_link},
-              {"intra_link_gb_per_s", t.intra_link_gb_per_s},
-              {"inter_node_gb_per_s", t.inter_node_gb_per_s},
-              {"gpus_per_node", t.gpus_per_node},
-              {"nics_per_node", t.nics_per_node}};
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const gpu_type& t) {
+  Json j{{"name", t.name},
+         {"aliases", t.aliases},
+         {"peak_fp32_tflops", t.peak_fp32_tflops},
+         {"peak_tf32_tflops", t.peak_tf32_tflops},
+         {"peak_fp16_tflops", t.peak_fp16_tflops},
+         {"peak_bf16_tflops", t.peak_bf16_tflops},
+         {"peak_fp8_tflops", t.peak_fp8_tflops},
+         {"mem_gb", t.mem_gb},
+         {"mem_bw_gb_per_s", t.mem_bw_gb_per_s},
+         {"intra_link", t.intra_link},
+         {"intra_link_gb_per_s", t.intra_link_gb_per_s},
+         {"inter_node_gb_per_s", t.inter_node_gb_per_s},
+         {"gpus_per_node", t.gpus_per_node},
+         {"nics_per_node", t.nics_per_node}};
   // Power figures a type lacks (0) are left out, as the reader expects.
   if (t.tdp_w > 0.0) j["tdp_w"] = t.tdp_w;
   if (t.idle_w > 0.0) j["idle_w"] = t.idle_w;
@@ -107,12 +113,14 @@ inline void read_power(json_reader& r, gpu_type& t) {
 }
 
 /// A JSON array of GPU type objects; `path` names the array (e.g. "gpu_types").
-[[nodiscard]] inline std::vector<gpu_type> parse_gpu_type_list(const json& arr, const std::string& file,
-                                                               const std::string& path) {
-  if (!arr.is_array()) throw input_error(file, path, std::string("an array of GPU types, got ") + json_type_name(arr));
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] std::vector<gpu_type> parse_gpu_type_list(const Json& arr, const std::string& file,
+                                                        const std::string& path) {
+  if (!arr.is_array())
+    throw input_error(file, path, std::string("an array of GPU types, got ") + json_type_name<Json>(arr));
   std::vector<gpu_type> out;
   for (std::size_t i = 0; i < arr.size(); ++i)
-    out.push_back(parse_gpu_type(arr[i], file, path + "[" + std::to_string(i) + "]"));
+    out.push_back(parse_gpu_type<Json>(arr[i], file, path + "[" + std::to_string(i) + "]"));
   return out;
 }
 
@@ -202,29 +210,33 @@ inline void read_power(json_reader& r, gpu_type& t) {
 }
 
 /// A {"kind": "gpu_types", "gpu_types": [...]} document, merged into `base`.
-[[nodiscard]] inline hardware_catalog parse_gpu_types(const json& doc, const std::string& origin,
-                                                      const hardware_catalog& base = builtin_catalog()) {
-  json_reader r(doc, origin, "");
-  expect_kind(r, file_kind::gpu_types);
-  const auto user = parse_gpu_type_list(r.array("gpu_types"), origin, "gpu_types");
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] hardware_catalog parse_gpu_types(const Json& doc, const std::string& origin,
+                                               const hardware_catalog& base = builtin_catalog()) {
+  basic_json_reader<Json> r(doc, origin, "");
+  expect_kind<Json>(r, file_kind::gpu_types);
+  const auto user = parse_gpu_type_list<Json>(r.array("gpu_types"), origin, "gpu_types");
   r.finish();
   return merge_gpu_types(base, user, origin, "gpu_types");
 }
 
-[[nodiscard]] inline hardware_catalog load_gpu_types_file(const std::string& path,
-                                                          const hardware_catalog& base = builtin_catalog()) {
-  return parse_gpu_types(load_json_file(path), path, base);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] hardware_catalog load_gpu_types_file(const std::string& path,
+                                                   const hardware_catalog& base = builtin_catalog()) {
+  return parse_gpu_types<Json>(load_json_file<Json>(path), path, base);
 }
 
 /// The document form of a list of types (what parse_gpu_types reads).
-[[nodiscard]] inline json gpu_types_to_json(const std::vector<gpu_type>& types) {
-  json arr = json::array();
-  for (const auto& t : types) arr.push_back(to_json(t));
-  return json{{"kind", "gpu_types"}, {"gpu_types", std::move(arr)}};
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json gpu_types_to_json(const std::vector<gpu_type>& types) {
+  Json arr = Json::array();
+  for (const auto& t : types) arr.push_back(to_json<Json>(t));
+  return Json{{"kind", "gpu_types"}, {"gpu_types", std::move(arr)}};
 }
 
-inline void save_gpu_types_file(const std::vector<gpu_type>& types, const std::string& path) {
-  save_json_file(gpu_types_to_json(types), path);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void save_gpu_types_file(const std::vector<gpu_type>& types, const std::string& path) {
+  save_json_file<Json>(gpu_types_to_json<Json>(types), path);
 }
 
 }  // namespace cellsched::io

@@ -6,6 +6,7 @@
 //    optional "prices": [GPU-hour prices that override a price file's, docs/formats/prices.md]}
 // Node groups expand, in order, into nodes with contiguous GPU ids. Link figures a group leaves out come
 // from its GPU type.
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,21 +39,22 @@ namespace detail {
 
 /// A cluster document; `origin` names the file in error messages. User types in "gpu_types" are merged
 /// into `base` first, so node groups may use them.
-[[nodiscard]] inline cluster parse_cluster(const json& doc, const std::string& origin,
-                                           const hardware_catalog& base = builtin_catalog()) {
-  json_reader r(doc, origin, "");
-  expect_kind(r, file_kind::cluster);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] cluster parse_cluster(const Json& doc, const std::string& origin,
+                                    const hardware_catalog& base = builtin_catalog()) {
+  basic_json_reader<Json> r(doc, origin, "");
+  expect_kind<Json>(r, file_kind::cluster);
   const std::string name = r.string("name");
   if (name.empty()) r.fail("name", "a non-empty cluster name");
   hardware_catalog catalog = base;
-  if (const json* types = r.raw_optional("gpu_types"))
-    catalog = merge_gpu_types(base, parse_gpu_type_list(*types, origin, "gpu_types"), origin, "gpu_types");
+  if (const Json* types = r.raw_optional("gpu_types"))
+    catalog = merge_gpu_types(base, parse_gpu_type_list<Json>(*types, origin, "gpu_types"), origin, "gpu_types");
 
   cluster c(name, catalog);
-  const json& groups = r.array("node_groups");
+  const Json& groups = r.array("node_groups");
   std::int64_t total_gpus = 0;
   for (std::size_t i = 0; i < groups.size(); ++i) {
-    json_reader g(groups[i], origin, r.element_path("node_groups", i));
+    basic_json_reader<Json> g(groups[i], origin, r.element_path("node_groups", i));
     const std::string type_name = g.string("gpu_type");
     const gpu_type* t = catalog.find(type_name);
     if (t == nullptr)
@@ -69,20 +71,23 @@ namespace detail {
       g.fail("num_nodes", "a cluster of at most " + std::to_string(max_cluster_gpus) + " GPUs in all");
     c.add_nodes(t->name, static_cast<int>(num_nodes), static_cast<int>(gpus_per_node), intra, inter);
   }
-  if (const json* prices = r.raw_optional("prices")) c.set_prices(parse_price_list(*prices, origin, "prices", catalog));
+  if (const Json* prices = r.raw_optional("prices"))
+    c.set_prices(parse_price_list<Json>(*prices, origin, "prices", catalog));
   r.finish();
   return c;
 }
 
-[[nodiscard]] inline cluster load_cluster_file(const std::string& path, const hardware_catalog& base = builtin_catalog()) {
-  return parse_cluster(load_json_file(path), path, base);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] cluster load_cluster_file(const std::string& path, const hardware_catalog& base = builtin_catalog()) {
+  return parse_cluster<Json>(load_json_file<Json>(path), path, base);
 }
 
 /// The document form of a cluster. Consecutive nodes that agree on type, GPU count and links become one
 /// group; link figures equal to the type's defaults are left out; types `base` lacks (or that differ from
 /// it) are written under "gpu_types". parse_cluster(to_json(c)) gives c back.
-[[nodiscard]] inline json to_json(const cluster& c, const hardware_catalog& base = builtin_catalog()) {
-  json groups = json::array();
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const cluster& c, const hardware_catalog& base = builtin_catalog()) {
+  Json groups = Json::array();
   const auto& nodes = c.nodes();
   for (std::size_t i = 0; i < nodes.size();) {
     const node& n = nodes[i];
@@ -91,7 +96,7 @@ namespace detail {
            nodes[j].intra_link_gb_per_s == n.intra_link_gb_per_s &&
            nodes[j].inter_node_gb_per_s == n.inter_node_gb_per_s)
       ++j;
-    json g{{"gpu_type", n.gpu_type}, {"num_nodes", j - i}, {"gpus_per_node", n.num_gpus}};
+    Json g{{"gpu_type", n.gpu_type}, {"num_nodes", j - i}, {"gpus_per_node", n.num_gpus}};
     if (const gpu_type* t = c.catalog().find(n.gpu_type)) {
       if (n.intra_link_gb_per_s != t->intra_link_gb_per_s) g["intra_link_gb_per_s"] = n.intra_link_gb_per_s;
       if (n.inter_node_gb_per_s != t->inter_node_gb_per_s) g["inter_node_gb_per_s"] = n.inter_node_gb_per_s;
@@ -102,19 +107,20 @@ namespace detail {
     groups.push_back(std::move(g));
     i = j;
   }
-  json doc{{"kind", "cluster"}, {"name", c.name()}, {"node_groups", std::move(groups)}};
+  Json doc{{"kind", "cluster"}, {"name", c.name()}, {"node_groups", std::move(groups)}};
   const auto user = user_gpu_types(c.catalog(), base);
   if (!user.empty()) {
-    json types = json::array();
-    for (const auto& t : user) types.push_back(to_json(t));
+    Json types = Json::array();
+    for (const auto& t : user) types.push_back(to_json<Json>(t));
     doc["gpu_types"] = std::move(types);
   }
-  if (!c.prices().empty()) doc["prices"] = price_list_json(c.prices());
+  if (!c.prices().empty()) doc["prices"] = price_list_json<Json>(c.prices());
   return doc;
 }
 
-inline void save_cluster_file(const cluster& c, const std::string& path, const hardware_catalog& base = builtin_catalog()) {
-  save_json_file(to_json(c, base), path);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void save_cluster_file(const cluster& c, const std::string& path, const hardware_catalog& base = builtin_catalog()) {
+  save_json_file<Json>(to_json<Json>(c, base), path);
 }
 
 }  // namespace cellsched::io

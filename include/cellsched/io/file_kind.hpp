@@ -4,6 +4,7 @@
 // where another kind belongs fails with a clear message.
 #include <array>
 #include <cctype>
+#include <concepts>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -64,7 +65,8 @@ inline constexpr std::array<std::pair<std::string_view, file_kind>, 11> file_kin
 }
 
 /// Reads the document's "kind" field and fails unless it names `expected` ("jobs" counts as "trace").
-inline void expect_kind(json_reader& r, file_kind expected) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void expect_kind(basic_json_reader<Json>& r, file_kind expected) {
   const std::string kind = r.string("kind");
   const auto k = file_kind_from_name(kind);
   if (!k || *k != expected) {
@@ -110,7 +112,8 @@ namespace detail {
 }
 
 /// Detects the kind of the file at `path` from its content. Throws input_error naming the file.
-[[nodiscard]] inline file_kind detect_file_kind(const std::string& path) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] file_kind detect_file_kind(const std::string& path) {
   std::string text = read_text_file(path);
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte-order mark
   std::size_t first = 0;
@@ -118,7 +121,7 @@ namespace detail {
   if (first == text.size()) throw input_error(path, "", "a JSON document or a CSV file, got an empty file");
 
   if (text[first] == '{' || text[first] == '[') {
-    const json doc = parse_json_text(text, path);
+    const Json doc = parse_json_text<Json>(text, path);
     if (!doc.is_object())
       throw input_error(path, "<root>", std::string("a JSON object with a \"kind\" field, got ") + doc.type_name());
     const auto it = doc.find("kind");
@@ -129,10 +132,10 @@ namespace detail {
       throw input_error(path, "kind", "a field naming the file's kind (one of: " + known_file_kinds() + ")");
     if (!it->is_string())
       throw input_error(path, "kind", std::string("a string, got ") + it->type_name());
-    const auto kind = file_kind_from_name(it->get<std::string>());
+    const auto kind = file_kind_from_name(it->template get<std::string>());
     if (!kind)
       throw input_error(path, "kind",
-                        "one of: " + known_file_kinds() + "; got \"" + it->get<std::string>() + "\"");
+                        "one of: " + known_file_kinds() + "; got \"" + it->template get<std::string>() + "\"");
     return *kind;
   }
 

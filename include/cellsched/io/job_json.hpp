@@ -3,6 +3,7 @@
 // Model names are checked against a model zoo and GPU types against a hardware catalog; both default to
 // the built-in ones, and a null pointer skips that check.
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -83,7 +84,8 @@ namespace job_detail {
   return true;
 }
 
-[[nodiscard]] inline std::string read_token(json_reader& r, const std::string& key, const json& v) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] std::string read_token(basic_json_reader<Json>& r, const std::string& key, const Json& v) {
   std::string s = r.as_string(key, v);
   if (!plain_token(s)) r.fail(key, "a non-empty name without spaces, commas, quotes or control characters, got \"" + s + "\"");
   return s;
@@ -100,10 +102,11 @@ namespace job_detail {
 
 /// One job object at `path` (e.g. "jobs[4]"). "kind" must be "job" when `kind_required`, and may be left
 /// out otherwise.
-[[nodiscard]] inline job parse_job(const json& j, const std::string& file, const std::string& path,
-                                   const job_checks& checks = {}, bool kind_required = false) {
-  json_reader r(j, file, path);
-  if (kind_required || r.has("kind")) expect_kind(r, file_kind::job);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] job parse_job(const Json& j, const std::string& file, const std::string& path,
+                            const job_checks& checks = {}, bool kind_required = false) {
+  basic_json_reader<Json> r(j, file, path);
+  if (kind_required || r.has("kind")) expect_kind<Json>(r, file_kind::job);
   job out;
   out.id = job_detail::read_token(r, "id", r.raw("id"));
   out.model = job_detail::read_token(r, "model", r.raw("model"));
@@ -113,16 +116,16 @@ namespace job_detail {
   out.iterations = r.integer("iterations", 1);
   out.submit_time_s = r.number("submit_time_s", 0.0);
   if (r.has("deadline_s")) out.deadline_s = r.number("deadline_s", out.submit_time_s);
-  if (const json* t = r.raw_optional("requested_gpu_type")) {
+  if (const Json* t = r.raw_optional("requested_gpu_type")) {
     const std::string name = job_detail::read_token(r, "requested_gpu_type", *t);
     out.requested_gpu_type = canonical_gpu_name(checks.gpus, name);
     if (out.requested_gpu_type->empty()) r.fail("requested_gpu_type", job_detail::unknown_gpu(*checks.gpus, name));
   }
   out.requested_gpus = static_cast<int>(r.integer_or("requested_gpus", 0, 1, max_requested_gpus));
   out.weight = r.positive_or("weight", 1.0);
-  if (const json* q = r.raw_optional("queue")) out.queue = job_detail::read_token(r, "queue", *q);
+  if (const Json* q = r.raw_optional("queue")) out.queue = job_detail::read_token(r, "queue", *q);
   if (r.has("labels")) {
-    const json& labels = r.array("labels", true);
+    const Json& labels = r.array("labels", true);
     for (std::size_t i = 0; i < labels.size(); ++i)
       out.labels.push_back(job_detail::read_token(r, std::string("labels[").append(std::to_string(i)).append("]"), labels[i]));
   }
@@ -131,14 +134,16 @@ namespace job_detail {
 }
 
 /// A {"kind":"job"} document.
-[[nodiscard]] inline job load_job_file(const std::string& path, const job_checks& checks = {}) {
-  return parse_job(load_json_file(path), path, "", checks, true);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] job load_job_file(const std::string& path, const job_checks& checks = {}) {
+  return parse_job<Json>(load_json_file<Json>(path), path, "", checks, true);
 }
 
 /// A job object without "kind" (as in a trace's "jobs"); optional fields only when they differ from the
 /// defaults.
-[[nodiscard]] inline json to_json(const job& j) {
-  json out;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const job& j) {
+  Json out;
   out["id"] = j.id;
   out["model"] = j.model;
   out["global_batch"] = j.global_batch;
@@ -154,10 +159,11 @@ namespace job_detail {
 }
 
 /// A {"kind":"job"} document.
-inline void save_job_file(const job& j, const std::string& path) {
-  json doc = to_json(j);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void save_job_file(const job& j, const std::string& path) {
+  Json doc = to_json<Json>(j);
   doc["kind"] = "job";
-  save_json_file(doc, path);
+  save_json_file<Json>(doc, path);
 }
 
 }  // namespace cellsched::io

@@ -2,6 +2,7 @@
 // Strict reading of JSON objects: every key must be known, every value of the expected type and range.
 // A json_reader wraps one object and its field path; finish() rejects keys nobody asked for.
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -38,41 +39,48 @@ using json = nlohmann::json;
 }
 
 /// Parses a whole file as JSON; errors name the file (and byte position for syntax errors).
-[[nodiscard]] inline json load_json_file(const std::string& path) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json load_json_file(const std::string& path) {
   const std::string text = read_text_file(path);
   try {
-    return json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
+    return Json::parse(text);
+  } catch (const typename Json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw input_error(path, "", std::string("valid JSON (") + e.what() + ")");
   }
 }
 
 /// Parses JSON text; `origin` names where it came from in error messages.
-[[nodiscard]] inline json parse_json_text(const std::string& text, const std::string& origin) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json parse_json_text(const std::string& text, const std::string& origin) {
   try {
-    return json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
+    return Json::parse(text);
+  } catch (const typename Json::exception& e) {  // parse_error, and out_of_range for 1e999
     throw input_error(origin, "", std::string("valid JSON (") + e.what() + ")");
   }
 }
 
 /// Writes a document as indented JSON (2 spaces) with a final newline; failure names the file.
-inline void save_json_file(const json& doc, const std::string& path) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void save_json_file(const Json& doc, const std::string& path) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out) throw input_error(path, "", "a path that can be opened for writing");
   out << doc.dump(2) << '\n';
   if (!out.flush()) throw input_error(path, "", "a path that can be written completely");
 }
 
-[[nodiscard]] inline const char* json_type_name(const json& v) { return v.type_name(); }
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] const char* json_type_name(const Json& v) {
+  return v.type_name();
+}
 
-class json_reader {
+template <class Json>
+class basic_json_reader {
  public:
-  json_reader(const json& obj, std::string file, std::string path)
+  basic_json_reader(const Json& obj, std::string file, std::string path)
       : obj_(obj), file_(std::move(file)), path_(std::move(path)) {
     if (!obj_.is_object())
       throw input_error(file_, path_.empty() ? "<root>" : path_,
-                        std::string("a JSON object, got ") + json_type_name(obj_));
+                        std::string("a JSON object, got ") + json_type_name<Json>(obj_));
   }
 
   [[nodiscard]] const std::string& file() const noexcept { return file_; }
@@ -86,14 +94,14 @@ class json_reader {
   }
 
   /// The raw value of a required key.
-  [[nodiscard]] const json& raw(const std::string& key) {
+  [[nodiscard]] const Json& raw(const std::string& key) {
     used_.insert(key);
     auto it = obj_.find(key);
     if (it == obj_.end()) fail(key, "a required field, which is missing");
     return *it;
   }
   /// The raw value of an optional key, or nullptr when absent.
-  [[nodiscard]] const json* raw_optional(const std::string& key) {
+  [[nodiscard]] const Json* raw_optional(const std::string& key) {
     used_.insert(key);
     auto it = obj_.find(key);
     return it == obj_.end() ? nullptr : &*it;
@@ -101,12 +109,12 @@ class json_reader {
 
   [[nodiscard]] std::string string(const std::string& key) { return as_string(key, raw(key)); }
   [[nodiscard]] std::string string_or(const std::string& key, std::string def) {
-    const json* v = raw_optional(key);
+    const Json* v = raw_optional(key);
     return v ? as_string(key, *v) : def;
   }
   [[nodiscard]] bool boolean(const std::string& key) { return as_bool(key, raw(key)); }
   [[nodiscard]] bool boolean_or(const std::string& key, bool def) {
-    const json* v = raw_optional(key);
+    const Json* v = raw_optional(key);
     return v ? as_bool(key, *v) : def;
   }
 
@@ -118,7 +126,7 @@ class json_reader {
   [[nodiscard]] double number_or(const std::string& key, double def,
                                  double lo = -std::numeric_limits<double>::max(),
                                  double hi = std::numeric_limits<double>::max()) {
-    const json* v = raw_optional(key);
+    const Json* v = raw_optional(key);
     return v ? as_number(key, *v, lo, hi) : def;
   }
   /// A strictly positive finite number.
@@ -141,19 +149,19 @@ class json_reader {
   [[nodiscard]] std::int64_t integer_or(const std::string& key, std::int64_t def,
                                         std::int64_t lo = std::numeric_limits<std::int64_t>::min(),
                                         std::int64_t hi = std::numeric_limits<std::int64_t>::max()) {
-    const json* v = raw_optional(key);
+    const Json* v = raw_optional(key);
     return v ? as_integer(key, *v, lo, hi) : def;
   }
 
   /// A required array; returns it for the caller to walk with element paths `key[i]`.
-  [[nodiscard]] const json& array(const std::string& key, bool allow_empty = false) {
-    const json& v = raw(key);
-    if (!v.is_array()) fail(key, std::string("an array, got ") + json_type_name(v));
+  [[nodiscard]] const Json& array(const std::string& key, bool allow_empty = false) {
+    const Json& v = raw(key);
+    if (!v.is_array()) fail(key, std::string("an array, got ") + json_type_name<Json>(v));
     if (!allow_empty && v.empty()) fail(key, "a non-empty array");
     return v;
   }
-  [[nodiscard]] json_reader object(const std::string& key) {
-    return json_reader(raw(key), file_, field(key));
+  [[nodiscard]] basic_json_reader object(const std::string& key) {
+    return basic_json_reader(raw(key), file_, field(key));
   }
   [[nodiscard]] std::string element_path(const std::string& key, std::size_t i) const {
     return field(key) + "[" + std::to_string(i) + "]";
@@ -171,36 +179,35 @@ class json_reader {
   }
 
   // Conversions usable on array elements too.
-  [[nodiscard]] std::string as_string(const std::string& key, const json& v) const {
-    if (!v.is_string()) fail(key, std::string("a string, got ") + json_type_name(v));
-    return v.get<std::string>();
+  [[nodiscard]] std::string as_string(const std::string& key, const Json& v) const {
+    if (!v.is_string()) fail(key, std::string("a string, got ") + json_type_name<Json>(v));
+    return v.template get<std::string>();
   }
-  [[nodiscard]] bool as_bool(const std::string& key, const json& v) const {
-    if (!v.is_boolean()) fail(key, std::string("true or false, got ") + json_type_name(v));
-    return v.get<bool>();
+  [[nodiscard]] bool as_bool(const std::string& key, const Json& v) const {
+    if (!v.is_boolean()) fail(key, std::string("true or false, got ") + json_type_name<Json>(v));
+    return v.template get<bool>();
   }
-  [[nodiscard]] double as_number(const std::string& key, const json& v, double lo, double hi) const {
-    if (!v.is_number()) fail(key, std::string("a number, got ") + json_type_name(v));
-    const double d = v.get<double>();
+  [[nodiscard]] double as_number(const std::string& key, const Json& v, double lo, double hi) const {
+    if (!v.is_number()) fail(key, std::string("a number, got ") + json_type_name<Json>(v));
+    const double d = v.template get<double>();
     if (!std::isfinite(d)) fail(key, "a finite number");
     if (d < lo || d > hi)
       fail(key, "a number in [" + format_number(lo) + ", " + format_number(hi) + "], got " + format_number(d));
     return d;
   }
-  [[nodiscard]] std::int64_t as_integer(const std::string& key, const json& v, std::int64_t lo,
-                                        std::int64_t hi) const {
+  [[nodiscard]] std::int64_t as_integer(const std::string& key, const Json& v, std::int64_t lo, std::int64_t hi) const {
     std::int64_t i = 0;
     if (v.is_number_integer()) {
-      if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi))
+      if (v.is_number_unsigned() && v.template get<std::uint64_t>() > static_cast<std::uint64_t>(hi))
         fail(key, "an integer <= " + std::to_string(hi));
-      i = v.get<std::int64_t>();
+      i = v.template get<std::int64_t>();
     } else if (v.is_number_float()) {
-      const double d = v.get<double>();
+      const double d = v.template get<double>();
       if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9.0e15)
         fail(key, "an integer, got " + format_number(d));
       i = static_cast<std::int64_t>(d);
     } else {
-      fail(key, std::string("an integer, got ") + json_type_name(v));
+      fail(key, std::string("an integer, got ") + json_type_name<Json>(v));
     }
     if (i < lo || i > hi)
       fail(key, "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(i));
@@ -215,10 +222,13 @@ class json_reader {
   }
 
  private:
-  const json& obj_;
+  const Json& obj_;
   std::string file_;
   std::string path_;
   std::set<std::string> used_;
 };
+
+/// The reader of nlohmann::json objects every loader uses.
+using json_reader = basic_json_reader<nlohmann::json>;
 
 }  // namespace cellsched::io

@@ -3,6 +3,7 @@
 //   {"kind":"model","name":..,"family":"dense_transformer"|"moe_transformer"|"wide_resnet", config fields}
 //   {"kind":"model","name":..,"family":"custom","dtype":"fp16","layers":[{layer fields}, ...]}
 //   {"kind":"model_zoo","models":[model, ...]}   (elements may omit "kind")
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -30,7 +31,8 @@ inline constexpr std::int64_t max_experts = 1 << 16;
 
 /// Builds the model once so builder checks (heads dividing hidden, depth 50 or 101, ...) fail while the
 /// file and the object's path are known.
-[[nodiscard]] inline model_spec checked(const json_reader& r, model_spec spec) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] model_spec checked(const basic_json_reader<Json>& r, model_spec spec) {
   try {
     (void)build_model(spec);
   } catch (const input_error& e) {
@@ -39,7 +41,8 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   return spec;
 }
 
-[[nodiscard]] inline transformer_config read_transformer(json_reader& r, std::string name, bool moe) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] transformer_config read_transformer(basic_json_reader<Json>& r, std::string name, bool moe) {
   transformer_config c;
   c.name = std::move(name);
   c.hidden = r.integer("hidden", 1, max_hidden);
@@ -61,7 +64,7 @@ inline constexpr std::int64_t max_experts = 1 << 16;
     r.fail("normalization", "\"LayerNorm\" or \"RMSNorm\", got \"" + norm + "\"");
   c.rmsnorm = norm == "RMSNorm";
   c.linear_bias = r.boolean_or("linear_bias", true);
-  c.compute_dtype = r.has("dtype") ? read_dtype(r, "dtype") : dtype::fp16;
+  c.compute_dtype = r.has("dtype") ? read_dtype<Json>(r, "dtype") : dtype::fp16;
   if (moe) {
     c.experts = static_cast<int>(r.integer("experts", 2, max_experts));
     c.expert_group_size = r.integer("expert_group_size", 1, max_seq_len);
@@ -70,7 +73,8 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   return c;
 }
 
-[[nodiscard]] inline wide_resnet_config read_wide_resnet(json_reader& r, std::string name) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] wide_resnet_config read_wide_resnet(basic_json_reader<Json>& r, std::string name) {
   wide_resnet_config c;
   c.name = std::move(name);
   c.depth = static_cast<int>(r.integer("depth", 1, 1000));
@@ -78,23 +82,24 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   c.base_channels = r.integer("base_channels", 1, 1 << 16);
   c.image_size = r.integer_or("image_size", 224, 1, 1 << 16);
   c.num_classes = r.integer_or("num_classes", 1024, 1, max_vocab);
-  c.compute_dtype = r.has("dtype") ? read_dtype(r, "dtype") : dtype::fp32;
+  c.compute_dtype = r.has("dtype") ? read_dtype<Json>(r, "dtype") : dtype::fp32;
   return c;
 }
 
-[[nodiscard]] inline model read_custom(json_reader& r, std::string name) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] model read_custom(basic_json_reader<Json>& r, std::string name) {
   model m;
   m.name = std::move(name);
   m.family = "custom";
-  m.compute_dtype = read_dtype(r, "dtype");
+  m.compute_dtype = read_dtype<Json>(r, "dtype");
   m.seq_len = r.integer_or("seq_len", 0, 0, max_seq_len);
   m.hidden = r.integer_or("hidden", 0, 0, max_hidden);
   m.heads = r.integer_or("heads", 0, 0, max_hidden);
   m.vocab = r.integer_or("vocab", 0, 0, max_vocab);
-  const json& layers = r.array("layers");
+  const Json& layers = r.array("layers");
   m.layers.reserve(layers.size());
   for (std::size_t i = 0; i < layers.size(); ++i)
-    m.layers.push_back(parse_layer(layers[i], r.file(), r.element_path("layers", i)));
+    m.layers.push_back(parse_layer<Json>(layers[i], r.file(), r.element_path("layers", i)));
   return m;
 }
 
@@ -102,20 +107,21 @@ inline constexpr std::int64_t max_experts = 1 << 16;
 
 /// One model object at `path` (e.g. "models[3]"). "kind" must be "model"; it may be left out only when
 /// `kind_required` is false (elements of a zoo's "models").
-[[nodiscard]] inline model_spec parse_model_spec(const json& j, const std::string& file, const std::string& path,
-                                                 bool kind_required = false) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] model_spec parse_model_spec(const Json& j, const std::string& file, const std::string& path,
+                                          bool kind_required = false) {
   using namespace model_detail;
-  json_reader r(j, file, path);
-  if (kind_required || r.has("kind")) expect_kind(r, file_kind::model);
-  std::string name = read_model_name(r, "name");
+  basic_json_reader<Json> r(j, file, path);
+  if (kind_required || r.has("kind")) expect_kind<Json>(r, file_kind::model);
+  std::string name = read_model_name<Json>(r, "name");
   const std::string family = r.string("family");
   model_spec spec;
   if (family == "dense_transformer" || family == "moe_transformer") {
-    spec = checked(r, read_transformer(r, std::move(name), family == "moe_transformer"));
+    spec = checked<Json>(r, read_transformer<Json>(r, std::move(name), family == "moe_transformer"));
   } else if (family == "wide_resnet") {
-    spec = checked(r, read_wide_resnet(r, std::move(name)));
+    spec = checked<Json>(r, read_wide_resnet<Json>(r, std::move(name)));
   } else if (family == "custom") {
-    spec = read_custom(r, std::move(name));
+    spec = read_custom<Json>(r, std::move(name));
   } else {
     r.fail("family", "one of dense_transformer, moe_transformer, wide_resnet, custom; got \"" + family + "\"");
   }
@@ -124,27 +130,33 @@ inline constexpr std::int64_t max_experts = 1 << 16;
 }
 
 /// A {"kind":"model"} document; `origin` names the file in errors.
-[[nodiscard]] inline model_spec parse_model_document(const json& doc, const std::string& origin) {
-  return parse_model_spec(doc, origin, "", true);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] model_spec parse_model_document(const Json& doc, const std::string& origin) {
+  return parse_model_spec<Json>(doc, origin, "", true);
 }
 
 /// A {"kind":"model"} document, built into its layer list.
-[[nodiscard]] inline model parse_model(const json& doc, const std::string& origin) {
-  return build_model(parse_model_document(doc, origin));
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] model parse_model(const Json& doc, const std::string& origin) {
+  return build_model(parse_model_document<Json>(doc, origin));
 }
 
-[[nodiscard]] inline model load_model_file(const std::string& path) { return parse_model(load_json_file(path), path); }
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] model load_model_file(const std::string& path) {
+  return parse_model<Json>(load_json_file<Json>(path), path);
+}
 
 /// A {"kind":"model_zoo","models":[...]} document. Names must be unique.
-[[nodiscard]] inline model_zoo parse_model_zoo(const json& doc, const std::string& origin) {
-  json_reader r(doc, origin, "");
-  expect_kind(r, file_kind::model_zoo);
-  const json& models = r.array("models");
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] model_zoo parse_model_zoo(const Json& doc, const std::string& origin) {
+  basic_json_reader<Json> r(doc, origin, "");
+  expect_kind<Json>(r, file_kind::model_zoo);
+  const Json& models = r.array("models");
   r.finish();
   model_zoo zoo;
   for (std::size_t i = 0; i < models.size(); ++i) {
     const std::string path = r.element_path("models", i);
-    model_spec spec = parse_model_spec(models[i], origin, path);
+    model_spec spec = parse_model_spec<Json>(models[i], origin, path);
     if (zoo.contains(spec_name(spec)))
       throw input_error(origin, path + ".name", "a model name not used earlier in the file, got \"" + spec_name(spec) + "\"");
     zoo.add(std::move(spec));
@@ -152,14 +164,16 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   return zoo;
 }
 
-[[nodiscard]] inline model_zoo load_model_zoo_file(const std::string& path) {
-  return parse_model_zoo(load_json_file(path), path);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] model_zoo load_model_zoo_file(const std::string& path) {
+  return parse_model_zoo<Json>(load_json_file<Json>(path), path);
 }
 
 // ---- writing ----
 
-[[nodiscard]] inline json to_json(const transformer_config& c) {
-  json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const transformer_config& c) {
+  Json j;
   j["kind"] = "model";
   j["name"] = c.name;
   j["family"] = c.is_moe() ? "moe_transformer" : "dense_transformer";
@@ -185,8 +199,9 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   return j;
 }
 
-[[nodiscard]] inline json to_json(const wide_resnet_config& c) {
-  json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const wide_resnet_config& c) {
+  Json j;
   j["kind"] = "model";
   j["name"] = c.name;
   j["family"] = "wide_resnet";
@@ -200,8 +215,9 @@ inline constexpr std::int64_t max_experts = 1 << 16;
 }
 
 /// Any model in the layer-by-layer ("custom") form; reading it back gives the same layers.
-[[nodiscard]] inline json to_json(const model& m) {
-  json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const model& m) {
+  Json j;
   j["kind"] = "model";
   j["name"] = m.name;
   j["family"] = "custom";
@@ -210,29 +226,37 @@ inline constexpr std::int64_t max_experts = 1 << 16;
   if (m.hidden) j["hidden"] = m.hidden;
   if (m.heads) j["heads"] = m.heads;
   if (m.vocab) j["vocab"] = m.vocab;
-  j["layers"] = json::array();
-  for (const auto& l : m.layers) j["layers"].push_back(to_json(l));
+  j["layers"] = Json::array();
+  for (const auto& l : m.layers) j["layers"].push_back(to_json<Json>(l));
   return j;
 }
 
-[[nodiscard]] inline json to_json(const model_spec& s) {
-  return std::visit([](const auto& v) { return to_json(v); }, s);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const model_spec& s) {
+  return std::visit([](const auto& v) { return to_json<Json>(v); }, s);
 }
 
 /// A model_zoo document with the models in name order; builder configurations stay in builder form.
-[[nodiscard]] inline json to_json(const model_zoo& zoo) {
-  json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const model_zoo& zoo) {
+  Json j;
   j["kind"] = "model_zoo";
-  j["models"] = json::array();
+  j["models"] = Json::array();
   for (const auto& [name, spec] : zoo.specs()) {
-    json m = to_json(spec);
+    Json m = to_json<Json>(spec);
     m.erase("kind");
     j["models"].push_back(std::move(m));
   }
   return j;
 }
 
-inline void save_model_file(const model_spec& spec, const std::string& path) { save_json_file(to_json(spec), path); }
-inline void save_model_zoo_file(const model_zoo& zoo, const std::string& path) { save_json_file(to_json(zoo), path); }
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void save_model_file(const model_spec& spec, const std::string& path) {
+  save_json_file<Json>(to_json<Json>(spec), path);
+}
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void save_model_zoo_file(const model_zoo& zoo, const std::string& path) {
+  save_json_file<Json>(to_json<Json>(zoo), path);
+}
 
 }  // namespace cellsched::io

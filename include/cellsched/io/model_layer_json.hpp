@@ -1,6 +1,7 @@
 #pragma once
 // The pieces of a model file below the model: one layer with its GEMMs, the dtype and the model name
 // (docs/formats/model.md, "custom models").
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,7 +13,8 @@
 
 namespace cellsched::io {
 
-[[nodiscard]] inline dtype read_dtype(json_reader& r, const std::string& key) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] dtype read_dtype(basic_json_reader<Json>& r, const std::string& key) {
   const std::string s = r.string(key);
   for (const dtype d : {dtype::fp32, dtype::tf32, dtype::fp16, dtype::bf16, dtype::fp8})
     if (to_string(d) == s) return d;
@@ -21,7 +23,8 @@ namespace cellsched::io {
 
 /// Model names end up in CSV traces and file names: non-empty, no spaces, commas, quotes or control
 /// characters.
-[[nodiscard]] inline std::string read_model_name(json_reader& r, const std::string& key) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] std::string read_model_name(basic_json_reader<Json>& r, const std::string& key) {
   std::string s = r.string(key);
   if (s.empty()) r.fail(key, "a non-empty model name");
   for (const char ch : s) {
@@ -47,8 +50,9 @@ namespace layer_detail {
 inline constexpr double max_per_sample = 1e18;
 inline constexpr std::int64_t max_dim = std::int64_t{1} << 32;
 
-[[nodiscard]] inline gemm_shape parse_gemm(const json& j, const std::string& file, const std::string& path) {
-  json_reader r(j, file, path);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] gemm_shape parse_gemm(const Json& j, const std::string& file, const std::string& path) {
+  basic_json_reader<Json> r(j, file, path);
   gemm_shape g;
   g.name = r.string("name");
   if (g.name.empty()) r.fail("name", "a non-empty GEMM name");
@@ -70,17 +74,19 @@ inline constexpr std::int64_t max_dim = std::int64_t{1} << 32;
 
 /// One layer of a custom model. Required: name, kind, params, activation_bytes_per_sample,
 /// boundary_bytes_per_sample; the rest default to 0 (max_tp to 1, gemms to none).
-[[nodiscard]] inline layer parse_layer(const json& j, const std::string& file, const std::string& path) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] layer parse_layer(const Json& j, const std::string& file, const std::string& path) {
   using layer_detail::max_per_sample;
-  json_reader r(j, file, path);
+  basic_json_reader<Json> r(j, file, path);
   layer l;
   l.name = r.string("name");
   if (l.name.empty()) r.fail("name", "a non-empty layer name");
   l.kind = r.string("kind");
   if (l.kind.empty()) r.fail("kind", "a non-empty layer kind such as \"transformer\"");
   l.params = r.number("params", 0.0, max_per_sample);
-  if (const json* gemms = r.raw_optional("gemms")) {
-    if (!gemms->is_array()) r.fail("gemms", std::string("an array of GEMM objects, got ") + json_type_name(*gemms));
+  if (const Json* gemms = r.raw_optional("gemms")) {
+    if (!gemms->is_array())
+      r.fail("gemms", std::string("an array of GEMM objects, got ") + json_type_name<Json>(*gemms));
     for (std::size_t i = 0; i < gemms->size(); ++i)
       l.gemms.push_back(layer_detail::parse_gemm((*gemms)[i], file, r.element_path("gemms", i)));
   }
@@ -105,18 +111,20 @@ inline constexpr std::int64_t max_dim = std::int64_t{1} << 32;
   return l;
 }
 
-[[nodiscard]] inline json to_json(const gemm_shape& g) {
-  return json{{"name", g.name}, {"rows_per_sample", g.rows_per_sample}, {"n", g.n},
-              {"k", g.k},       {"count", g.count},                     {"split", to_string(g.split)}};
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const gemm_shape& g) {
+  return Json{{"name", g.name},   {"rows_per_sample", g.rows_per_sample}, {"n", g.n}, {"k", g.k},
+              {"count", g.count}, {"split", to_string(g.split)}};
 }
 
-[[nodiscard]] inline json to_json(const layer& l) {
-  json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const layer& l) {
+  Json j;
   j["name"] = l.name;
   j["kind"] = l.kind;
   j["params"] = l.params;
-  j["gemms"] = json::array();
-  for (const auto& g : l.gemms) j["gemms"].push_back(to_json(g));
+  j["gemms"] = Json::array();
+  for (const auto& g : l.gemms) j["gemms"].push_back(to_json<Json>(g));
   j["other_fwd_flops_per_sample"] = l.other_fwd_flops_per_sample;
   j["mem_bound_bytes_per_sample"] = l.mem_bound_bytes_per_sample;
   j["activation_bytes_per_sample"] = l.activation_bytes_per_sample;

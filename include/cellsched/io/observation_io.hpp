@@ -12,6 +12,7 @@
 //       j1,bert__1.3B,128,a100,4+4,2,1.92,3600           (layout: GPUs per node joined by '+')
 #include <charconv>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -82,9 +83,10 @@ namespace observation_detail {
 }  // namespace observation_detail
 
 /// One observation object at `path`.
-[[nodiscard]] inline observation parse_observation(const json& j, const std::string& file, const std::string& path,
-                                                   const hardware_catalog* catalog = &builtin_catalog()) {
-  json_reader r(j, file, path);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] observation parse_observation(const Json& j, const std::string& file, const std::string& path,
+                                            const hardware_catalog* catalog = &builtin_catalog()) {
+  basic_json_reader<Json> r(j, file, path);
   observation o;
   o.job_id = job_detail::read_token(r, "job_id", r.raw("job_id"));
   o.model = job_detail::read_token(r, "model", r.raw("model"));
@@ -92,13 +94,13 @@ namespace observation_detail {
   const std::string type = job_detail::read_token(r, "gpu_type", r.raw("gpu_type"));
   o.gpu_type = canonical_gpu_name(catalog, type);
   if (o.gpu_type.empty()) r.fail("gpu_type", job_detail::unknown_gpu(*catalog, type));
-  const json& layout = r.array("layout");
+  const Json& layout = r.array("layout");
   if (layout.size() > static_cast<std::size_t>(max_layout_nodes)) r.fail("layout", "at most 100000 nodes");
   for (std::size_t i = 0; i < layout.size(); ++i) {
-    const json& v = layout[i];
-    if (!v.is_number_integer() || v.get<std::int64_t>() < 1 || v.get<std::int64_t>() > 1024)
+    const Json& v = layout[i];
+    if (!v.is_number_integer() || v.template get<std::int64_t>() < 1 || v.template get<std::int64_t>() > 1024)
       throw input_error(file, r.element_path("layout", i), "an integer number of GPUs in [1, 1024]");
-    o.layout.push_back(static_cast<int>(v.get<std::int64_t>()));
+    o.layout.push_back(static_cast<int>(v.template get<std::int64_t>()));
   }
   o.stages = static_cast<int>(r.integer_or("stages", 0, 0, 1 << 20));
   o.plan = r.string_or("plan", "");
@@ -107,23 +109,24 @@ namespace observation_detail {
                            : r.number("iter_time_s", 0.0, max_observed_iter_time_s);
   if (!o.failed && !(o.iter_time_s > 0)) r.fail("iter_time_s", "a number of seconds > 0");
   o.time_s = r.number("time_s", 0.0, max_observation_time_s);
-  if (const json* c = r.raw_optional("compute_s")) o.compute_s = r.as_number("compute_s", *c, 0.0, o.iter_time_s);
-  if (const json* c = r.raw_optional("comm_s")) o.comm_s = r.as_number("comm_s", *c, 0.0, o.iter_time_s);
+  if (const Json* c = r.raw_optional("compute_s")) o.compute_s = r.as_number("compute_s", *c, 0.0, o.iter_time_s);
+  if (const Json* c = r.raw_optional("comm_s")) o.comm_s = r.as_number("comm_s", *c, 0.0, o.iter_time_s);
   r.finish();
   return o;
 }
 
 /// A {"kind": "observations"} document.
-[[nodiscard]] inline std::vector<observation> parse_observations_json(const json& doc, const std::string& file,
-                                                                      const hardware_catalog* catalog = &builtin_catalog()) {
-  json_reader r(doc, file, "");
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] std::vector<observation> parse_observations_json(const Json& doc, const std::string& file,
+                                                               const hardware_catalog* catalog = &builtin_catalog()) {
+  basic_json_reader<Json> r(doc, file, "");
   const std::string kind = r.string("kind");
   if (kind != "observations") r.fail("kind", "\"observations\", got \"" + kind + "\"");
-  const json& arr = r.array("observations", true);
+  const Json& arr = r.array("observations", true);
   r.finish();
   std::vector<observation> out;
   for (std::size_t i = 0; i < arr.size(); ++i)
-    out.push_back(parse_observation(arr[i], file, r.element_path("observations", i), catalog));
+    out.push_back(parse_observation<Json>(arr[i], file, r.element_path("observations", i), catalog));
   return out;
 }
 
@@ -189,17 +192,21 @@ namespace observation_detail {
 }
 
 /// Loads observations from CSV (recognised by its header) or JSON.
-[[nodiscard]] inline std::vector<observation> load_observations_file(const std::string& path,
-                                                                     const hardware_catalog* catalog = &builtin_catalog()) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] std::vector<observation> load_observations_file(const std::string& path,
+                                                              const hardware_catalog* catalog = &builtin_catalog()) {
   const std::string text = read_text_file(path);
   const std::size_t first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && text[first] == '{') return parse_observations_json(parse_json_text(text, path), path, catalog);
+  if (first != std::string::npos && text[first] == '{')
+    return parse_observations_json<Json>(parse_json_text<Json>(text, path), path, catalog);
   return parse_observations_csv(text, path, catalog);
 }
 
-[[nodiscard]] inline json to_json(const observation& o) {
-  json j = {{"job_id", o.job_id}, {"model", o.model},       {"global_batch", o.global_batch}, {"gpu_type", o.gpu_type},
-            {"layout", o.layout}, {"iter_time_s", o.iter_time_s}, {"time_s", o.time_s}};
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const observation& o) {
+  Json j = {{"job_id", o.job_id},     {"model", o.model},   {"global_batch", o.global_batch},
+            {"gpu_type", o.gpu_type}, {"layout", o.layout}, {"iter_time_s", o.iter_time_s},
+            {"time_s", o.time_s}};
   if (o.stages > 0) j["stages"] = o.stages;
   if (o.failed) j["failed"] = true;
   if (!o.plan.empty()) j["plan"] = o.plan;
@@ -210,10 +217,11 @@ namespace observation_detail {
 
 /// An online oracle's learnt state: {"kind": "online_state", "cells": [...], "stale_gpu_types": [...],
 /// "alarms": [...]}.
-[[nodiscard]] inline json to_json(const online_state& s) {
-  json doc;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const online_state& s) {
+  Json doc;
   doc["kind"] = "online_state";
-  doc["cells"] = json::array();
+  doc["cells"] = Json::array();
   for (const auto& c : s.cells)
     doc["cells"].push_back({{"model", c.key.model},
                             {"global_batch", c.key.global_batch},
@@ -225,7 +233,7 @@ namespace observation_detail {
                             {"last_time_s", c.last_time_s},
                             {"failed", c.failed}});
   doc["stale_gpu_types"] = s.stale_types;
-  doc["alarms"] = json::array();
+  doc["alarms"] = Json::array();
   for (const auto& a : s.alarms)
     doc["alarms"].push_back({{"scope", a.scope},
                              {"key", a.key},
@@ -236,25 +244,27 @@ namespace observation_detail {
   return doc;
 }
 
-[[nodiscard]] inline online_state parse_online_state(const json& doc, const std::string& file) {
-  json_reader r(doc, file, "");
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] online_state parse_online_state(const Json& doc, const std::string& file) {
+  basic_json_reader<Json> r(doc, file, "");
   const std::string kind = r.string("kind");
   if (kind != "online_state") r.fail("kind", "\"online_state\", got \"" + kind + "\"");
   online_state s;
-  const json& cells = r.array("cells", true);
+  const Json& cells = r.array("cells", true);
   for (std::size_t i = 0; i < cells.size(); ++i) {
-    json_reader c(cells[i], file, r.element_path("cells", i));
+    basic_json_reader<Json> c(cells[i], file, r.element_path("cells", i));
     online_state::cell_record rec;
     rec.key.model = job_detail::read_token(c, "model", c.raw("model"));
     rec.key.global_batch = c.integer("global_batch", 1);
     rec.key.gpu_type = job_detail::read_token(c, "gpu_type", c.raw("gpu_type"));
-    const json& layout = c.array("layout");
+    const Json& layout = c.array("layout");
     for (std::size_t k = 0; k < layout.size() && k <= static_cast<std::size_t>(max_layout_nodes); ++k) {
-      if (!layout[k].is_number_integer() || layout[k].get<std::int64_t>() < 1 || layout[k].get<std::int64_t>() > 1024)
+      if (!layout[k].is_number_integer() || layout[k].template get<std::int64_t>() < 1 ||
+          layout[k].template get<std::int64_t>() > 1024)
         throw input_error(file, c.element_path("layout", k), "an integer number of GPUs in [1, 1024]");
-      rec.key.layout.push_back(static_cast<int>(layout[k].get<std::int64_t>()));
+      rec.key.layout.push_back(static_cast<int>(layout[k].template get<std::int64_t>()));
     }
-    const json& times = c.array("times_s", true);
+    const Json& times = c.array("times_s", true);
     for (std::size_t k = 0; k < times.size(); ++k)
       rec.times_s.push_back(
           c.as_number("times_s[" + std::to_string(k) + "]", times[k], 1e-300, max_observed_iter_time_s));
@@ -266,14 +276,14 @@ namespace observation_detail {
     c.finish();
     s.cells.push_back(std::move(rec));
   }
-  const json& stale = r.array("stale_gpu_types", true);
+  const Json& stale = r.array("stale_gpu_types", true);
   for (std::size_t i = 0; i < stale.size(); ++i) {
     if (!stale[i].is_string()) throw input_error(file, r.element_path("stale_gpu_types", i), "a GPU type name");
-    s.stale_types.push_back(stale[i].get<std::string>());
+    s.stale_types.push_back(stale[i].template get<std::string>());
   }
-  const json& alarms = r.array("alarms", true);
+  const Json& alarms = r.array("alarms", true);
   for (std::size_t i = 0; i < alarms.size(); ++i) {
-    json_reader a(alarms[i], file, r.element_path("alarms", i));
+    basic_json_reader<Json> a(alarms[i], file, r.element_path("alarms", i));
     drift_alarm al;
     al.scope = a.string("scope");
     if (al.scope != "cell" && al.scope != "gpu_type") a.fail("scope", "\"cell\" or \"gpu_type\", got \"" + al.scope + "\"");

@@ -2,6 +2,7 @@
 // Price files (docs/formats/prices.md): USD per GPU-hour per GPU type, each figure with its date and
 // source. {"kind": "prices", "currency": "USD", "prices": [{"gpu_type", "usd_per_gpu_hour", "date",
 // "source"}]}. A cluster file may carry the same "prices" array; its entries override a price file's.
+#include <concepts>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -39,13 +40,15 @@ namespace detail {
 
 /// A "prices" array; `path` names it. Every type must be known to `catalog` (stored by its canonical
 /// name) and appear once.
-[[nodiscard]] inline price_table parse_price_list(const json& arr, const std::string& file, const std::string& path,
-                                                  const hardware_catalog& catalog) {
-  if (!arr.is_array()) throw input_error(file, path, std::string("an array of prices, got ") + json_type_name(arr));
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] price_table parse_price_list(const Json& arr, const std::string& file, const std::string& path,
+                                           const hardware_catalog& catalog) {
+  if (!arr.is_array())
+    throw input_error(file, path, std::string("an array of prices, got ") + json_type_name<Json>(arr));
   price_table out;
   std::vector<std::string> seen;
   for (std::size_t i = 0; i < arr.size(); ++i) {
-    json_reader r(arr[i], file, path + "[" + std::to_string(i) + "]");
+    basic_json_reader<Json> r(arr[i], file, path + "[" + std::to_string(i) + "]");
     gpu_price p;
     const std::string type = r.string("gpu_type");
     const gpu_type* t = catalog.find(type);
@@ -67,35 +70,41 @@ namespace detail {
   return out;
 }
 
-[[nodiscard]] inline json to_json(const gpu_price& p) {
-  return json{{"gpu_type", p.gpu_type}, {"usd_per_gpu_hour", p.usd_per_gpu_hour}, {"date", p.date}, {"source", p.source}};
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const gpu_price& p) {
+  return Json{
+      {"gpu_type", p.gpu_type}, {"usd_per_gpu_hour", p.usd_per_gpu_hour}, {"date", p.date}, {"source", p.source}};
 }
 
-[[nodiscard]] inline json price_list_json(const price_table& t) {
-  json arr = json::array();
-  for (const auto& p : t.entries()) arr.push_back(to_json(p));
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json price_list_json(const price_table& t) {
+  Json arr = Json::array();
+  for (const auto& p : t.entries()) arr.push_back(to_json<Json>(p));
   return arr;
 }
 
 /// A {"kind": "prices", "currency": "USD", "prices": [...]} document.
-[[nodiscard]] inline price_table parse_prices(const json& doc, const std::string& origin,
-                                              const hardware_catalog& catalog = builtin_catalog()) {
-  json_reader r(doc, origin, "");
-  expect_kind(r, file_kind::prices);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] price_table parse_prices(const Json& doc, const std::string& origin,
+                                       const hardware_catalog& catalog = builtin_catalog()) {
+  basic_json_reader<Json> r(doc, origin, "");
+  expect_kind<Json>(r, file_kind::prices);
   const std::string currency = r.string("currency");
   if (currency != "USD") r.fail("currency", "\"USD\" (the only currency prices are kept in), got \"" + currency + "\"");
-  price_table t = parse_price_list(r.array("prices"), origin, "prices", catalog);
+  price_table t = parse_price_list<Json>(r.array("prices"), origin, "prices", catalog);
   r.finish();
   return t;
 }
 
-[[nodiscard]] inline price_table load_prices_file(const std::string& path,
-                                                  const hardware_catalog& catalog = builtin_catalog()) {
-  return parse_prices(load_json_file(path), path, catalog);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] price_table load_prices_file(const std::string& path,
+                                           const hardware_catalog& catalog = builtin_catalog()) {
+  return parse_prices<Json>(load_json_file<Json>(path), path, catalog);
 }
 
-[[nodiscard]] inline json prices_to_json(const price_table& t) {
-  return json{{"kind", "prices"}, {"currency", "USD"}, {"prices", price_list_json(t)}};
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json prices_to_json(const price_table& t) {
+  return Json{{"kind", "prices"}, {"currency", "USD"}, {"prices", price_list_json<Json>(t)}};
 }
 
 }  // namespace cellsched::io

@@ -5,6 +5,7 @@
 // disagree with the times they derive from are all errors naming the file and the field.
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -27,14 +28,17 @@ namespace profile_detail {
 /// numbers rounded to 3 significant digits by hand, tight enough to catch a unit slip (x1000, GiB/GB).
 inline constexpr double derived_rel_tol = 0.01;
 
-inline void check_derived(json_reader& r, const std::string& key, double stored, double expected) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void check_derived(basic_json_reader<Json>& r, const std::string& key, double stored, double expected) {
   // A time so small that the figure overflows derives nothing: inf would compare as "within 1 %".
   if (!std::isfinite(expected) || std::fabs(stored - expected) > derived_rel_tol * std::fabs(expected))
-    r.fail(key, "a value consistent with the measured time (expected " + json_reader::format_number(expected) +
-                    " within 1 %, got " + json_reader::format_number(stored) + ")");
+    r.fail(key, "a value consistent with the measured time (expected " +
+                    basic_json_reader<Json>::format_number(expected) + " within 1 %, got " +
+                    basic_json_reader<Json>::format_number(stored) + ")");
 }
 
-[[nodiscard]] inline dtype parse_dtype(json_reader& r, const std::string& key) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] dtype parse_dtype(basic_json_reader<Json>& r, const std::string& key) {
   const std::string s = r.string(key);
   for (const dtype d : {dtype::fp32, dtype::tf32, dtype::fp16, dtype::bf16, dtype::fp8})
     if (to_string(d) == s) return d;
@@ -70,45 +74,50 @@ inline void check_derived(json_reader& r, const std::string& key, double stored,
   return s.size() == i + 6 && digits(i + 1, 2) && s[i + 3] == ':' && digits(i + 4, 2);
 }
 
-[[nodiscard]] inline gemm_point parse_gemm_point(json_reader r) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] gemm_point parse_gemm_point(basic_json_reader<Json> r) {
   gemm_point g;
   g.m = r.integer("m", 1);
   g.n = r.integer("n", 1);
   g.k = r.integer("k", 1);
-  g.type = parse_dtype(r, "dtype");
+  g.type = parse_dtype<Json>(r, "dtype");
   g.time_s = r.positive("time_s");
   g.tflops = r.positive("tflops");
-  check_derived(r, "tflops", g.tflops,
-                2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k) / g.time_s / 1e12);
+  check_derived<Json>(
+      r, "tflops", g.tflops,
+      2.0 * static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k) / g.time_s / 1e12);
   r.finish();
   return g;
 }
 
-[[nodiscard]] inline bandwidth_point parse_bandwidth_point(json_reader r) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] bandwidth_point parse_bandwidth_point(basic_json_reader<Json> r) {
   bandwidth_point b;
   b.kernel = r.string("kernel");
   if (b.kernel != "copy" && b.kernel != "triad") r.fail("kernel", "\"copy\" or \"triad\", got \"" + b.kernel + "\"");
   b.bytes = r.positive("bytes");
   b.time_s = r.positive("time_s");
   b.gb_per_s = r.positive("gb_per_s");
-  check_derived(r, "gb_per_s", b.gb_per_s, b.bytes / b.time_s / 1e9);
+  check_derived<Json>(r, "gb_per_s", b.gb_per_s, b.bytes / b.time_s / 1e9);
   r.finish();
   return b;
 }
 
-[[nodiscard]] inline collective_point parse_collective_point(json_reader r, probe::collective_op op, int ranks) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] collective_point parse_collective_point(basic_json_reader<Json> r, probe::collective_op op, int ranks) {
   collective_point c;
   c.bytes = r.positive("bytes");
   c.time_s = r.positive("time_s");
   c.algo_gb_per_s = r.positive("algo_gb_per_s");
   c.bus_gb_per_s = r.positive("bus_gb_per_s");
-  check_derived(r, "algo_gb_per_s", c.algo_gb_per_s, probe::algo_gb_per_s(c.bytes, c.time_s));
-  check_derived(r, "bus_gb_per_s", c.bus_gb_per_s, c.algo_gb_per_s * probe::bus_bandwidth_factor(op, ranks));
+  check_derived<Json>(r, "algo_gb_per_s", c.algo_gb_per_s, probe::algo_gb_per_s(c.bytes, c.time_s));
+  check_derived<Json>(r, "bus_gb_per_s", c.bus_gb_per_s, c.algo_gb_per_s * probe::bus_bandwidth_factor(op, ranks));
   r.finish();
   return c;
 }
 
-[[nodiscard]] inline collective_series parse_collective_series(json_reader r, int num_gpus) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] collective_series parse_collective_series(basic_json_reader<Json> r, int num_gpus) {
   collective_series s;
   s.op = r.string("op");
   const auto op = probe::collective_op_from_name(s.op);
@@ -116,10 +125,10 @@ inline void check_derived(json_reader& r, const std::string& key, double stored,
   s.group_size = static_cast<int>(r.integer("group_size", 2, 1 << 20));
   if (s.group_size > num_gpus) r.fail("group_size", "at most num_gpus (" + std::to_string(num_gpus) + ")");
   s.num_nodes = static_cast<int>(r.integer("num_nodes", 1, s.group_size));
-  const json& pts = r.array("points");
+  const Json& pts = r.array("points");
   for (std::size_t i = 0; i < pts.size(); ++i) {
-    s.points.push_back(
-        parse_collective_point(json_reader(pts[i], r.file(), r.element_path("points", i)), *op, s.group_size));
+    s.points.push_back(parse_collective_point<Json>(
+        basic_json_reader<Json>(pts[i], r.file(), r.element_path("points", i)), *op, s.group_size));
     if (i > 0 && !(s.points[i].bytes > s.points[i - 1].bytes))
       throw input_error(r.file(), r.element_path("points", i) + ".bytes", "sizes in strictly ascending order");
   }
@@ -140,9 +149,10 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
 
 /// Reads a probe profile from parsed JSON; `origin` names the file in error messages and becomes
 /// probe_profile::source.
-[[nodiscard]] inline probe_profile parse_profile(const json& doc, const std::string& origin) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] probe_profile parse_profile(const Json& doc, const std::string& origin) {
   using namespace profile_detail;
-  json_reader r(doc, origin, "");
+  basic_json_reader<Json> r(doc, origin, "");
   if (const std::string kind = r.string("kind"); kind != "profile")
     r.fail("kind", "\"profile\" in a file loaded as a probe profile, got \"" + kind + "\"");
   probe_profile p;
@@ -161,25 +171,26 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
   if (p.mode != "quick" && p.mode != "full") r.fail("mode", "\"quick\" or \"full\", got \"" + p.mode + "\"");
   p.tool = r.string("tool");
   p.num_gpus = static_cast<int>(r.integer("num_gpus", 1, 1 << 20));
-  const json& notes = r.array("notes", true);
+  const Json& notes = r.array("notes", true);
   for (std::size_t i = 0; i < notes.size(); ++i) p.notes.push_back(r.as_string(r.element_path("notes", i), notes[i]));
 
-  const json& gemm = r.array("gemm", true);
+  const Json& gemm = r.array("gemm", true);
   for (std::size_t i = 0; i < gemm.size(); ++i)
-    p.gemm.push_back(parse_gemm_point(json_reader(gemm[i], origin, r.element_path("gemm", i))));
+    p.gemm.push_back(parse_gemm_point<Json>(basic_json_reader<Json>(gemm[i], origin, r.element_path("gemm", i))));
   reject_duplicates(r, "gemm", p.gemm, [](const gemm_point& a, const gemm_point& b) {
     return a.m == b.m && a.n == b.n && a.k == b.k && a.type == b.type;
   });
-  const json& mem = r.array("memory", true);
+  const Json& mem = r.array("memory", true);
   for (std::size_t i = 0; i < mem.size(); ++i)
-    p.memory.push_back(parse_bandwidth_point(json_reader(mem[i], origin, r.element_path("memory", i))));
+    p.memory.push_back(
+        parse_bandwidth_point<Json>(basic_json_reader<Json>(mem[i], origin, r.element_path("memory", i))));
   reject_duplicates(r, "memory", p.memory, [](const bandwidth_point& a, const bandwidth_point& b) {
     return a.kernel == b.kernel && a.bytes == b.bytes;
   });
-  const json& coll = r.array("collectives", true);
+  const Json& coll = r.array("collectives", true);
   for (std::size_t i = 0; i < coll.size(); ++i)
-    p.collectives.push_back(
-        parse_collective_series(json_reader(coll[i], origin, r.element_path("collectives", i)), p.num_gpus));
+    p.collectives.push_back(parse_collective_series<Json>(
+        basic_json_reader<Json>(coll[i], origin, r.element_path("collectives", i)), p.num_gpus));
   reject_duplicates(r, "collectives", p.collectives, [](const collective_series& a, const collective_series& b) {
     return a.op == b.op && a.group_size == b.group_size && a.num_nodes == b.num_nodes;
   });
@@ -190,14 +201,16 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
 }
 
 /// Loads and validates a probe profile file.
-[[nodiscard]] inline probe_profile load_profile_file(const std::string& path) {
-  return parse_profile(load_json_file(path), path);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] probe_profile load_profile_file(const std::string& path) {
+  return parse_profile<Json>(load_json_file<Json>(path), path);
 }
 
 /// The JSON document of a profile; parse_profile(to_json(p), p.source) == p (doubles are written with
 /// round-trip precision).
-[[nodiscard]] inline json to_json(const probe_profile& p) {
-  json doc = json::object();
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const probe_profile& p) {
+  Json doc = Json::object();
   doc["kind"] = "profile";
   doc["gpu_type"] = p.gpu_type;
   doc["device_name"] = p.device_name;
@@ -210,7 +223,7 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
   doc["tool"] = p.tool;
   doc["num_gpus"] = p.num_gpus;
   doc["notes"] = p.notes;
-  json gemm = json::array();
+  Json gemm = Json::array();
   for (const auto& g : p.gemm)
     gemm.push_back({{"m", g.m},
                     {"n", g.n},
@@ -219,13 +232,13 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
                     {"time_s", g.time_s},
                     {"tflops", g.tflops}});
   doc["gemm"] = std::move(gemm);
-  json mem = json::array();
+  Json mem = Json::array();
   for (const auto& b : p.memory)
     mem.push_back({{"kernel", b.kernel}, {"bytes", b.bytes}, {"time_s", b.time_s}, {"gb_per_s", b.gb_per_s}});
   doc["memory"] = std::move(mem);
-  json coll = json::array();
+  Json coll = Json::array();
   for (const auto& s : p.collectives) {
-    json pts = json::array();
+    Json pts = Json::array();
     for (const auto& c : s.points)
       pts.push_back({{"bytes", c.bytes},
                      {"time_s", c.time_s},
@@ -244,8 +257,9 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
 /// ("h100-sxm-full-20250131.json"), so that a mislabelled file is caught. When several files describe
 /// one type, a "full" profile beats a "quick" one, then the later date, then the later file name.
 /// Throws input_error when `dir` is not a directory or a file is not a valid profile.
-[[nodiscard]] inline std::map<std::string, probe_profile> find_profiles(const std::string& dir,
-                                                                        const hardware_catalog* catalog = nullptr) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] std::map<std::string, probe_profile> find_profiles(const std::string& dir,
+                                                                 const hardware_catalog* catalog = nullptr) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw input_error(dir, "", "a directory of probe profiles");
@@ -256,7 +270,7 @@ void reject_duplicates(const json_reader& r, const std::string& key, const std::
   std::sort(files.begin(), files.end());
   std::map<std::string, probe_profile> out;
   for (const auto& f : files) {
-    probe_profile p = load_profile_file(f.string());
+    probe_profile p = load_profile_file<Json>(f.string());
     std::string key = lower_ascii(p.gpu_type);
     if (catalog) {
       const gpu_type* t = catalog->find(p.gpu_type);

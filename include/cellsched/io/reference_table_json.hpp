@@ -5,6 +5,7 @@
 // optional "_about", "optimal_entries", "dp_mem_entries" (derived copies, not read).
 // A config key is <model>_<size>_<global batch>; a device key <nodes>_<gpu>_<nodes>_n_<gpus per node>_d.
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -72,18 +73,19 @@ struct device_key {
 
 /// The table of a parsed profile database; GPU names ("a100", ...) are resolved through `catalog`.
 /// Throws input_error naming `origin` and the field.
-[[nodiscard]] inline reference_perf_table parse_reference_table(const json& doc, const std::string& origin,
-                                                                const hardware_catalog& catalog,
-                                                                reference_table_options opts = {}) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] reference_perf_table parse_reference_table(const Json& doc, const std::string& origin,
+                                                         const hardware_catalog& catalog,
+                                                         reference_table_options opts = {}) {
   using namespace reference_table_detail;
   reference_perf_table t(catalog, std::move(opts));
-  json_reader root(doc, origin, "");
-  if (const json* about = root.raw_optional("_about"); about && !about->is_object()) root.fail("_about", "an object");
-  if (const json* e = root.raw_optional("optimal_entries"); e && !e->is_array())
+  basic_json_reader<Json> root(doc, origin, "");
+  if (const Json* about = root.raw_optional("_about"); about && !about->is_object()) root.fail("_about", "an object");
+  if (const Json* e = root.raw_optional("optimal_entries"); e && !e->is_array())
     root.fail("optimal_entries", "an array (derived copy of optimal_iter_time_s)");
-  if (const json* e = root.raw_optional("dp_mem_entries"); e && !e->is_array())
+  if (const Json* e = root.raw_optional("dp_mem_entries"); e && !e->is_array())
     root.fail("dp_mem_entries", "an array (derived copy of dp_mem_gb)");
-  const json& opt = root.raw("optimal_iter_time_s");
+  const Json& opt = root.raw("optimal_iter_time_s");
   if (!opt.is_object()) root.fail("optimal_iter_time_s", "an object: config key -> device key -> seconds");
   for (auto it = opt.begin(); it != opt.end(); ++it) {
     const std::string field = "optimal_iter_time_s." + it.key();
@@ -93,12 +95,12 @@ struct device_key {
     for (auto d = it.value().begin(); d != it.value().end(); ++d) {
       const std::string dfield = field + "." + d.key();
       const device_key key = parse_device_key(d.key(), catalog, origin, dfield);
-      if (!d.value().is_number() || !std::isfinite(d.value().get<double>()))
+      if (!d.value().is_number() || !std::isfinite(d.value().template get<double>()))
         throw input_error(origin, dfield, "a finite number of seconds (-1 = no feasible plan)");
-      t.set_iter_time(it.key(), key.gpu_type, key.nodes, key.per_node, d.value().get<double>());
+      t.set_iter_time(it.key(), key.gpu_type, key.nodes, key.per_node, d.value().template get<double>());
     }
   }
-  const json& dp = root.raw("dp_mem_gb");
+  const Json& dp = root.raw("dp_mem_gb");
   if (!dp.is_object()) root.fail("dp_mem_gb", "an object: config key -> per-GPU GB on 1,2,4,8,16 GPUs");
   for (auto it = dp.begin(); it != dp.end(); ++it) {
     const std::string field = "dp_mem_gb." + it.key();
@@ -108,10 +110,10 @@ struct device_key {
       throw input_error(origin, field, "an array of per-GPU memory in GB for 1, 2, 4, ... GPUs");
     std::vector<double> gb;
     for (std::size_t i = 0; i < it.value().size(); ++i) {
-      const json& v = it.value()[i];
-      if (!v.is_number() || !std::isfinite(v.get<double>()))
+      const Json& v = it.value()[i];
+      if (!v.is_number() || !std::isfinite(v.template get<double>()))
         throw input_error(origin, field + "[" + std::to_string(i) + "]", "a finite number of GB (-1 = does not fit)");
-      gb.push_back(v.get<double>());
+      gb.push_back(v.template get<double>());
     }
     t.set_dp_mem_gb(it.key(), std::move(gb));
   }
@@ -120,9 +122,10 @@ struct device_key {
 }
 
 /// Reads a profile database file (see parse_reference_table).
-[[nodiscard]] inline reference_perf_table load_reference_table(const std::string& path, const hardware_catalog& catalog,
-                                                               reference_table_options opts = {}) {
-  return parse_reference_table(load_json_file(path), path, catalog, std::move(opts));
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] reference_perf_table load_reference_table(const std::string& path, const hardware_catalog& catalog,
+                                                        reference_table_options opts = {}) {
+  return parse_reference_table<Json>(load_json_file<Json>(path), path, catalog, std::move(opts));
 }
 
 }  // namespace cellsched::io

@@ -13,6 +13,7 @@
 // decision: {"run": [{"job_id", "alloc": {...}, "plan": {...} (optional), "opportunistic"}],
 //            "preempt": [ID, ...], "dropped": [{"job_id", "reason"}]}
 // Allocations and plans are written as in the scheduler state (io/state_json.hpp).
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -33,11 +34,13 @@ namespace snapshot_json_detail {
 
 inline constexpr const char* event_names[] = {"arrival", "departure", "node_failure", "node_repair", "job_failure"};
 
-[[nodiscard]] inline json allocation_json(const allocation& a) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json allocation_json(const allocation& a) {
   return {{"gpu_type", a.gpu_type}, {"layout", a.layout}, {"gpus", a.gpus}};
 }
 
-[[nodiscard]] inline event parse_event(json_reader r, std::int64_t nodes) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] event parse_event(basic_json_reader<Json> r, std::int64_t nodes) {
   const std::string kind = r.string("kind");
   event e;
   std::size_t k = 0;
@@ -175,40 +178,42 @@ template <class Oracle>
   return doc;
 }
 
-[[nodiscard]] inline json to_json(const decision& d) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const decision& d) {
   using namespace snapshot_json_detail;
-  json run = json::array();
+  Json run = Json::array();
   for (const auto& p : d.run) {
-    json j = {{"job_id", p.job_id}, {"alloc", allocation_json(p.alloc)}, {"opportunistic", p.opportunistic}};
+    Json j = {{"job_id", p.job_id}, {"alloc", allocation_json<Json>(p.alloc)}, {"opportunistic", p.opportunistic}};
     if (p.chosen_plan) j["plan"] = state_json_detail::plan_json(*p.chosen_plan);
     run.push_back(std::move(j));
   }
-  json dropped = json::array();
+  Json dropped = Json::array();
   for (const auto& x : d.dropped) dropped.push_back({{"job_id", x.job_id}, {"reason", x.reason}});
   return {{"run", std::move(run)}, {"preempt", d.preempt}, {"dropped", std::move(dropped)}};
 }
 
 /// Reads a decision document (a host's own, or one a policy returned and the host kept as data).
-[[nodiscard]] inline decision parse_decision(const json& doc, const cluster& topology, const std::string& origin) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] decision parse_decision(const Json& doc, const cluster& topology, const std::string& origin) {
   using namespace state_json_detail;
-  json_reader r(doc, origin, "");
+  basic_json_reader<Json> r(doc, origin, "");
   decision d;
-  const json& run = r.array("run", true);
+  const Json& run = r.array("run", true);
   for (std::size_t i = 0; i < run.size(); ++i) {
-    json_reader pr(run[i], origin, r.element_path("run", i));
+    basic_json_reader<Json> pr(run[i], origin, r.element_path("run", i));
     placement p;
     p.job_id = pr.string("job_id");
-    p.alloc = parse_allocation(pr.object("alloc"), topology);
-    if (pr.has("plan")) p.chosen_plan = parse_plan(pr.object("plan"));
+    p.alloc = parse_allocation<Json>(pr.object("alloc"), topology);
+    if (pr.has("plan")) p.chosen_plan = parse_plan<Json>(pr.object("plan"));
     p.opportunistic = pr.boolean_or("opportunistic", false);
     pr.finish();
     d.run.push_back(std::move(p));
   }
-  const json& preempt = r.array("preempt", true);
+  const Json& preempt = r.array("preempt", true);
   for (std::size_t i = 0; i < preempt.size(); ++i) d.preempt.push_back(r.as_string(item("preempt", i), preempt[i]));
-  const json& dropped = r.array("dropped", true);
+  const Json& dropped = r.array("dropped", true);
   for (std::size_t i = 0; i < dropped.size(); ++i) {
-    json_reader dr(dropped[i], origin, r.element_path("dropped", i));
+    basic_json_reader<Json> dr(dropped[i], origin, r.element_path("dropped", i));
     dropped_job x;
     x.job_id = dr.string("job_id");
     x.reason = dr.string_or("reason", "");

@@ -11,6 +11,7 @@
 // Reading, only "spec" and "state" (and "alloc" for a running job) are required; the rest default to a
 // job that has not run yet: remaining = the spec's iterations, base = remaining, times 0, finish -1.
 // docs/formats/state.md describes every field.
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -39,8 +40,9 @@ inline constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max()
   return std::string(key) + "[" + std::to_string(i) + "]";
 }
 
-[[nodiscard]] inline json plan_json(const plan& p) {
-  json stages = json::array();
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json plan_json(const plan& p) {
+  Json stages = Json::array();
   for (const auto& s : p.stages)
     stages.push_back({{"first_layer", s.first_layer}, {"end_layer", s.end_layer}, {"dp", s.dp}, {"tp", s.tp}});
   return {{"stages", std::move(stages)},
@@ -55,11 +57,12 @@ inline constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max()
           {"virtual_stages", p.virtual_stages}};
 }
 
-[[nodiscard]] inline plan parse_plan(json_reader r) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] plan parse_plan(basic_json_reader<Json> r) {
   plan p;
-  const json& stages = r.array("stages", true);
+  const Json& stages = r.array("stages", true);
   for (std::size_t i = 0; i < stages.size(); ++i) {
-    json_reader s(stages[i], r.file(), r.element_path("stages", i));
+    basic_json_reader<Json> s(stages[i], r.file(), r.element_path("stages", i));
     stage_plan sp;
     sp.first_layer = static_cast<int>(s.integer("first_layer", 0, 1 << 30));
     sp.end_layer = static_cast<int>(s.integer("end_layer", sp.first_layer, 1 << 30));
@@ -84,20 +87,22 @@ inline constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max()
   return p;
 }
 
-[[nodiscard]] inline job_state parse_job_state(json_reader& r) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] job_state parse_job_state(basic_json_reader<Json>& r) {
   const std::string s = r.string("state");
   for (job_state st : {job_state::pending, job_state::running, job_state::finished, job_state::dropped})
     if (s == to_string(st)) return st;
   r.fail("state", "one of pending, running, finished, dropped");
 }
 
-[[nodiscard]] inline allocation parse_allocation(json_reader r, const cluster& c) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] allocation parse_allocation(basic_json_reader<Json> r, const cluster& c) {
   allocation a;
   a.gpu_type = r.string("gpu_type");
-  const json& layout = r.array("layout");
+  const Json& layout = r.array("layout");
   for (std::size_t i = 0; i < layout.size(); ++i)
     a.layout.push_back(static_cast<int>(r.as_integer(item("layout", i), layout[i], 1, 1 << 20)));
-  const json& gpus = r.array("gpus");
+  const Json& gpus = r.array("gpus");
   for (std::size_t i = 0; i < gpus.size(); ++i)
     a.gpus.push_back(static_cast<gpu_id>(r.as_integer(item("gpus", i), gpus[i], 0, c.total_gpus() - 1)));
   r.finish();
@@ -107,23 +112,24 @@ inline constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max()
 }  // namespace state_json_detail
 
 /// The whole state as a {"kind": "scheduler_state"} document.
-[[nodiscard]] inline json to_json(const scheduler_state& st) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json to_json(const scheduler_state& st) {
   using namespace state_json_detail;
-  json doc;
+  Json doc;
   doc["kind"] = "scheduler_state";
   doc["cluster"] = st.topology().name();
   doc["total_gpus"] = st.topology().total_gpus();
-  json down = json::array();
+  Json down = Json::array();
   for (const auto& n : st.nodes())
     if (!n.up) down.push_back(n.id);
   doc["down_nodes"] = std::move(down);
-  json jobs = json::array();
+  Json jobs = Json::array();
   for (const auto& r : st.jobs()) {
-    json j;
-    j["spec"] = to_json(r.spec);
+    Json j;
+    j["spec"] = to_json<Json>(r.spec);
     j["state"] = to_string(r.state);
     if (r.alloc) j["alloc"] = {{"gpu_type", r.alloc->gpu_type}, {"layout", r.alloc->layout}, {"gpus", r.alloc->gpus}};
-    if (r.current_plan) j["plan"] = plan_json(*r.current_plan);
+    if (r.current_plan) j["plan"] = plan_json<Json>(*r.current_plan);
     j["remaining_iterations"] = r.remaining_iterations;
     j["base_iterations"] = r.base_iterations;
     j["exec_s"] = r.exec_s;
@@ -141,28 +147,29 @@ inline constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max()
 
 /// Loads a state saved by to_json() onto `topology` (which must outlive it and be the cluster it was
 /// saved on). Bad or inconsistent input throws input_error naming `origin` and the field.
-[[nodiscard]] inline scheduler_state parse_scheduler_state(const json& doc, const cluster& topology,
-                                                           const std::string& origin) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] scheduler_state parse_scheduler_state(const Json& doc, const cluster& topology,
+                                                    const std::string& origin) {
   using namespace state_json_detail;
-  json_reader r(doc, origin, "");
+  basic_json_reader<Json> r(doc, origin, "");
   if (r.string("kind") != "scheduler_state") r.fail("kind", "\"scheduler_state\"");
   if (r.string("cluster") != topology.name()) r.fail("cluster", "the name of the cluster given, " + topology.name());
   if (r.integer("total_gpus", 0, int_max) != topology.total_gpus())
     r.fail("total_gpus", std::to_string(topology.total_gpus()) + " (the cluster given)");
   scheduler_state st(topology);
-  const json& down = r.array("down_nodes", true);
+  const Json& down = r.array("down_nodes", true);
   const auto nodes = static_cast<std::int64_t>(topology.nodes().size());
   for (std::size_t i = 0; i < down.size(); ++i)
     st.restore_node(static_cast<node_id>(r.as_integer(item("down_nodes", i), down[i], 0, nodes - 1)), false);
-  const json& jobs = r.array("jobs", true);
+  const Json& jobs = r.array("jobs", true);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     const std::string path = r.element_path("jobs", i);
-    json_reader jr(jobs[i], origin, path);
+    basic_json_reader<Json> jr(jobs[i], origin, path);
     job_record rec;
-    rec.spec = parse_job(jr.raw("spec"), origin, path + ".spec");
-    rec.state = parse_job_state(jr);
-    if (jr.has("alloc")) rec.alloc = parse_allocation(jr.object("alloc"), topology);
-    if (jr.has("plan")) rec.current_plan = parse_plan(jr.object("plan"));
+    rec.spec = parse_job<Json>(jr.raw("spec"), origin, path + ".spec");
+    rec.state = parse_job_state<Json>(jr);
+    if (jr.has("alloc")) rec.alloc = parse_allocation<Json>(jr.object("alloc"), topology);
+    if (jr.has("plan")) rec.current_plan = parse_plan<Json>(jr.object("plan"));
     // Only spec and state are required: a host writing its own state leaves out what it does not track.
     rec.remaining_iterations = jr.integer_or("remaining_iterations", rec.spec.iterations, 0, rec.spec.iterations);
     rec.base_iterations = jr.integer_or("base_iterations", rec.remaining_iterations, 0, rec.spec.iterations);
@@ -185,9 +192,10 @@ inline constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max()
 }
 
 /// A saved state from JSON text.
-[[nodiscard]] inline scheduler_state parse_scheduler_state(const std::string& text, const cluster& topology,
-                                                           const std::string& origin) {
-  return parse_scheduler_state(parse_json_text(text, origin), topology, origin);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] scheduler_state parse_scheduler_state(const std::string& text, const cluster& topology,
+                                                    const std::string& origin) {
+  return parse_scheduler_state<Json>(parse_json_text<Json>(text, origin), topology, origin);
 }
 
 }  // namespace cellsched::io

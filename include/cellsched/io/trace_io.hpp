@@ -6,6 +6,7 @@
 // applies the reference simulator's divide-by-5 when a caller wants its semantics.
 #include <charconv>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
@@ -197,18 +198,19 @@ inline void check_divisor(const trace_options& o) {
 }
 
 /// A {"kind":"trace"} (or "jobs") document. Job ids must be unique.
-[[nodiscard]] inline std::vector<job> parse_trace_json(const json& doc, const std::string& origin,
-                                                       const trace_options& options = {}) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] std::vector<job> parse_trace_json(const Json& doc, const std::string& origin,
+                                                const trace_options& options = {}) {
   trace_detail::check_divisor(options);
-  json_reader r(doc, origin, "");
-  expect_kind(r, file_kind::trace);
-  const json& arr = r.array("jobs", true);
+  basic_json_reader<Json> r(doc, origin, "");
+  expect_kind<Json>(r, file_kind::trace);
+  const Json& arr = r.array("jobs", true);
   r.finish();
   std::vector<job> jobs;
   std::map<std::string, std::size_t, std::less<>> first_index;
   for (std::size_t i = 0; i < arr.size(); ++i) {
     const std::string path = r.element_path("jobs", i);
-    job j = parse_job(arr[i], origin, path, options.checks);
+    job j = parse_job<Json>(arr[i], origin, path, options.checks);
     if (const auto it = first_index.find(j.id); it != first_index.end())
       throw input_error(origin, path + ".id",
                         "a job id not used earlier (first used by jobs[" + std::to_string(it->second) + "]), got \"" +
@@ -221,26 +223,29 @@ inline void check_divisor(const trace_options& o) {
 }
 
 /// Loads a trace from CSV (recognised by its header) or JSON (recognised by a leading '{').
-[[nodiscard]] inline std::vector<job> load_trace_file(const std::string& path, const trace_options& options = {}) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] std::vector<job> load_trace_file(const std::string& path, const trace_options& options = {}) {
   std::string text = read_text_file(path);
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // UTF-8 byte-order mark
   const std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && (text[first] == '{' || text[first] == '['))
-    return parse_trace_json(parse_json_text(text, path), path, options);
+    return parse_trace_json<Json>(parse_json_text<Json>(text, path), path, options);
   return parse_trace_csv(text, path, options);
 }
 
 /// A {"kind":"trace"} document.
-[[nodiscard]] inline json trace_to_json(const std::vector<job>& jobs) {
-  json doc;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json trace_to_json(const std::vector<job>& jobs) {
+  Json doc;
   doc["kind"] = "trace";
-  doc["jobs"] = json::array();
-  for (const auto& j : jobs) doc["jobs"].push_back(to_json(j));
+  doc["jobs"] = Json::array();
+  for (const auto& j : jobs) doc["jobs"].push_back(to_json<Json>(j));
   return doc;
 }
 
-inline void save_trace_file(const std::vector<job>& jobs, const std::string& path) {
-  save_json_file(trace_to_json(jobs), path);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+void save_trace_file(const std::vector<job>& jobs, const std::string& path) {
+  save_json_file<Json>(trace_to_json<Json>(jobs), path);
 }
 
 /// The reference CSV text. Times are written as whole seconds when they are whole and otherwise in the

@@ -52,9 +52,10 @@ template <class T>
 }
 
 /// Checks the "policy" tag a save_state() writes.
-inline void expect_policy(const nlohmann::json& j, const std::string& policy) {
+template <std::same_as<nlohmann::json> Json>
+void expect_policy(const Json& j, const std::string& policy) {
   if (get<std::string>(j, "policy", policy) != policy)
-    throw policy_state_error(policy + " state: saved by policy '" + j.at("policy").get<std::string>() + "'");
+    throw policy_state_error(policy + " state: saved by policy '" + j.at("policy").template get<std::string>() + "'");
 }
 
 }  // namespace policy_state_detail

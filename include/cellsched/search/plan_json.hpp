@@ -2,6 +2,7 @@
 // A Cell's best plan as JSON for tools: the Cell, the plan stage by stage (with each stage's GPU type),
 // the estimate (time breakdown, per-stage memory), the search statistics and the launcher arguments.
 // Keys carry their units, as in every cellsched file format.
+#include <concepts>
 #include <cstddef>
 #include <string>
 
@@ -15,8 +16,9 @@
 
 namespace cellsched {
 
-[[nodiscard]] inline nlohmann::json cell_to_json(const cell& c) {
-  nlohmann::json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json cell_to_json(const cell& c) {
+  Json j;
   j["gpu_type"] = c.gpu_type;
   j["num_gpus"] = c.num_gpus;
   j["layout"] = c.layout;
@@ -26,8 +28,9 @@ namespace cellsched {
   return j;
 }
 
-[[nodiscard]] inline nlohmann::json plan_to_json(const cell& c, const plan& p) {
-  nlohmann::json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json plan_to_json(const cell& c, const plan& p) {
+  Json j;
   j["micro_batch_samples"] = p.micro_batch_samples;
   j["num_micro_batches"] = p.num_micro_batches;
   j["global_batch"] = p.global_batch();
@@ -38,7 +41,7 @@ namespace cellsched {
   j["sequence_parallel"] = p.sequence_parallel;
   j["overlap_grad_reduce"] = p.overlap_grad_reduce;
   j["virtual_stages"] = p.virtual_stages;
-  nlohmann::json stages = nlohmann::json::array();
+  Json stages = Json::array();
   for (std::size_t s = 0; s < p.stages.size(); ++s) {
     const stage_plan& st = p.stages[s];
     stages.push_back({{"first_layer", st.first_layer},
@@ -54,8 +57,9 @@ namespace cellsched {
   return j;
 }
 
-[[nodiscard]] inline nlohmann::json estimate_to_json(const estimate_result& r) {
-  nlohmann::json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json estimate_to_json(const estimate_result& r) {
+  Json j;
   j["iter_time_s"] = r.iter_time_s;
   j["fits"] = r.fits;
   j["calibration"] = r.calibration;
@@ -63,7 +67,7 @@ namespace cellsched {
   j["breakdown_s"] = {{"compute", b.compute_s},    {"overhead", b.overhead_s}, {"tp_comm", b.tp_comm_s},
                       {"dp_comm", b.dp_comm_s},    {"pp_comm", b.pp_comm_s},   {"bubble", b.bubble_s},
                       {"optimizer", b.optimizer_s}};
-  nlohmann::json stages = nlohmann::json::array();
+  Json stages = Json::array();
   for (const auto& s : r.stages)
     stages.push_back({{"fwd_s", s.fwd_s},
                       {"bwd_s", s.bwd_s},
@@ -75,7 +79,8 @@ namespace cellsched {
   return j;
 }
 
-[[nodiscard]] inline nlohmann::json launch_to_json(const launch_args& a) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json launch_to_json(const launch_args& a) {
   return {{"megatron_args", a.megatron},
           {"nnodes", a.nnodes},
           {"nproc_per_node", a.nproc_per_node},
@@ -84,7 +89,8 @@ namespace cellsched {
           {"command_line", a.command_line()}};
 }
 
-[[nodiscard]] inline nlohmann::json search_stats_to_json(const search_stats& s) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json search_stats_to_json(const search_stats& s) {
   return {{"classes", s.classes},
           {"plans", s.plans},
           {"estimator_calls", s.estimator_calls},
@@ -96,19 +102,20 @@ namespace cellsched {
 }
 
 /// One searched Cell: feasible with plan, estimate and launcher arguments, or the reason it is not.
-[[nodiscard]] inline nlohmann::json search_result_to_json(const model& m, const cell_search_result& r) {
-  nlohmann::json j;
-  j["cell"] = cell_to_json(r.where);
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json search_result_to_json(const model& m, const cell_search_result& r) {
+  Json j;
+  j["cell"] = cell_to_json<Json>(r.where);
   j["feasible"] = r.feasible;
-  j["search"] = search_stats_to_json(r.stats);
+  j["search"] = search_stats_to_json<Json>(r.stats);
   if (!r.feasible) {
     j["reason"] = r.reason;
     return j;
   }
   j["throughput_samples_per_s"] = r.throughput_samples_per_s();
-  j["plan"] = plan_to_json(r.where, r.best_plan);
-  j["estimate"] = estimate_to_json(r.best_estimate);
-  j["launch"] = launch_to_json(megatron_launch_args(m, r.where, r.best_plan));
+  j["plan"] = plan_to_json<Json>(r.where, r.best_plan);
+  j["estimate"] = estimate_to_json<Json>(r.best_estimate);
+  j["launch"] = launch_to_json<Json>(megatron_launch_args(m, r.where, r.best_plan));
   return j;
 }
 

@@ -4,6 +4,7 @@
 // length (re-tuning discounts included, as the throughput series has them). The table is
 // format_energy_table in sim/report.hpp.
 #include <algorithm>
+#include <concepts>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -70,19 +71,20 @@ namespace energy_report_detail {
 }  // namespace energy_report_detail
 
 /// The "energy" object of a policy in the results JSON (docs/formats/results.md).
-[[nodiscard]] inline nlohmann::json energy_json(const sim_run& r) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json energy_json(const sim_run& r) {
   const energy_metrics m = compute_energy_metrics(r);
-  nlohmann::json j;
+  Json j;
   j["samples"] = m.samples;
-  j["energy_kwh"] = m.energy_complete ? nlohmann::json(m.energy_kwh) : nlohmann::json(nullptr);
-  j["job_energy_kwh"] = m.energy_complete ? nlohmann::json(m.job_energy_kwh) : nlohmann::json(nullptr);
-  j["job_energy_j_per_sample"] = m.energy_complete ? nlohmann::json(m.job_energy_j_per_sample) : nlohmann::json(nullptr);
-  j["energy_j_per_sample"] = m.energy_complete ? nlohmann::json(m.energy_j_per_sample) : nlohmann::json(nullptr);
-  j["cost_usd"] = m.cost_complete ? nlohmann::json(m.cost_usd) : nlohmann::json(nullptr);
-  j["usd_per_million_samples"] = m.cost_complete ? nlohmann::json(m.usd_per_million_samples) : nlohmann::json(nullptr);
+  j["energy_kwh"] = m.energy_complete ? Json(m.energy_kwh) : Json(nullptr);
+  j["job_energy_kwh"] = m.energy_complete ? Json(m.job_energy_kwh) : Json(nullptr);
+  j["job_energy_j_per_sample"] = m.energy_complete ? Json(m.job_energy_j_per_sample) : Json(nullptr);
+  j["energy_j_per_sample"] = m.energy_complete ? Json(m.energy_j_per_sample) : Json(nullptr);
+  j["cost_usd"] = m.cost_complete ? Json(m.cost_usd) : Json(nullptr);
+  j["usd_per_million_samples"] = m.cost_complete ? Json(m.usd_per_million_samples) : Json(nullptr);
   j["mean_power_w"] = m.mean_power_w;
   j["peak_power_w"] = m.peak_power_w;
-  j["power_budget_w"] = m.power_budget_w > 0 ? nlohmann::json(m.power_budget_w) : nlohmann::json(nullptr);
+  j["power_budget_w"] = m.power_budget_w > 0 ? Json(m.power_budget_w) : Json(nullptr);
   j["power_budget_violations"] = m.power_budget_violations;
   j["first_power_violations"] = r.first_power_violations;
   j["unpowered_gpu_types"] = r.unpowered_types;

@@ -6,6 +6,7 @@
 // text; the caller decides where it goes.
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -139,8 +140,9 @@ namespace report_detail {
   return out;
 }
 
-[[nodiscard]] inline nlohmann::json metrics_json(const run_metrics& m) {
-  nlohmann::json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json metrics_json(const run_metrics& m) {
+  Json j;
   j["policy"] = m.policy;
   j["submitted_jobs"] = m.submitted;
   j["finished_jobs"] = m.finished;
@@ -148,7 +150,7 @@ namespace report_detail {
   j["pending_jobs_at_end"] = m.pending;
   j["dropped_jobs"] = m.dropped;
   j["avg_jct_s"] = m.avg_jct_s;
-  j["padded_avg_jct_s"] = m.padded_avg_jct_s ? nlohmann::json(*m.padded_avg_jct_s) : nlohmann::json(nullptr);
+  j["padded_avg_jct_s"] = m.padded_avg_jct_s ? Json(*m.padded_avg_jct_s) : Json(nullptr);
   j["avg_queueing_s"] = m.avg_queue_s;
   j["avg_throughput_samples_per_s"] = m.avg_throughput;
   j["peak_throughput_samples_per_s"] = m.peak_throughput;
@@ -167,31 +169,32 @@ namespace report_detail {
   return j;
 }
 
-[[nodiscard]] inline nlohmann::json outcome_json(const job_outcome& o) {
-  nlohmann::json j;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json outcome_json(const job_outcome& o) {
+  Json j;
   j["id"] = o.id;
   j["model"] = o.model;
   j["global_batch"] = o.global_batch;
   j["iterations"] = o.iterations;
   j["state"] = to_string(o.state);
   j["submit_s"] = o.submit_s;
-  j["start_s"] = o.start_s >= 0 ? nlohmann::json(o.start_s) : nlohmann::json(nullptr);
-  j["end_s"] = o.finished() ? nlohmann::json(o.finish_s) : nlohmann::json(nullptr);
-  j["jct_s"] = o.finished() ? nlohmann::json(o.jct_s()) : nlohmann::json(nullptr);
+  j["start_s"] = o.start_s >= 0 ? Json(o.start_s) : Json(nullptr);
+  j["end_s"] = o.finished() ? Json(o.finish_s) : Json(nullptr);
+  j["jct_s"] = o.finished() ? Json(o.jct_s()) : Json(nullptr);
   j["queued_s"] = o.queued_s;
   j["preemptions"] = o.preemptions;
   j["restarts"] = o.restarts;
-  j["allocations"] = nlohmann::json::array();
+  j["allocations"] = Json::array();
   for (const auto& a : o.allocations)
     j["allocations"].push_back({{"gpu_type", a.gpu_type},
                                 {"num_gpus", a.num_gpus},
                                 {"layout", a.layout},
-                                {"plan", a.plan.empty() ? nlohmann::json(nullptr) : nlohmann::json(a.plan)},
+                                {"plan", a.plan.empty() ? Json(nullptr) : Json(a.plan)},
                                 {"first_round", a.first_round},
                                 {"last_round", a.last_round},
                                 {"start_s", a.start_s},
                                 {"end_s", a.end_s}});
-  j["reason"] = o.reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.reason);
+  j["reason"] = o.reason.empty() ? Json(nullptr) : Json(o.reason);
   j["energy_kwh"] = o.energy_j / 3.6e6;
   j["cost_usd"] = o.cost_usd;
   j["gpu_hours"] = o.gpu_hours;
@@ -201,14 +204,15 @@ namespace report_detail {
 /// A document with every run: metrics, per-round series, finished JCTs and every job's outcome. The
 /// reference simulator's recorded figures are added beside a policy's only with `with_reference` (the
 /// run is the reference experiment).
-[[nodiscard]] inline nlohmann::json results_json(const std::vector<sim_run>& runs, const std::vector<run_metrics>& ms,
-                                                 const nlohmann::json& inputs, bool with_reference = false) {
-  nlohmann::json doc;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json results_json(const std::vector<sim_run>& runs, const std::vector<run_metrics>& ms,
+                                const Json& inputs, bool with_reference = false) {
+  Json doc;
   doc["kind"] = "simulation_results";
   doc["inputs"] = inputs;
-  doc["policies"] = nlohmann::json::array();
+  doc["policies"] = Json::array();
   for (std::size_t i = 0; i < runs.size() && i < ms.size(); ++i) {
-    nlohmann::json p = metrics_json(ms[i]);
+    Json p = metrics_json<Json>(ms[i]);
     if (const recorded_result* r = with_reference ? find_reference_result(ms[i].policy) : nullptr) {
       p["reference"] = {{"finished_jobs", r->finished},
                         {"avg_jct_s", r->avg_jct_s},
@@ -224,11 +228,11 @@ namespace report_detail {
                    {"running_jobs", runs[i].running_jobs},
                    {"decision_s", runs[i].decision_s}};
     p["series"]["power_w"] = runs[i].power_w;
-    p["energy"] = energy_json(runs[i]);
+    p["energy"] = energy_json<Json>(runs[i]);
     p["finished_jct_s"] = runs[i].finished_jct_s;
     if (!runs[i].prediction_error.empty()) {
       p["series"]["prediction_error"] = runs[i].prediction_error;
-      p["alarms"] = nlohmann::json::array();
+      p["alarms"] = Json::array();
       for (const auto& a : runs[i].alarms)
         p["alarms"].push_back({{"round", a.round},
                                {"scope", a.alarm.scope},
@@ -237,15 +241,16 @@ namespace report_detail {
                                {"residual", a.alarm.residual},
                                {"reason", a.alarm.reason}});
     }
-    p["jobs"] = nlohmann::json::array();
-    for (const auto& o : runs[i].jobs) p["jobs"].push_back(outcome_json(o));
+    p["jobs"] = Json::array();
+    for (const auto& o : runs[i].jobs) p["jobs"].push_back(outcome_json<Json>(o));
     doc["policies"].push_back(std::move(p));
   }
   return doc;
 }
 
 /// The fault counts of a run with injected faults, and its first invariant violations.
-[[nodiscard]] inline nlohmann::json faults_json(const fault_report& f) {
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json faults_json(const fault_report& f) {
   return {{"node_failures", f.node_failures},
           {"repairs", f.repairs},
           {"job_crashes", f.job_crashes},
@@ -255,17 +260,17 @@ namespace report_detail {
           {"first_violations", f.first_violations}};
 }
 
-
 /// Per-job results of every run as JSON: {"kind":"simulation_jobs","policies":[{"policy":..,"jobs":[..]}]}.
-[[nodiscard]] inline nlohmann::json jobs_json(const std::vector<sim_run>& runs) {
-  nlohmann::json doc;
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json jobs_json(const std::vector<sim_run>& runs) {
+  Json doc;
   doc["kind"] = "simulation_jobs";
-  doc["policies"] = nlohmann::json::array();
+  doc["policies"] = Json::array();
   for (const auto& r : runs) {
-    nlohmann::json p;
+    Json p;
     p["policy"] = r.policy;
-    p["jobs"] = nlohmann::json::array();
-    for (const auto& o : r.jobs) p["jobs"].push_back(outcome_json(o));
+    p["jobs"] = Json::array();
+    for (const auto& o : r.jobs) p["jobs"].push_back(outcome_json<Json>(o));
     doc["policies"].push_back(std::move(p));
   }
   return doc;

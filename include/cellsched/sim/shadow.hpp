@@ -6,6 +6,7 @@
 // applied. The host's run is exactly the run it would have alone (tests/sim/shadow_pilot_test.cpp).
 #include <algorithm>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdio>
 #include <exception>
@@ -200,10 +201,11 @@ template <class Oracle>
 }
 
 /// The comparison as JSON: totals and every round.
-[[nodiscard]] inline nlohmann::json shadow_json(const std::string& host, const std::vector<shadow_summary>& shadows) {
-  nlohmann::json list = nlohmann::json::array();
+template <std::same_as<nlohmann::json> Json = nlohmann::json>
+[[nodiscard]] Json shadow_json(const std::string& host, const std::vector<shadow_summary>& shadows) {
+  Json list = Json::array();
   for (const auto& s : shadows) {
-    nlohmann::json rounds = nlohmann::json::array();
+    Json rounds = Json::array();
     for (const auto& r : s.rounds)
       rounds.push_back({{"round", r.round},
                         {"jobs", r.jobs},
