@@ -326,6 +326,16 @@ class analytic_estimator {
         params_.software.megatron_fused_softmax && !m.flash_attention && m.heads > 0 && m.seq_len > 0 &&
         m.compute_dtype != dtype::fp32 && m.compute_dtype != dtype::tf32 && score_batches < 0x1p50 &&
         !megatron_fused_softmax_available(static_cast<long long>(score_batches), m.seq_len, m.seq_len);
+    // Then every layer with materialised scores pays the PyTorch fallback's extra traffic and ops
+    // (estimate/software_stack.hpp); the same for each such layer.
+    double unfused_fwd_s = 0.0, unfused_bwd_s = 0.0, unfused_ops = 0.0;
+    if (unfused_softmax) {
+      const double scores = samples * static_cast<double>(m.heads) / st.tp * static_cast<double>(m.seq_len) *
+                            static_cast<double>(m.seq_len);
+      unfused_fwd_s = memory_bound_time_s(unfused_softmax_extra_fwd_bytes * scores, env.mem_bw_gb_per_s);
+      unfused_bwd_s = memory_bound_time_s(unfused_softmax_extra_bwd_bytes * scores, env.mem_bw_gb_per_s);
+      unfused_ops = params_.software.unfused_softmax_ops;
+    }
     for (int i = st.first_layer; i < st.end_layer; ++i) {
       const layer& l = m.layers[static_cast<std::size_t>(i)];
       layer_work w = compute_layer_work(l, samples, st.tp, env.peak_tflops, env.mem_bw_gb_per_s, env.element_bytes,
@@ -341,16 +351,9 @@ class analytic_estimator {
       mem_b += w.mem_bwd_s;
       other_f += w.other_fwd_s;
       ops += static_cast<double>(l.gemms.size()) + 1.0;
-      // Materialised attention scores whose shape Megatron's fused softmax kernel does not take: the
-      // PyTorch fallback's extra traffic and ops (estimate/software_stack.hpp).
-      double unfused_f = 0.0, unfused_ops = 0.0;
-      if (unfused_softmax && l.attention_core_mem_bytes_per_sample > 0.0) {
-        const double scores = samples * static_cast<double>(m.heads) / st.tp * static_cast<double>(m.seq_len) *
-                              static_cast<double>(m.seq_len);
-        unfused_f = memory_bound_time_s(unfused_softmax_extra_fwd_bytes * scores, env.mem_bw_gb_per_s);
-        unfused_ops = params_.software.unfused_softmax_ops;
-        mem_f += unfused_f;
-        mem_b += memory_bound_time_s(unfused_softmax_extra_bwd_bytes * scores, env.mem_bw_gb_per_s);
+      if (l.attention_core_mem_bytes_per_sample > 0.0) {  // materialised scores
+        mem_f += unfused_fwd_s;
+        mem_b += unfused_bwd_s;
         ops += unfused_ops;
       }
       if (selective) {
@@ -362,7 +365,7 @@ class analytic_estimator {
           }
         if (l.attention_core_mem_bytes_per_sample > 0.0) {
           core_f += memory_bound_time_s(l.attention_core_mem_bytes_per_sample * samples / st.tp, env.mem_bw_gb_per_s) +
-                    unfused_f;
+                    unfused_fwd_s;
           core_ops += 1.0 + unfused_ops;
         }
       }

@@ -16,23 +16,22 @@ namespace cellsched {
 
 /// The constants the fit moves, in units that keep them of order one.
 struct fitted_constants {
-  static constexpr int count = 15;
+  static constexpr int count = 12;
   /// Indices of the six framework-overhead constants of the software stack: cpu_per_op, gpu_per_op,
-  /// host_sync, iteration_overhead, host_device_overlap, device_sync. (Also packed: the GEMM curve's
-  /// three half-sizes, 11-13, and the stack's unfused-softmax ops, 14.)
+  /// host_sync, iteration_overhead, host_device_overlap, device_sync. (Also packed: the stack's
+  /// unfused-softmax ops, 11.)
   [[nodiscard]] static std::vector<int> overhead_constants() { return {3, 4, 5, 7, 8, 9}; }
   /// The seven constants the defaults were fitted on (analytic_params.hpp): the sustained share of GEMM
   /// throughput, five of the overhead constants and the unfused-softmax ops. host_sync (5) is not among
   /// them: with the unfused softmax in the model the data no longer separate the two (the fit drives
   /// host_sync below zero), so it keeps its earlier fitted value.
-  [[nodiscard]] static std::vector<int> default_fit() { return {10, 3, 4, 7, 8, 9, 14}; }
+  [[nodiscard]] static std::vector<int> default_fit() { return {10, 3, 4, 7, 8, 9, 11}; }
   [[nodiscard]] static Eigen::VectorXd pack(const analytic_params& p) {
     Eigen::VectorXd x(count);
     const software_stack& s = p.software;
     x << p.gemm.max_efficiency, p.mem_bw_efficiency, p.intra_link_efficiency, s.cpu_per_op_s * 1e6,
         s.gpu_per_op_s * 1e6, s.host_sync_s * 1e6, p.optimizer_bytes_per_param / 10.0, s.iteration_overhead_s * 1e3,
-        s.host_device_overlap, s.device_sync_s * 1e6, p.sustained_compute_fraction, p.gemm.m_half / 100.0,
-        p.gemm.n_half / 100.0, p.gemm.k_half / 100.0, s.unfused_softmax_ops;
+        s.host_device_overlap, s.device_sync_s * 1e6, p.sustained_compute_fraction, s.unfused_softmax_ops;
     return x;
   }
   [[nodiscard]] static analytic_params unpack(const Eigen::VectorXd& x, analytic_params p) {
@@ -47,10 +46,7 @@ struct fitted_constants {
     p.software.host_device_overlap = x(8);
     p.software.device_sync_s = x(9) * 1e-6;
     p.sustained_compute_fraction = x(10);
-    p.gemm.m_half = x(11) * 100.0;
-    p.gemm.n_half = x(12) * 100.0;
-    p.gemm.k_half = x(13) * 100.0;
-    p.software.unfused_softmax_ops = x(14);
+    p.software.unfused_softmax_ops = x(11);
     return p;
   }
 };

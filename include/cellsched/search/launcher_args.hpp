@@ -170,11 +170,10 @@ void moe_flags(const model& m, const stage_plan& s0, Flag&& flag, Note&& note) {
     flag("--max-position-embeddings", std::to_string(m.seq_len));
   }
   if (m.compute_dtype == dtype::fp16) flag("--fp16", "");
-  if (m.compute_dtype == dtype::bf16) flag("--bf16", "");
+  if (m.compute_dtype == dtype::bf16 || m.compute_dtype == dtype::fp8) flag("--bf16", "");
   if (m.compute_dtype == dtype::fp8) {
     // FP8 as the estimator models it (docs/estimator.md): Transformer Engine's linear layers in fp8 with the
     // hybrid recipe (E4M3 forward, E5M2 gradients), everything else in bf16.
-    flag("--bf16", "");
     flag("--fp8-format", "hybrid");
     flag("--transformer-impl", "transformer_engine");
   }
