@@ -3,6 +3,9 @@
 # translation unit of its own, against the dependencies alone (nlohmann/json + Eigen/Dense). Prints the
 # median CPU time (user + sys, so other jobs on the machine matter less than for wall time) of several
 # runs and the ratio to the dependencies, and writes the figures as JSON. Never fails on time.
+# With GCC it also prints the compiler's own memory (the GGC total of -ftime-report, one extra compile):
+# it follows the work done and, unlike CPU time on a shared virtual machine (run-to-run spread of
+# 10-30 % here), gives the same figure on every run, so small changes can be compared.
 #
 # usage: bench/compile_times.sh [--runs N] [--out FILE.json] [--cxx COMPILER] [--flags "FLAGS"]
 # defaults: 5 runs, compile_times.json in the current directory, $CXX or g++, -std=c++20 -O2.
@@ -43,6 +46,18 @@ cases=(
   "sim/simulator.hpp|cellsched/sim/simulator.hpp"
 )
 
+ggc_mb() {  # GCC only: the GGC memory total of -ftime-report in MB; empty for other compilers
+  local tu=$1 total
+  total=$("$cxx" $flags -I"$root/include" -isystem "$eigen" -c "$tu" -o "$work/tu.o" -ftime-report 2>&1 |
+    awk '$1 == "TOTAL" {print $NF}') || true
+  case "$total" in
+    *k) awk -v v="${total%k}" 'BEGIN {printf "%.0f\n", v / 1024}' ;;
+    *M) echo "${total%M}" ;;
+    *G) awk -v v="${total%G}" 'BEGIN {printf "%.0f\n", v * 1024}' ;;
+    *) echo "" ;;
+  esac
+}
+
 cpu_seconds() {  # one compile; prints user + sys seconds
   local tu=$1
   /usr/bin/time -f "%U %S" -o "$work/time" \
@@ -52,9 +67,10 @@ cpu_seconds() {  # one compile; prints user + sys seconds
 
 median() { sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
-printf '%s %s, %d runs each, median CPU seconds (user + sys)\n' "$cxx" "$flags" "$runs"
+printf '%s %s, %d runs each, median CPU seconds (user + sys); with GCC, its memory (GGC total)\n' "$cxx" "$flags" "$runs"
 json_rows=()
 base=""
+base_mb=""
 i=0
 for c in "${cases[@]}"; do
   name=${c%%|*}
@@ -68,8 +84,17 @@ for c in "${cases[@]}"; do
   med=$(printf '%s\n' "${samples[@]}" | median)
   [[ -z "$base" ]] && base=$med
   ratio=$(awk -v a="$med" -v b="$base" 'BEGIN {printf "%.2f", a / b}')
-  printf '  %-48s %7.2f s  %5.2fx\n' "$name" "$med" "$ratio"
-  json_rows+=("    {\"translation_unit\": \"$name\", \"includes\": \"$incs\", \"cpu_s_median\": $med, \"ratio_to_dependencies\": $ratio, \"cpu_s_runs\": [$(IFS=,; echo "${samples[*]}")]}")
+  mb=$(ggc_mb "$tu")
+  if [[ -n "$mb" ]]; then
+    [[ -z "$base_mb" ]] && base_mb=$mb
+    mb_ratio=$(awk -v a="$mb" -v b="$base_mb" 'BEGIN {printf "%.2f", a / b}')
+    printf '  %-48s %7.2f s  %5.2fx  %6d MB  %5.2fx\n' "$name" "$med" "$ratio" "$mb" "$mb_ratio"
+    mem_json=", \"gcc_memory_mb\": $mb, \"memory_ratio_to_dependencies\": $mb_ratio"
+  else
+    printf '  %-48s %7.2f s  %5.2fx\n' "$name" "$med" "$ratio"
+    mem_json=""
+  fi
+  json_rows+=("    {\"translation_unit\": \"$name\", \"includes\": \"$incs\", \"cpu_s_median\": $med, \"ratio_to_dependencies\": $ratio, \"cpu_s_runs\": [$(IFS=,; echo "${samples[*]}")]$mem_json}")
   i=$((i + 1))
 done
 
