@@ -54,6 +54,7 @@ ggc_mb() {  # GCC only: the GGC memory total of -ftime-report in MB; empty for o
     *k) awk -v v="${total%k}" 'BEGIN {printf "%.0f\n", v / 1024}' ;;
     *M) echo "${total%M}" ;;
     *G) awk -v v="${total%G}" 'BEGIN {printf "%.0f\n", v * 1024}' ;;
+    *[0-9]) awk -v v="$total" 'BEGIN {printf "%.0f\n", v / 1048576}' ;;  # bytes, no unit
     *) echo "" ;;
   esac
 }
@@ -85,15 +86,14 @@ for c in "${cases[@]}"; do
   [[ -z "$base" ]] && base=$med
   ratio=$(awk -v a="$med" -v b="$base" 'BEGIN {printf "%.2f", a / b}')
   mb=$(ggc_mb "$tu")
+  mem_text="" mem_json=""
   if [[ -n "$mb" ]]; then
     [[ -z "$base_mb" ]] && base_mb=$mb
     mb_ratio=$(awk -v a="$mb" -v b="$base_mb" 'BEGIN {printf "%.2f", a / b}')
-    printf '  %-48s %7.2f s  %5.2fx  %6d MB  %5.2fx\n' "$name" "$med" "$ratio" "$mb" "$mb_ratio"
+    mem_text=$(printf '  %6d MB  %5.2fx' "$mb" "$mb_ratio")
     mem_json=", \"gcc_memory_mb\": $mb, \"memory_ratio_to_dependencies\": $mb_ratio"
-  else
-    printf '  %-48s %7.2f s  %5.2fx\n' "$name" "$med" "$ratio"
-    mem_json=""
   fi
+  printf '  %-48s %7.2f s  %5.2fx%s\n' "$name" "$med" "$ratio" "$mem_text"
   json_rows+=("    {\"translation_unit\": \"$name\", \"includes\": \"$incs\", \"cpu_s_median\": $med, \"ratio_to_dependencies\": $ratio, \"cpu_s_runs\": [$(IFS=,; echo "${samples[*]}")]$mem_json}")
   i=$((i + 1))
 done
